@@ -1,0 +1,3 @@
+from ccctl.cli import main
+
+main()

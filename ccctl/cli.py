@@ -1,0 +1,65 @@
+"""Command-line entry point: ``create_cli(pm)`` builds the whole CLI for a plugin manager.
+
+Exit codes: 0 success, 1 failure (ClickException), 2 bad usage, bad input or bad config.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ccctl import __version__
+from ccctl.context import App
+
+EPILOG = """\b
+Examples:
+  ccctl tenant apply -f examples/clients/ --dry-run
+  ccctl customer find "+33 6 12 34 56 78" --tenant voyages-lumiere
+  ccctl customer show 88 --format json
+  CCCTL_LOAD_PLUGINS='' ccctl plugins      # start with no plugin at all
+
+Environment: CCCTL_DATABASE_URL (default: SQLite in the user data dir),
+CCCTL_TENANT (default tenant), CCCTL_LOAD_PLUGINS (comma list of plugins to load).
+"""
+
+
+def create_cli(pm) -> click.Group:
+    """A fresh CLI bound to ``pm``: core commands plus whatever plugins register."""
+
+    @click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+    @click.version_option(__version__, prog_name="ccctl")
+    @click.option("--database-url", envvar="CCCTL_DATABASE_URL", metavar="URL",
+                  help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db.")
+    @click.option("--disable-plugin", multiple=True, metavar="NAME",
+                  help="Do not load plugin NAME (repeatable).")
+    @click.pass_context
+    def cli(ctx: click.Context, database_url: str | None, disable_plugin: tuple[str, ...]) -> None:
+        """ccctl: multi-client contact-centre toolkit (tenants, universal queue, customer history)."""
+        ctx.obj = App(pm, database_url)
+
+    from ccctl.commands import customer, db, plugins_cmd, tenant
+
+    for module in (tenant, customer, plugins_cmd, db):
+        module.register(cli)
+    pm.hook.ccctl_register_commands(cli=cli)
+    return cli
+
+
+def _disabled_from_argv(argv: list[str]) -> list[str]:
+    """``--disable-plugin`` must act before plugins load, so it is read ahead of click."""
+    names = []
+    for i, arg in enumerate(argv):
+        if arg == "--disable-plugin" and i + 1 < len(argv):
+            names.append(argv[i + 1])
+        elif arg.startswith("--disable-plugin="):
+            names.append(arg.split("=", 1)[1])
+    return names
+
+
+def main(argv: list[str] | None = None) -> None:
+    from ccctl.plugins import get_plugin_manager
+
+    argv = sys.argv[1:] if argv is None else argv
+    pm = get_plugin_manager(disabled=_disabled_from_argv(argv))
+    create_cli(pm)(args=argv, prog_name="ccctl")

@@ -1,0 +1,1 @@
+"""Core command groups; each module has ``register(cli)``. Heavy imports stay inside commands."""

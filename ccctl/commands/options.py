@@ -1,0 +1,49 @@
+"""Options shared by many commands."""
+
+from __future__ import annotations
+
+import contextlib
+
+import click
+
+tenant_option = click.option(
+    "--tenant", "-t", "tenant_slug", envvar="CCCTL_TENANT", metavar="SLUG",
+    help="Tenant (client) to act for; default: $CCCTL_TENANT or the only tenant.",
+)
+
+
+@contextlib.contextmanager
+def tenant_session(slug: str | None, commit: bool = True):
+    """Yield (app, session, tenant); commit on success, roll back on any error."""
+    from ccctl.context import App
+
+    app = click.get_current_context().find_object(App)
+    session = app.session()
+    try:
+        tenant = app.tenant(session, slug)
+        yield app, session, tenant
+        if commit:
+            session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+@contextlib.contextmanager
+def app_session(commit: bool = True):
+    """Yield (app, session) for commands that span tenants."""
+    from ccctl.context import App
+
+    app = click.get_current_context().find_object(App)
+    session = app.session()
+    try:
+        yield app, session
+        if commit:
+            session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,73 @@
+"""``ccctl tenant``: apply per-client YAML files, list and show tenants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ccctl.commands.options import app_session
+from ccctl.output import emit, emit_object, output_options
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(tenant)
+
+
+@click.group()
+def tenant() -> None:
+    """Tenants: the outsourcer's clients, one YAML file each."""
+
+
+@tenant.command("apply")
+@click.option("-f", "--file", "paths", multiple=True, required=True,
+              type=click.Path(exists=False, path_type=Path), help="YAML file or folder (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@output_options
+def apply_cmd(paths: tuple[Path, ...], dry_run: bool, fmt: str | None) -> None:
+    """Create or update tenants from YAML; all files are validated first, applied in one transaction.
+
+    \b
+    Examples:
+      ccctl tenant apply -f clients/ --dry-run
+      ccctl tenant apply -f clients/voyages-lumiere.yaml
+    """
+    from ccctl import tenants
+    from ccctl.plugins import plugin_names
+
+    with app_session(commit=not dry_run) as (app, session):
+        configs = tenants.load_configs(list(paths), app.config_schemas(), set(plugin_names(app.pm)))
+        changes = tenants.plan(session, configs) if dry_run else tenants.apply(session, configs)
+    rows = [{"tenant": c.tenant, "action": c.action if not dry_run else f"would {c.action}",
+             "changes": len(c.changes)} for c in changes]
+    if fmt in (None, "table") and click.get_text_stream("stdout").isatty() or fmt == "table":
+        for change in changes:
+            click.echo(f"{change.tenant}: {change.action}{' (dry run)' if dry_run else ''}")
+            for line in change.changes:
+                click.echo(f"  {line}")
+        return
+    emit([{**r, "diff": c.changes} for r, c in zip(rows, changes)], fmt=fmt)
+
+
+@tenant.command("list")
+@output_options
+def list_cmd(fmt: str | None) -> None:
+    """List tenants with their enabled plugins."""
+    from sqlalchemy import select
+
+    from ccctl.db.models import Tenant
+    from ccctl.tenants import tenant_summary
+
+    with app_session(commit=False) as (_app, session):
+        rows = [tenant_summary(t) for t in session.scalars(select(Tenant).order_by(Tenant.slug))]
+    emit(rows, ["tenant", "name", "timezone", "queues", "plugins"], fmt)
+
+
+@tenant.command("show")
+@click.argument("slug")
+@output_options
+def show_cmd(slug: str, fmt: str | None) -> None:
+    """Show one tenant's stored configuration (secrets stay references)."""
+    with app_session(commit=False) as (app, session):
+        record = app.tenant(session, slug)
+        emit_object({**{k: v for k, v in record.config.items()}, "source": record.source}, fmt)

@@ -1,0 +1,1 @@
+"""Per-tenant YAML configuration: loading with line numbers, validation, secrets."""

@@ -1,0 +1,233 @@
+"""Typed tenant configuration. Plugins validate their own section (``ccctl_config_schema``)."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ccctl.config.secrets import is_reference, looks_secret
+from ccctl.config.yamlsource import Located
+from ccctl.errors import ConfigError
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
+DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d)\s*$")
+RANGE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def parse_duration(text: str | int | float) -> int:
+    """``"4h"``, ``"30m"``, ``"2d"`` (or plain minutes) → minutes."""
+    if isinstance(text, int | float):
+        return int(text)
+    match = DURATION.match(str(text))
+    if not match:
+        raise ValueError(f"'{text}' is not a duration like 30m, 4h or 2d")
+    amount, unit = float(match.group(1)), match.group(2)
+    return int(amount * {"m": 1, "min": 1, "h": 60, "d": 1440}[unit])
+
+
+def expand_days(spec: str) -> list[str]:
+    """``mon-fri`` → five days; ``sat`` → one; ``mon,wed`` → two."""
+    days: list[str] = []
+    for part in spec.lower().split(","):
+        part = part.strip()
+        if "-" in part:
+            start, end = (p.strip() for p in part.split("-", 1))
+            if start not in DAYS or end not in DAYS:
+                raise ValueError(f"'{spec}' is not a day range like mon-fri")
+            i, j = DAYS.index(start), DAYS.index(end)
+            if j < i:
+                raise ValueError(f"'{spec}': the range runs backwards")
+            days.extend(DAYS[i : j + 1])
+        elif part in DAYS:
+            days.append(part)
+        else:
+            raise ValueError(f"'{part}' is not a day (use {', '.join(DAYS)})")
+    return days
+
+
+def parse_ranges(value: str | list[str]) -> list[tuple[time, time]]:
+    items = [value] if isinstance(value, str) else list(value)
+    out = []
+    for item in items:
+        match = RANGE.match(str(item).replace(" ", ""))
+        if not match:
+            raise ValueError(f"'{item}' is not a time range like 09:00-18:00")
+        h1, m1, h2, m2 = map(int, match.groups())
+        if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
+            raise ValueError(f"'{item}' has an impossible time")
+        start = time(h1, m1)
+        end = time.max if h2 == 24 else time(h2, m2)
+        if end <= start:
+            raise ValueError(f"'{item}' ends before it starts")
+        out.append((start, end))
+    out.sort()
+    for (_, end), (start, _) in zip(out, out[1:]):
+        if start < end:
+            raise ValueError(f"time ranges {items} overlap")
+    return out
+
+
+class Queue(Strict):
+    name: str = Field(pattern=SLUG)
+    description: str = ""
+    skills: list[str] = []
+    sla: str = "24h"
+    priority: int = Field(default=0, ge=-100, le=100)
+
+    @field_validator("sla")
+    @classmethod
+    def _sla(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @property
+    def sla_minutes(self) -> int:
+        return parse_duration(self.sla)
+
+
+class TenantConfig(Strict):
+    tenant: str = Field(pattern=SLUG, description="Short id used on the command line")
+    name: str
+    timezone: str = "Europe/Paris"
+    locale: str = "fr_FR"
+    default_region: str | None = None
+    business_hours: dict[str, list[str] | str] = {"mon-fri": ["09:00-18:00"]}
+    holidays: str | None = "FR"
+    queues: list[Queue] = []
+    routing: list[dict[str, Any]] = []
+    plugins: dict[str, dict[str, Any]] = {}
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{value}' (use an IANA name like Europe/Paris)") from None
+        return value
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, value: str) -> str:
+        if not re.match(r"^[a-z]{2}(_[A-Z]{2})?$", value):
+            raise ValueError(f"'{value}' is not a locale like fr_FR or en_GB")
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _holidays(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        import holidays
+
+        value = value.upper()
+        if value not in holidays.list_supported_countries():
+            raise ValueError(f"no public-holiday calendar for country '{value}'")
+        return value
+
+    @field_validator("business_hours")
+    @classmethod
+    def _hours(cls, value: dict[str, Any]) -> dict[str, list[str]]:
+        normalised: dict[str, list[str]] = {}
+        for spec, ranges in value.items():
+            parsed = parse_ranges(ranges)
+            for day in expand_days(spec):
+                if day in normalised:
+                    raise ValueError(f"'{day}' is given twice")
+                normalised[day] = [f"{a:%H:%M}-{'24:00' if b == time.max else f'{b:%H:%M}'}" for a, b in parsed]
+        return {day: normalised[day] for day in DAYS if day in normalised}
+
+    @model_validator(mode="after")
+    def _derived(self) -> TenantConfig:
+        if not self.default_region:
+            self.default_region = self.locale.split("_")[1] if "_" in self.locale else "FR"
+        names = [q.name for q in self.queues]
+        dupes = {n for n in names if names.count(n) > 1}
+        if dupes:
+            raise ValueError(f"queue names must be unique: {', '.join(sorted(dupes))}")
+        return self
+
+    def queue(self, name: str) -> Queue | None:
+        return next((q for q in self.queues if q.name == name), None)
+
+
+class PluginSection(BaseModel):
+    """Base for plugin sections: ``enabled`` plus the plugin's own keys."""
+
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = False
+
+
+def _loc_path(loc: tuple, prefix: tuple = ()) -> tuple:
+    return prefix + tuple(p for p in loc if not (isinstance(p, str) and "[" in p))
+
+
+def _raise_first(exc: ValidationError, located: Located, prefix: tuple = ()) -> None:
+    err = exc.errors()[0]
+    path = _loc_path(err["loc"], prefix)
+    message = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        message = "unknown key (check its spelling and indentation)"
+    elif err["type"] == "missing":
+        message = "required key is missing"
+    more = len(exc.errors()) - 1
+    if more:
+        message += f" (and {more} more problem{'s' if more > 1 else ''})"
+    raise located.error(path, message) from None
+
+
+def _check_plain_secrets(data: Any, located: Located, path: tuple = ()) -> None:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, str) and looks_secret(str(key)) and value and not is_reference(value):
+                raise located.error(
+                    path + (key,),
+                    "secrets must not be written in the file: use ${ENV_VAR} or file:/path",
+                )
+            _check_plain_secrets(value, located, path + (key,))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            _check_plain_secrets(value, located, path + (index,))
+
+
+def validate_tenant(located: Located, schemas: dict[str, type[BaseModel]],
+                    installed: set[str]) -> TenantConfig:
+    """Validate one tenant file; plugin sections by the schemas plugins registered."""
+    if not isinstance(located.data, dict):
+        raise located.error((), "the file must be a mapping with at least 'tenant' and 'name'")
+    _check_plain_secrets(located.data, located)
+    try:
+        config = TenantConfig.model_validate(located.data)
+    except ValidationError as exc:
+        _raise_first(exc, located)
+    for name, section in list(config.plugins.items()):
+        prefix = ("plugins", name)
+        if not isinstance(section, dict):
+            raise located.error(prefix, "a plugin section must be a mapping with 'enabled'")
+        if name not in installed:
+            if section.get("enabled"):
+                raise located.error(
+                    prefix, f"plugin '{name}' is not installed (installed: "
+                    f"{', '.join(sorted(installed)) or 'none'}); install it or set enabled: false",
+                )
+            continue
+        model = schemas.get(name, PluginSection)
+        try:
+            config.plugins[name] = model.model_validate(section).model_dump(mode="json")
+        except ValidationError as exc:
+            _raise_first(exc, located, prefix)
+    return config
+
+
+def config_error_from(exc: ValidationError, what: str) -> ConfigError:
+    err = exc.errors()[0]
+    return ConfigError(err["msg"], what, None, ".".join(str(p) for p in err["loc"]))

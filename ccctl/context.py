@@ -1,0 +1,94 @@
+"""The application object handed to commands, and the per-tenant context handed to hooks."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from ccctl.errors import CcctlError, InputError
+
+if TYPE_CHECKING:
+    import pluggy
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from ccctl.db.models import Tenant
+
+
+class App:
+    """Plugin manager plus a lazily opened, migrated database."""
+
+    def __init__(self, pm: pluggy.PluginManager, database_url: str | None = None) -> None:
+        self.pm = pm
+        self._database_url = database_url
+
+    @cached_property
+    def database_url(self) -> str:
+        from ccctl.db.engine import database_url
+
+        return database_url(self._database_url)
+
+    @cached_property
+    def engine(self) -> Engine:
+        from ccctl.db.engine import make_engine
+        from ccctl.db.schema import ensure_schema
+
+        engine = make_engine(self.database_url)
+        ensure_schema(engine, self.pm)
+        return engine
+
+    def session(self) -> Session:
+        from sqlalchemy.orm import Session
+
+        return Session(self.engine, expire_on_commit=False)
+
+    def config_schemas(self) -> dict[str, Any]:
+        schemas: dict[str, Any] = {}
+        self.pm.hook.ccctl_config_schema(register=schemas.__setitem__)
+        return schemas
+
+    def tenant(self, session: Session, slug: str | None) -> Tenant:
+        """The tenant named ``slug``; the only tenant when there is one and none is named."""
+        from sqlalchemy import select
+
+        from ccctl.db.models import Tenant
+
+        slug = slug or os.environ.get("CCCTL_TENANT")
+        if slug:
+            tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
+            if tenant is None:
+                known = session.scalars(select(Tenant.slug).order_by(Tenant.slug)).all()
+                raise InputError(
+                    f"no tenant '{slug}' (known: {', '.join(known) or 'none; run ccctl tenant apply -f FILE'})"
+                )
+            return tenant
+        tenants = session.scalars(select(Tenant).order_by(Tenant.slug).limit(2)).all()
+        if len(tenants) == 1:
+            return tenants[0]
+        if not tenants:
+            raise CcctlError("no tenant yet: run ccctl tenant apply -f clients/")
+        raise InputError("several tenants: pass --tenant SLUG or set CCCTL_TENANT")
+
+    def hook(self, tenant: Tenant, name: str):
+        """Hook caller reaching only the plugins ``tenant`` enables."""
+        from ccctl.plugins import tenant_hook
+
+        return tenant_hook(self.pm, tenant.enabled_plugins(), name)
+
+    def context(self, session: Session, tenant: Tenant) -> TenantContext:
+        return TenantContext(app=self, session=session, tenant=tenant)
+
+
+@dataclass
+class TenantContext:
+    """What an event hook receives as ``ctx``: one tenant, one open session."""
+
+    app: App
+    session: Session
+    tenant: Tenant
+    actor: str | None = None
+
+    def hook(self, name: str):
+        return self.app.hook(self.tenant, name)

@@ -1,0 +1,244 @@
+"""Customers, their contact points and their one multichannel history, always tenant-scoped."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from ccctl.contacts import classify, name_key, normalize_email, normalize_phone
+from ccctl.db.models import ContactPoint, Customer, CustomerMerge, Interaction, Tenant, utcnow
+from ccctl.errors import CcctlError, InputError
+
+
+def contact_values(tenant: Tenant, emails: Iterable[str] = (), phones: Iterable[str] = ()) -> list[tuple[str, str]]:
+    points = [("email", normalize_email(e)) for e in emails if e and e.strip()]
+    points += [("phone", normalize_phone(p, tenant.default_region)) for p in phones if p and p.strip()]
+    return list(dict.fromkeys(points))
+
+
+def owner_of(session: Session, tenant: Tenant, kind: str, value: str) -> Customer | None:
+    return session.scalar(
+        select(Customer).join(ContactPoint).where(
+            ContactPoint.tenant_id == tenant.id, ContactPoint.kind == kind, ContactPoint.value == value
+        )
+    )
+
+
+def add_customer(session: Session, tenant: Tenant, name: str, emails: Iterable[str] = (),
+                 phones: Iterable[str] = (), attributes: dict[str, Any] | None = None) -> Customer:
+    points = contact_values(tenant, emails, phones)
+    for kind, value in points:
+        other = owner_of(session, tenant, kind, value)
+        if other is not None:
+            raise CcctlError(f"{value} already belongs to customer {other.id} ({other.name})")
+    customer = Customer(tenant_id=tenant.id, name=name.strip(), name_key=name_key(name),
+                        attributes=attributes or {})
+    customer.contacts = [ContactPoint(tenant_id=tenant.id, kind=k, value=v) for k, v in points]
+    session.add(customer)
+    session.flush()
+    return customer
+
+
+def find_or_create(session: Session, tenant: Tenant, kind: str, value: str, name: str = "") -> tuple[Customer, bool]:
+    """The customer owning contact point ``value`` (normalised), created if none: (customer, created)."""
+    value = normalize_email(value) if kind == "email" else normalize_phone(value, tenant.default_region)
+    existing = owner_of(session, tenant, kind, value)
+    if existing is not None:
+        if name and not existing.name:
+            existing.name, existing.name_key = name, name_key(name)
+        return existing, False
+    try:
+        with session.begin_nested():
+            customer = add_customer(session, tenant, name or "", **{f"{kind}s": [value]})
+        return customer, True
+    except IntegrityError:  # another process created it first
+        existing = owner_of(session, tenant, kind, value)
+        if existing is None:
+            raise
+        return existing, False
+
+
+def get_customer(session: Session, tenant: Tenant, customer_id: int, follow: bool = True) -> Customer:
+    """Customer ``customer_id`` of this tenant; a merged one leads to where it went."""
+    customer = session.scalar(
+        select(Customer).options(selectinload(Customer.contacts))
+        .where(Customer.id == customer_id, Customer.tenant_id == tenant.id)
+    )
+    if customer is None:
+        raise CcctlError(f"no customer {customer_id} for tenant {tenant.slug}")
+    seen = {customer.id}
+    while follow and customer.merged_into_id is not None:
+        customer = session.get(Customer, customer.merged_into_id)
+        if customer is None or customer.id in seen:
+            raise CcctlError(f"customer {customer_id}: broken merge chain")
+        seen.add(customer.id)
+    return customer
+
+
+def find_customers(session: Session, tenant: Tenant, query: str, limit: int = 20) -> list[Customer]:
+    """By phone or email (exact, normalised), else by name (all words, then fuzzy)."""
+    contact = classify(query, tenant.default_region)
+    if contact is not None:
+        owner = owner_of(session, tenant, *contact)
+        return [owner] if owner is not None else []
+    words = name_key(query).split()
+    if not words:
+        raise InputError("give a name, a phone number or an email address to look for")
+    base = select(Customer).where(Customer.tenant_id == tenant.id, Customer.merged_into_id.is_(None))
+    exact = base
+    for word in words:
+        exact = exact.where(Customer.name_key.contains(word, autoescape=True))
+    found = list(session.scalars(exact.options(selectinload(Customer.contacts)).limit(limit)))
+    if found:
+        return found
+    return _fuzzy_by_name(session, tenant, base, words, limit)
+
+
+def _fuzzy_by_name(session, tenant, base, words, limit) -> list[Customer]:
+    from rapidfuzz import fuzz, process
+
+    # Candidates share the first two letters of some word: typo-tolerant, index-friendly enough.
+    prefixes = {w[:2] for w in words if len(w) >= 2}
+    candidates: dict[int, str] = {}
+    for prefix in prefixes:
+        rows = session.execute(
+            select(Customer.id, Customer.name_key).where(
+                Customer.tenant_id == tenant.id, Customer.merged_into_id.is_(None),
+                (Customer.name_key.startswith(prefix, autoescape=True))
+                | Customer.name_key.contains(" " + prefix, autoescape=True),
+            ).limit(20000)
+        )
+        candidates.update(dict(rows.all()))
+    best = process.extract(" ".join(words), candidates, scorer=fuzz.token_sort_ratio,
+                           limit=limit, score_cutoff=70)
+    ids = [key for _name, _score, key in best]
+    by_id = {c.id: c for c in session.scalars(
+        select(Customer).options(selectinload(Customer.contacts)).where(Customer.id.in_(ids)))}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def record_interaction(session: Session, tenant: Tenant, channel: str, *, customer_id: int | None = None,
+                       direction: str = "in", summary: str = "", payload: dict[str, Any] | None = None,
+                       external_id: str | None = None, item_id: int | None = None,
+                       occurred_at: datetime | None = None, actor: str | None = None) -> tuple[Interaction, bool]:
+    """Add one history event; the same ``external_id`` on a channel is stored once: (row, created)."""
+    if external_id is not None:
+        existing = session.scalar(select(Interaction).where(
+            Interaction.tenant_id == tenant.id, Interaction.channel == channel,
+            Interaction.external_id == external_id))
+        if existing is not None:
+            return existing, False
+    row = Interaction(tenant_id=tenant.id, customer_id=customer_id, channel=channel, direction=direction,
+                      summary=summary, payload=payload or {}, external_id=external_id, item_id=item_id,
+                      occurred_at=occurred_at or utcnow(), actor=actor)
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        existing = session.scalar(select(Interaction).where(
+            Interaction.tenant_id == tenant.id, Interaction.channel == channel,
+            Interaction.external_id == external_id))
+        if existing is None:
+            raise
+        return existing, False
+    return row, True
+
+
+def timeline(session: Session, tenant: Tenant, customer: Customer, limit: int | None = None) -> list[Interaction]:
+    query = (select(Interaction)
+             .where(Interaction.tenant_id == tenant.id, Interaction.customer_id == customer.id)
+             .order_by(Interaction.occurred_at.desc(), Interaction.id.desc()))
+    if limit:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def merge(session: Session, tenant: Tenant, source_id: int, target_id: int, actor: str | None = None,
+          ctx=None) -> CustomerMerge:
+    """Move ``source``'s contact points and history into ``target``; the source stays as a trace."""
+    if source_id == target_id:
+        raise InputError("cannot merge a customer into itself")
+    source = get_customer(session, tenant, source_id, follow=False)
+    target = get_customer(session, tenant, target_id)
+    if source.merged_into_id is not None:
+        raise CcctlError(f"customer {source_id} was already merged into {source.merged_into_id}")
+    if source.id == target.id:
+        raise InputError("cannot merge a customer into itself")
+    moved_contacts = [f"{c.kind}:{c.value}" for c in source.contacts]
+    for contact in list(source.contacts):
+        contact.customer = target
+    moved = session.execute(
+        update(Interaction).where(Interaction.tenant_id == tenant.id, Interaction.customer_id == source.id)
+        .values(customer_id=target.id)
+    ).rowcount
+    if not target.name and source.name:
+        target.name, target.name_key = source.name, source.name_key
+    target.attributes = {**source.attributes, **target.attributes}
+    source.merged_into_id = target.id
+    trace = CustomerMerge(tenant_id=tenant.id, source_id=source.id, target_id=target.id, actor=actor,
+                          details={"contacts": moved_contacts, "interactions": moved, "source_name": source.name})
+    session.add(trace)
+    record_interaction(session, tenant, "system", customer_id=target.id, direction="internal", actor=actor,
+                       summary=f"Merged customer {source.id} ({source.name or 'no name'}) into this one",
+                       payload=trace.details)
+    if ctx is not None:
+        ctx.hook("ccctl_customer_merged")(source=source, target=target, ctx=ctx)
+    session.flush()
+    return trace
+
+
+def likely_duplicates(session: Session, tenant: Tenant, threshold: int = 90, limit: int = 200) -> list[dict[str, Any]]:
+    """Pairs of active customers whose names are the same or nearly so, with the reason."""
+    from rapidfuzz import fuzz
+
+    rows = session.execute(select(Customer.id, Customer.name, Customer.name_key).where(
+        Customer.tenant_id == tenant.id, Customer.merged_into_id.is_(None), Customer.name_key != "")).all()
+    blocks: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
+    for row in rows:
+        for word in set(row.name_key.split()):
+            if len(word) >= 3:
+                blocks[word[:4]].append(tuple(row))
+    names = {row.id: row.name for row in rows}
+    pairs: dict[tuple[int, int], dict[str, Any]] = {}
+    for members in blocks.values():
+        if len(members) > 500:  # a very common prefix: compare only identical keys there
+            members = [m for m in members if sum(m[2] == o[2] for o in members) > 1]
+        for i, (a_id, _a_name, a_key) in enumerate(members):
+            for b_id, _b_name, b_key in members[i + 1:]:
+                key = (min(a_id, b_id), max(a_id, b_id))
+                if key in pairs or a_id == b_id:
+                    continue
+                score = 100 if a_key == b_key else fuzz.token_sort_ratio(a_key, b_key)
+                if score >= threshold:
+                    pairs[key] = {"customer_a": key[0], "name_a": names[key[0]],
+                                  "customer_b": key[1], "name_b": names[key[1]], "score": round(score)}
+    return sorted(pairs.values(), key=lambda p: (-p["score"], p["customer_a"]))[:limit]
+
+
+def customer_row(customer: Customer) -> dict[str, Any]:
+    return {
+        "id": customer.id,
+        "name": customer.name,
+        "emails": [c.value for c in customer.contacts if c.kind == "email"],
+        "phones": [c.value for c in customer.contacts if c.kind == "phone"],
+        "created_at": customer.created_at,
+    }
+
+
+def interaction_row(row: Interaction) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "time": row.occurred_at,
+        "channel": row.channel,
+        "direction": row.direction,
+        "summary": row.summary,
+        "item": row.item_id,
+        "actor": row.actor,
+    }

@@ -1,0 +1,1 @@
+"""Storage: engine, typed models and migrations."""

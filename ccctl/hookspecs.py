@@ -1,0 +1,72 @@
+"""The one contract between ccctl's core and its plugins.
+
+Register-callback hooks receive a ``register`` function; event hooks receive
+the object and a :class:`ccctl.context.TenantContext` (``ctx``) holding the
+tenant, the database session and the application.  Event hooks made for a
+tenant only reach the plugins that tenant enables.
+"""
+
+from __future__ import annotations
+
+from pluggy import HookimplMarker, HookspecMarker
+
+hookspec = HookspecMarker("ccctl")
+hookimpl = HookimplMarker("ccctl")
+
+
+@hookspec
+def ccctl_register_commands(cli):
+    """Add click commands or groups to the ``cli`` group."""
+
+
+@hookspec
+def ccctl_config_schema(register):
+    """Call ``register(section, model)`` with a pydantic model for the plugin's tenant YAML section."""
+
+
+@hookspec
+def ccctl_migrations(register):
+    """Call ``register(path)`` with a folder of Alembic revisions owned by the plugin."""
+
+
+@hookspec
+def ccctl_register_routes(register):
+    """Call ``register(path, endpoint, methods=..., name=...)`` to serve a route under ``/t/<tenant>/``."""
+
+
+@hookspec
+def ccctl_item_created(item, ctx):
+    """A queue item was created for ``ctx.tenant`` (routing is done, ``item.id`` is set)."""
+
+
+@hookspec
+def ccctl_item_closed(item, ctx):
+    """A queue item was closed with ``item.outcome``."""
+
+
+@hookspec
+def ccctl_customer_merged(source, target, ctx):
+    """``source`` was merged into ``target``: move any plugin-owned rows that point at ``source``."""
+
+
+@hookspec
+def ccctl_customer_export(customer, ctx):
+    """Return a JSON-ready dict of everything the plugin holds about ``customer`` (or None)."""
+
+
+@hookspec
+def ccctl_customer_erased(customer, ctx):
+    """Erase every personal datum the plugin holds about ``customer``."""
+
+
+@hookspec(firstresult=True)
+def ccctl_send_notification(to, template, data, ctx, kind, idempotency_key, send_at):
+    """Queue a notification (an SMS) to ``to``; return its outbox id, or None if no plugin sends one.
+
+    ``kind`` is ``"transactional"`` or ``"marketing"``; ``idempotency_key`` makes a re-run harmless.
+    """
+
+
+@hookspec
+def ccctl_suggest(item, text, ctx):
+    """Return a list of suggestions (dicts with ``title``, ``url``, ``score``) for a new item's text."""

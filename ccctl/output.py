@@ -1,0 +1,103 @@
+"""One output layer for every listing: table, json, jsonl or csv."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import click
+
+FORMATS = ("table", "json", "jsonl", "csv")
+
+
+def output_options(func):
+    """Add ``--format`` to a listing command (JSON by default when stdout is not a terminal)."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(FORMATS), default=None,
+        help="Output format (default: table on a terminal, json otherwise).",
+    )(func)
+
+
+def resolve_format(fmt: str | None) -> str:
+    if fmt:
+        return fmt
+    return "table" if sys.stdout.isatty() else "json"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    return str(value)
+
+
+def to_json(data: Any, indent: int | None = 2) -> str:
+    return json.dumps(data, default=_jsonable, ensure_ascii=False, indent=indent)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, list | tuple | set):
+        return ", ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return to_json(value, indent=None)
+    return str(value)
+
+
+def emit(rows: Iterable[Mapping[str, Any]], columns: Sequence[str] | None = None,
+         fmt: str | None = None, file=None) -> None:
+    """Write ``rows`` (dicts) in ``fmt``; ``columns`` picks and orders the keys shown."""
+    file = file or sys.stdout
+    rows = list(rows)
+    fmt = resolve_format(fmt)
+    if columns is None:
+        columns = list(rows[0].keys()) if rows else []
+    picked = [{c: row.get(c) for c in columns} for row in rows]
+    if fmt == "json":
+        file.write(to_json(picked) + "\n")
+    elif fmt == "jsonl":
+        for row in picked:
+            file.write(to_json(row, indent=None) + "\n")
+    elif fmt == "csv":
+        writer = csv.writer(file, lineterminator="\n")
+        writer.writerow(columns)
+        for row in picked:
+            writer.writerow([_cell(row[c]) for c in columns])
+    else:
+        from tabulate import tabulate
+
+        if not picked:
+            click.echo("(nothing to show)", file=file, err=file is sys.stderr)
+            return
+        file.write(tabulate([[_cell(r[c]) for c in columns] for r in picked], headers=columns) + "\n")
+
+
+def emit_object(obj: Mapping[str, Any], fmt: str | None = None, file=None) -> None:
+    """Write one record: ``key: value`` lines on a table, the object itself otherwise."""
+    file = file or sys.stdout
+    fmt = resolve_format(fmt)
+    if fmt == "table":
+        width = max((len(k) for k in obj), default=0)
+        for key, value in obj.items():
+            if isinstance(value, list) and value and isinstance(value[0], Mapping):
+                file.write(f"\n{key}:\n")
+                emit(value, fmt="table", file=file)
+            else:
+                file.write(f"{key.ljust(width)}  {_cell(value)}\n")
+    elif fmt == "jsonl":
+        file.write(to_json(obj, indent=None) + "\n")
+    elif fmt == "csv":
+        emit([{k: v for k, v in obj.items() if not isinstance(v, list)}], fmt="csv", file=file)
+    else:
+        file.write(to_json(obj) + "\n")

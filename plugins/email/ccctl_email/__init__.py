@@ -1,0 +1,13 @@
+"""ccctl email channel plugin (registered through the `ccctl` entry-point group).
+
+Keep module-level imports light: every ccctl start-up imports this module.
+"""
+
+from ccctl.hookspecs import hookimpl
+
+
+@hookimpl
+def ccctl_config_schema(register):
+    from ccctl_email.config import EmailConfig
+
+    register("email", EmailConfig)

@@ -1,0 +1,13 @@
+"""ccctl sms channel plugin (registered through the `ccctl` entry-point group).
+
+Keep module-level imports light: every ccctl start-up imports this module.
+"""
+
+from ccctl.hookspecs import hookimpl
+
+
+@hookimpl
+def ccctl_config_schema(register):
+    from ccctl_sms.config import SmsConfig
+
+    register("sms", SmsConfig)
