@@ -38,9 +38,9 @@ def create_cli(pm) -> click.Group:
         """ccctl: multi-client contact-centre toolkit (tenants, universal queue, customer history)."""
         ctx.obj = App(pm, database_url)
 
-    from ccctl.commands import customer, db, plugins_cmd, tenant
+    from ccctl.commands import agent, audit, customer, db, item, plugins_cmd, queue, report, route, serve, tenant
 
-    for module in (tenant, customer, plugins_cmd, db):
+    for module in (tenant, customer, queue, agent, item, route, serve, report, audit, plugins_cmd, db):
         module.register(cli)
     pm.hook.ccctl_register_commands(cli=cli)
     return cli

@@ -17,6 +17,9 @@ def alembic_config(engine: Engine, pm=None):
     locations = [str(MIGRATIONS / "versions")]
     if pm is not None:
         pm.hook.ccctl_migrations(register=lambda path: locations.append(str(path)))
+        cfg.attributes["plugin_packages"] = [
+            getattr(plugin, "__name__", "") for _name, plugin in pm.list_name_plugin() if plugin is not None
+        ]
     cfg.set_main_option("version_locations", " ".join(locations))
     cfg.set_main_option("path_separator", "space")
     return cfg

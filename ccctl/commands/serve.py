@@ -1,0 +1,7 @@
+"""`ccctl serve` commands (to be filled in)."""
+
+import click
+
+
+def register(cli: click.Group) -> None:
+    """Nothing registered yet."""

@@ -1,0 +1,1 @@
+"""The universal queue: work items from every channel, routing, claims and SLA."""
