@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import uuid
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from ccctl.db.schema import upgrade
 from ccctl.plugins import get_plugin_manager
 
 ROOT = Path(__file__).resolve().parent.parent
+# Lets tests import shared servers as ``from support.twilio_server import ...``.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 EXAMPLES = ROOT / "examples"
 PG_URL = os.environ.get("CCCTL_TEST_DATABASE_URL")
 

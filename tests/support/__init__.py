@@ -1,0 +1,1 @@
+"""Real-protocol test servers shared by several test areas (importable as ``support``)."""
