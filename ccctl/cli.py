@@ -10,7 +10,6 @@ import sys
 import click
 
 from ccctl import __version__
-from ccctl.context import App
 
 EPILOG = """\b
 Examples:
@@ -36,6 +35,8 @@ def create_cli(pm) -> click.Group:
     @click.pass_context
     def cli(ctx: click.Context, database_url: str | None, disable_plugin: tuple[str, ...]) -> None:
         """ccctl: multi-client contact-centre toolkit (tenants, universal queue, customer history)."""
+        from ccctl.context import App  # not at import time: `ccctl --help` never needs it
+
         ctx.obj = App(pm, database_url)
 
     from ccctl.commands import agent, audit, customer, db, item, plugins_cmd, queue, report, route, serve, tenant

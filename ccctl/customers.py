@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from ccctl.contacts import classify, name_key, normalize_email, normalize_phone
-from ccctl.db.models import ContactPoint, Customer, CustomerMerge, Interaction, Tenant, utcnow
+from ccctl.db.models import ContactPoint, Customer, CustomerMerge, Interaction, Tenant, WorkItem, utcnow
 from ccctl.errors import CcctlError, InputError
 
 
@@ -178,12 +178,17 @@ def merge(session: Session, tenant: Tenant, source_id: int, target_id: int, acto
         update(Interaction).where(Interaction.tenant_id == tenant.id, Interaction.customer_id == source.id)
         .values(customer_id=target.id)
     ).rowcount
+    moved_items = session.execute(
+        update(WorkItem).where(WorkItem.tenant_id == tenant.id, WorkItem.customer_id == source.id)
+        .values(customer_id=target.id)
+    ).rowcount
     if not target.name and source.name:
         target.name, target.name_key = source.name, source.name_key
     target.attributes = {**source.attributes, **target.attributes}
     source.merged_into_id = target.id
     trace = CustomerMerge(tenant_id=tenant.id, source_id=source.id, target_id=target.id, actor=actor,
-                          details={"contacts": moved_contacts, "interactions": moved, "source_name": source.name})
+                          details={"contacts": moved_contacts, "interactions": moved, "work_items": moved_items,
+                                   "source_name": source.name})
     session.add(trace)
     record_interaction(session, tenant, "system", customer_id=target.id, direction="internal", actor=actor,
                        summary=f"Merged customer {source.id} ({source.name or 'no name'}) into this one",
@@ -220,6 +225,19 @@ def likely_duplicates(session: Session, tenant: Tenant, threshold: int = 90, lim
                     pairs[key] = {"customer_a": key[0], "name_a": names[key[0]],
                                   "customer_b": key[1], "name_b": names[key[1]], "score": round(score)}
     return sorted(pairs.values(), key=lambda p: (-p["score"], p["customer_a"]))[:limit]
+
+
+def open_items(session: Session, tenant: Tenant, customer: Customer) -> list[WorkItem]:
+    """The customer's work items not closed yet, oldest first."""
+    return list(session.scalars(
+        select(WorkItem).where(WorkItem.tenant_id == tenant.id, WorkItem.customer_id == customer.id,
+                               WorkItem.state != "closed")
+        .order_by(WorkItem.created_at, WorkItem.id)))
+
+
+def item_row(item: WorkItem) -> dict[str, Any]:
+    return {"id": item.id, "channel": item.channel, "queue": item.queue, "state": item.state,
+            "subject": item.subject, "due_at": item.due_at, "claimed_by": item.claimed_by}
 
 
 def customer_row(customer: Customer) -> dict[str, Any]:

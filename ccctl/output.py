@@ -1,13 +1,15 @@
-"""One output layer for every listing: table, json, jsonl or csv."""
+"""One output layer for every listing: table, json, jsonl or csv.
+
+Tables show times in the tenant's time zone when one is given (``tz``); JSON, JSONL and
+CSV keep ISO 8601 UTC so that scripts never guess.  csv/json/tabulate are imported
+inside the functions: every command module imports this one, ``ccctl --help`` included.
+"""
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 import click
@@ -30,6 +32,8 @@ def resolve_format(fmt: str | None) -> str:
 
 
 def _jsonable(value: Any) -> Any:
+    from decimal import Decimal
+
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -40,24 +44,40 @@ def _jsonable(value: Any) -> Any:
 
 
 def to_json(data: Any, indent: int | None = 2) -> str:
+    import json
+
     return json.dumps(data, default=_jsonable, ensure_ascii=False, indent=indent)
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, tz=None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
+        if tz is not None and value.tzinfo is not None:
+            return value.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, list | tuple | set):
-        return ", ".join(_cell(v) for v in value)
+        return ", ".join(_cell(v, tz) for v in value)
     if isinstance(value, dict):
         return to_json(value, indent=None)
     return str(value)
 
 
+def _zone(tz):
+    """``tz`` as a tzinfo: accepts None, a tzinfo or an IANA name like 'Europe/Paris'."""
+    if tz is None or not isinstance(tz, str):
+        return tz
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(tz)
+
+
 def emit(rows: Iterable[Mapping[str, Any]], columns: Sequence[str] | None = None,
-         fmt: str | None = None, file=None) -> None:
-    """Write ``rows`` (dicts) in ``fmt``; ``columns`` picks and orders the keys shown."""
+         fmt: str | None = None, file=None, tz=None) -> None:
+    """Write ``rows`` (dicts) in ``fmt``; ``columns`` picks and orders the keys shown.
+
+    ``tz`` (an IANA name or tzinfo) is the zone for times on tables; other formats stay UTC.
+    """
     file = file or sys.stdout
     rows = list(rows)
     fmt = resolve_format(fmt)
@@ -70,31 +90,45 @@ def emit(rows: Iterable[Mapping[str, Any]], columns: Sequence[str] | None = None
         for row in picked:
             file.write(to_json(row, indent=None) + "\n")
     elif fmt == "csv":
+        import csv
+
         writer = csv.writer(file, lineterminator="\n")
         writer.writerow(columns)
         for row in picked:
-            writer.writerow([_cell(row[c]) for c in columns])
+            writer.writerow([_csv_cell(row[c]) for c in columns])
     else:
         from tabulate import tabulate
 
         if not picked:
             click.echo("(nothing to show)", file=file, err=file is sys.stderr)
             return
-        file.write(tabulate([[_cell(r[c]) for c in columns] for r in picked], headers=columns) + "\n")
+        zone = _zone(tz)
+        file.write(tabulate([[_cell(r[c], zone) for c in columns] for r in picked], headers=columns) + "\n")
 
 
-def emit_object(obj: Mapping[str, Any], fmt: str | None = None, file=None) -> None:
-    """Write one record: ``key: value`` lines on a table, the object itself otherwise."""
+def _csv_cell(value: Any) -> str:
+    # CSV is for scripts: full ISO times, like JSON.
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return _cell(value)
+
+
+def emit_object(obj: Mapping[str, Any], fmt: str | None = None, file=None, tz=None) -> None:
+    """Write one record: ``key: value`` lines on a table, the object itself otherwise.
+
+    On a table, a list of dicts (a timeline, open items) is printed as a nested table.
+    """
     file = file or sys.stdout
     fmt = resolve_format(fmt)
     if fmt == "table":
+        zone = _zone(tz)
         width = max((len(k) for k in obj), default=0)
         for key, value in obj.items():
             if isinstance(value, list) and value and isinstance(value[0], Mapping):
                 file.write(f"\n{key}:\n")
-                emit(value, fmt="table", file=file)
+                emit(value, fmt="table", file=file, tz=zone)
             else:
-                file.write(f"{key.ljust(width)}  {_cell(value)}\n")
+                file.write(f"{key.ljust(width)}  {_cell(value, zone)}\n")
     elif fmt == "jsonl":
         file.write(to_json(obj, indent=None) + "\n")
     elif fmt == "csv":

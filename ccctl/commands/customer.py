@@ -66,8 +66,18 @@ def find_cmd(query: str, limit: int, tenant_slug, fmt) -> None:
 @tenant_option
 @output_options
 def show_cmd(customer_id: int, limit, tenant_slug, fmt) -> None:
-    """Show a customer and one timeline of every interaction across channels (newest first)."""
-    from ccctl.customers import customer_row, get_customer, interaction_row, timeline
+    """Show a customer, their open work items and one timeline of every interaction
+    across channels (newest first).
+
+    Tables show times in the tenant's time zone; JSON keeps ISO 8601 UTC.
+    A merged customer's id leads to the customer it was merged into.
+
+    \b
+    Examples:
+      ccctl customer show 88 -t voyages-lumiere
+      ccctl customer show 88 --limit 20 --format json
+    """
+    from ccctl.customers import customer_row, get_customer, interaction_row, item_row, open_items, timeline
 
     with tenant_session(tenant_slug, commit=False) as (_app, session, tenant):
         found = get_customer(session, tenant, customer_id)
@@ -75,8 +85,10 @@ def show_cmd(customer_id: int, limit, tenant_slug, fmt) -> None:
         if found.id != customer_id:
             record["merged_from"] = customer_id
         record["attributes"] = found.attributes
+        record["open_items"] = [item_row(i) for i in open_items(session, tenant, found)]
         record["timeline"] = [interaction_row(i) for i in timeline(session, tenant, found, limit)]
-    emit_object(record, fmt)
+        zone = tenant.timezone
+    emit_object(record, fmt, tz=zone)
 
 
 @customer.command("merge")

@@ -40,7 +40,9 @@ def apply_cmd(paths: tuple[Path, ...], dry_run: bool, fmt: str | None) -> None:
         changes = tenants.plan(session, configs) if dry_run else tenants.apply(session, configs)
     rows = [{"tenant": c.tenant, "action": c.action if not dry_run else f"would {c.action}",
              "changes": len(c.changes)} for c in changes]
-    if fmt in (None, "table") and click.get_text_stream("stdout").isatty() or fmt == "table":
+    from ccctl.output import resolve_format
+
+    if resolve_format(fmt) == "table":
         for change in changes:
             click.echo(f"{change.tenant}: {change.action}{' (dry run)' if dry_run else ''}")
             for line in change.changes:
@@ -67,7 +69,23 @@ def list_cmd(fmt: str | None) -> None:
 @click.argument("slug")
 @output_options
 def show_cmd(slug: str, fmt: str | None) -> None:
-    """Show one tenant's stored configuration (secrets stay references)."""
+    """Show one tenant's stored configuration (secrets stay references).
+
+    A table prints the configuration as YAML, ready to diff against the client's file.
+
+    \b
+    Examples:
+      ccctl tenant show voyages-lumiere
+      ccctl tenant show voyages-lumiere --format json
+    """
+    from ccctl.output import resolve_format
+
     with app_session(commit=False) as (app, session):
         record = app.tenant(session, slug)
-        emit_object({**{k: v for k, v in record.config.items()}, "source": record.source}, fmt)
+        data = {**record.config, "source": record.source}
+    if resolve_format(fmt) == "table":
+        import yaml
+
+        click.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True).rstrip())
+        return
+    emit_object(data, fmt)
