@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ccctl.config.secrets import is_reference, looks_secret
 from ccctl.config.yamlsource import Located
 from ccctl.errors import ConfigError
+from ccctl.queue.config import Escalation, RoutingRule, SlaClock, check_rule_queues
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
@@ -82,6 +83,9 @@ class Queue(Strict):
     skills: list[str] = []
     sla: str = "24h"
     priority: int = Field(default=0, ge=-100, le=100)
+    # "business": the SLA clock runs only in business hours; "calendar": around the clock.
+    sla_clock: SlaClock = "business"
+    escalation: Escalation = Escalation()
 
     @field_validator("sla")
     @classmethod
@@ -103,7 +107,7 @@ class TenantConfig(Strict):
     business_hours: dict[str, list[str] | str] = {"mon-fri": ["09:00-18:00"]}
     holidays: str | None = "FR"
     queues: list[Queue] = []
-    routing: list[dict[str, Any]] = []
+    routing: list[RoutingRule] = []
     plugins: dict[str, dict[str, Any]] = {}
 
     @field_validator("timezone")
@@ -155,6 +159,23 @@ class TenantConfig(Strict):
         if dupes:
             raise ValueError(f"queue names must be unique: {', '.join(sorted(dupes))}")
         return self
+
+    @field_validator("routing")
+    @classmethod
+    def _routing(cls, value: list[RoutingRule], info) -> list[RoutingRule]:
+        check_rule_queues(value, [q.name for q in info.data.get("queues", [])])
+        return value
+
+    @field_validator("queues")
+    @classmethod
+    def _escalation_targets(cls, value: list[Queue]) -> list[Queue]:
+        names = [q.name for q in value]
+        for queue in value:
+            target = queue.escalation.move_to
+            if target is not None and (target not in names or target == queue.name):
+                raise ValueError(f"queue '{queue.name}': escalation.move_to '{target}' must be another queue "
+                                 f"(queues: {', '.join(names)})")
+        return value
 
     def queue(self, name: str) -> Queue | None:
         return next((q for q in self.queues if q.name == name), None)

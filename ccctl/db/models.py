@@ -175,8 +175,54 @@ class WorkItem(Base):
     external_ref: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The item's skills as a row of ``skill_sets``: claims filter on it without reading JSON.
+    skill_set_id: Mapped[int | None] = mapped_column(ForeignKey("skill_sets.id"))
+    routed_by: Mapped[str | None] = mapped_column(String(100))  # routing rule that chose the queue
+    escalation_level: Mapped[int] = mapped_column(default=0)  # steps `queue escalate` applied
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "channel", "external_ref"),
         Index("ix_work_items_pick", "state", "tenant_id", "queue", "priority", "due_at"),
+        Index("ix_work_items_claimed_by", "claimed_by", "state"),
     )
+
+
+# `queue next` walks this in claim order (priority DESC, due_at ASC) and stops at the first item
+# the agent may take; declared outside the class because the DESC needs the column objects.
+Index("ix_work_items_claim_order", WorkItem.state, WorkItem.priority.desc(), WorkItem.due_at, WorkItem.id)
+
+
+class SkillSet(Base):
+    """One distinct set of required skills (few rows): ``key`` is the sorted skills joined by ``|``."""
+
+    __tablename__ = "skill_sets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(1000), unique=True)
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Agent(Base):
+    """An outsourcer's operator; serves several tenants, so the row itself has no ``tenant_id``."""
+
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    available: Mapped[bool] = mapped_column(default=True)
+    capacity: Mapped[int] = mapped_column(default=1)  # items held (claimed) at once
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    served: Mapped[list[AgentTenant]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+
+class AgentTenant(Base):
+    """A tenant an agent serves."""
+
+    __tablename__ = "agent_tenants"
+
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
