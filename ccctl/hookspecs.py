@@ -59,6 +59,16 @@ def ccctl_customer_erased(customer, ctx):
     """Erase every personal datum the plugin holds about ``customer``."""
 
 
+@hookspec
+def ccctl_billing_usage(tenant, start, end, ctx):
+    """Return billable usage lines between ``start`` and ``end`` (aware datetimes, end excluded).
+
+    Each line is a dict: ``unit`` (``"sms_segment"`` or ``"callback_minute"``, or a unit
+    the tenant's ``billing.extra`` rates name), ``quantity`` (int or Decimal) and an
+    optional ``description``. ``ccctl report billing`` prices them with the tenant's rates.
+    """
+
+
 @hookspec(firstresult=True)
 def ccctl_send_notification(to, template, data, ctx, kind, idempotency_key, send_at):
     """Queue a notification (an SMS) to ``to``; return its outbox id, or None if no plugin sends one.

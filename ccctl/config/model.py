@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import time
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -98,6 +99,31 @@ class Queue(Strict):
         return parse_duration(self.sla)
 
 
+class Billing(Strict):
+    """Rates the outsourcer invoices this client (``ccctl report billing``); money as decimals."""
+
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    monthly_fee: Decimal = Field(default=Decimal("0"), ge=0, decimal_places=4)
+    # Price of one handled (closed) item, by channel; a channel not named is not billed per item.
+    per_item: dict[str, Decimal] = {}
+    per_sms_segment: Decimal = Field(default=Decimal("0"), ge=0, decimal_places=4)
+    per_callback_minute: Decimal = Field(default=Decimal("0"), ge=0, decimal_places=4)
+    # Outcomes not billed as handled (e.g. spam, duplicate).
+    free_outcomes: list[str] = []
+    # Prices of further usage units reported by plugins through ``ccctl_billing_usage``.
+    extra: dict[str, Decimal] = {}
+
+    @field_validator("per_item", "extra")
+    @classmethod
+    def _rates(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        for key, rate in value.items():
+            if rate < 0:
+                raise ValueError(f"rate for '{key}' must not be negative")
+            if rate.as_tuple().exponent < -4:
+                raise ValueError(f"rate for '{key}' has more than 4 decimal places")
+        return value
+
+
 class TenantConfig(Strict):
     tenant: str = Field(pattern=SLUG, description="Short id used on the command line")
     name: str
@@ -109,6 +135,7 @@ class TenantConfig(Strict):
     queues: list[Queue] = []
     routing: list[RoutingRule] = []
     plugins: dict[str, dict[str, Any]] = {}
+    billing: Billing | None = None
 
     @field_validator("timezone")
     @classmethod

@@ -187,6 +187,23 @@ class WorkItem(Base):
     )
 
 
+class AuditEntry(Base):
+    """Who did what: one row per export, erasure or report (details never hold personal data)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # None for actions spanning tenants (e.g. billing for every client).
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    __table_args__ = (Index("ix_audit_log_tenant_at", "tenant_id", "at"),)
+
+
 # `queue next` walks this in claim order (priority DESC, due_at ASC) and stops at the first item
 # the agent may take; declared outside the class because the DESC needs the column objects.
 Index("ix_work_items_claim_order", WorkItem.state, WorkItem.priority.desc(), WorkItem.due_at, WorkItem.id)
