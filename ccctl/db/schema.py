@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# `revision = "x"` / `down_revision: str | None = ("a", "b")` as Alembic writes them.
+REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
+DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]*)?=(.*)$", re.M)
+
+
+def version_locations(pm=None) -> list[str]:
+    """Core's revision folder and every folder a loaded plugin registers."""
+    locations = [str(MIGRATIONS / "versions")]
+    if pm is not None:
+        pm.hook.ccctl_migrations(register=lambda path: locations.append(str(path)))
+    return locations
 
 
 def alembic_config(engine: Engine, pm=None):
@@ -14,9 +27,8 @@ def alembic_config(engine: Engine, pm=None):
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    locations = [str(MIGRATIONS / "versions")]
+    locations = version_locations(pm)
     if pm is not None:
-        pm.hook.ccctl_migrations(register=lambda path: locations.append(str(path)))
         cfg.attributes["plugin_packages"] = [
             getattr(plugin, "__name__", "") for _name, plugin in pm.list_name_plugin() if plugin is not None
         ]
@@ -51,9 +63,55 @@ def upgrade(engine: Engine, pm=None) -> None:
 
 
 def ensure_schema(engine: Engine, pm=None) -> None:
-    """Upgrade when anything is pending; cheap when the database is current."""
+    """Upgrade when anything is pending; cheap when the database is current.
+
+    Importing Alembic and loading every revision costs more than a whole ``customer
+    find``, so the common case (the heads in ``alembic_version`` are exactly the heads
+    the scripts declare) is settled by reading the scripts' ``revision`` lines; anything
+    else, or any file this quick reading cannot follow, goes through Alembic itself.
+    """
+    declared = declared_heads(pm)
+    if declared and declared == applied_heads(engine):
+        return
     if pending_heads(engine, pm):
         upgrade(engine, pm)
+
+
+def declared_heads(pm=None) -> set[str] | None:
+    """Revisions no other revision names as its ``down_revision``; None when a file is unclear."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for folder in version_locations(pm):
+        try:
+            files = [e.path for e in os.scandir(folder) if e.name.endswith(".py") and e.is_file()]
+        except OSError:
+            return None
+        for path in files:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            revision, down = REVISION.search(text), DOWN_REVISION.search(text)
+            if revision is None or down is None:
+                if "revision" in text:
+                    return None  # written in a shape the regex does not know: let Alembic read it
+                continue  # a helper module in the folder
+            revisions.add(revision.group(1))
+            rhs = down.group(1).split("#")[0]
+            if rhs.rstrip().endswith(("(", "[")):
+                return None  # a tuple over several lines
+            parents.update(re.findall(r"['\"]([^'\"]+)['\"]", rhs))
+    return revisions - parents
+
+
+def applied_heads(engine: Engine) -> set[str]:
+    """The heads recorded in ``alembic_version`` (empty for a new database)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        with engine.connect() as conn:
+            return {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
+    except DBAPIError:  # no such table yet
+        return set()
 
 
 def table_names(engine: Engine) -> list[str]:
