@@ -1,4 +1,4 @@
-"""ccctl callback channel plugin (registered through the `ccctl` entry-point group).
+"""ccctl callback channel plugin: call-back requests in open slots, dialled through Twilio.
 
 Keep module-level imports light: every ccctl start-up imports this module.
 """
@@ -11,3 +11,45 @@ def ccctl_config_schema(register):
     from ccctl_callback.config import CallbackConfig
 
     register("callback", CallbackConfig)
+
+
+@hookimpl
+def ccctl_migrations(register):
+    from pathlib import Path
+
+    register(Path(__file__).parent / "migrations")
+
+
+@hookimpl
+def ccctl_register_commands(cli):
+    from ccctl_callback.commands import callback
+
+    cli.add_command(callback)
+
+
+@hookimpl
+def ccctl_register_routes(register):
+    from ccctl_callback import web
+
+    web.register_routes(register)
+
+
+@hookimpl
+def ccctl_customer_export(customer, ctx):
+    from ccctl_callback.privacy import export
+
+    return export(customer, ctx)
+
+
+@hookimpl
+def ccctl_customer_erased(customer, ctx):
+    from ccctl_callback.privacy import erase
+
+    erase(customer, ctx)
+
+
+@hookimpl
+def ccctl_customer_merged(source, target, ctx):
+    from ccctl_callback.privacy import merged
+
+    merged(source, target, ctx)
