@@ -80,3 +80,12 @@ def ccctl_send_notification(to, template, data, ctx, kind, idempotency_key, send
 @hookspec
 def ccctl_suggest(item, text, ctx):
     """Return a list of suggestions (dicts with ``title``, ``url``, ``score``) for a new item's text."""
+
+
+@hookspec(firstresult=True)
+def ccctl_auto_answer(item, answer, ctx):
+    """Send ``answer`` (dict: ``slug``, ``title``, ``url``, ``text``) as the reply to ``item``; return True if sent.
+
+    Called by the selfhelp plugin when an FAQ article strongly matches a new item and the tenant
+    allows automatic answers; a plugin that can reply on ``item.channel`` (email) implements it.
+    """
