@@ -126,3 +126,16 @@ def example_tenants(ccctl) -> Runner:
     """The two example clients applied; returns the runner."""
     ccctl("tenant", "apply", "-f", str(EXAMPLES / "clients"))
     return ccctl
+
+
+@pytest.fixture
+def live_server(db_url) -> str:
+    """`ccctl serve` (uvicorn, own process) on 127.0.0.1 at a free port against the test database.
+
+    Yields its base URL, e.g. ``http://127.0.0.1:41234``; stopped afterwards. For other serve
+    options use ``support.live_server.running_server(db_url, "--rate-limit", "5/60")``.
+    """
+    from support.live_server import running_server
+
+    with running_server(db_url) as base_url:
+        yield base_url

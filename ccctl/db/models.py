@@ -243,3 +243,14 @@ class AgentTenant(Base):
 
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
+
+
+class SeenRequest(Base):
+    """Digest of a verified webhook request (Twilio), kept for a while so a replay of it is refused."""
+
+    __tablename__ = "web_seen_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

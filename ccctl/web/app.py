@@ -1,0 +1,95 @@
+"""``create_web_app(app)``: the ASGI application `ccctl serve` runs.
+
+Routes: ``/health``; core tenant routes (the contact form and its embed snippet); and every
+route plugins register through ``ccctl_register_routes``, served at ``/t/<tenant><path>``
+only for tenants that enable the plugin (404 for the others).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ccctl.context import App
+from ccctl.web.limits import BodyLimit, RateLimit
+from ccctl.web.routes import is_switchable, plugin_routes
+from ccctl.web.scope import TenantDirectory, tenant_info
+from ccctl.web.settings import WebSettings
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def create_web_app(app: App, settings: WebSettings | None = None) -> Starlette:
+    """The ASGI app for ``app`` (plugin manager + database), with server-wide ``settings``."""
+    from ccctl.web.contact import contact_routes
+
+    settings = (settings or WebSettings()).with_secret()
+    routes = [Route("/health", health, methods=["GET"], name="health")]
+    core = list(contact_routes())
+    taken = {(path, m) for path, _e, methods, _n in core for m in methods}
+    for path, endpoint, methods, name in core:
+        routes.append(tenant_route(path, endpoint, methods, name, plugin=None))
+    for route in plugin_routes(app.pm):
+        clash = [m for m in route.methods if (route.path, m) in taken]
+        if clash:
+            raise ValueError(f"plugin {route.plugin}: route {clash[0]} {route.path} is a core route")
+        plugin = route.plugin if is_switchable(app.pm, route.plugin) else None
+        routes.append(tenant_route(route.path, route.endpoint, route.methods, route.name, plugin))
+    web = Starlette(routes=routes, middleware=[
+        Middleware(RateLimit, settings=settings),   # outermost: a flood is refused before any work
+        Middleware(BodyLimit, settings=settings),
+    ])
+    web.state.ccctl = app
+    web.state.settings = settings
+    web.state.tenants = TenantDirectory(app)
+    return web
+
+
+def tenant_route(path: str, endpoint: Callable, methods: Iterable[str], name: str | None,
+                 plugin: str | None) -> Route:
+    """A route at ``/t/{tenant}<path>``: 404 for unknown tenants and, when ``plugin`` is set,
+    for tenants that do not enable it; the body is read (size-limited) before the endpoint runs."""
+    is_async = inspect.iscoroutinefunction(endpoint)
+
+    async def tenant_endpoint(request: Request) -> Response:
+        info = await tenant_info(request)
+        if plugin is not None and plugin not in info.plugins:
+            raise HTTPException(404, f"tenant '{info.slug}' does not enable plugin '{plugin}'")
+        request.state.tenant_info = info
+        await read_body(request)
+        if is_async:
+            return await endpoint(request)
+        return await run_in_threadpool(endpoint, request)
+
+    return Route("/t/{tenant}" + path, tenant_endpoint, methods=list(methods), name=name)
+
+
+async def read_body(request: Request) -> None:
+    """``request.state.body`` (bytes) and ``request.state.form`` (FormData for form posts, else None),
+    so plain ``def`` endpoints, which cannot await, have them too."""
+    request.state.body = await request.body()
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    request.state.form = await request.form() if content_type in FORM_TYPES else None
+
+
+async def health(request: Request) -> Response:
+    """200 when the database answers, 503 otherwise (for load balancers and `ccctl serve` start-up)."""
+    from sqlalchemy import text
+
+    def ping() -> None:
+        with request.app.state.ccctl.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    try:
+        await run_in_threadpool(ping)
+    except Exception as exc:  # any database failure means "not healthy", never a 500 page
+        return JSONResponse({"status": "error", "database": type(exc).__name__}, status_code=503)
+    return JSONResponse({"status": "ok"})

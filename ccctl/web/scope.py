@@ -1,0 +1,101 @@
+"""Per-request tenant scope: which tenant a URL names, and a session-bound TenantContext for it."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from ccctl.context import App, TenantContext
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class TenantInfo:
+    id: int
+    slug: str
+    name: str
+    plugins: frozenset[str]
+
+
+class TenantDirectory:
+    """Slug → TenantInfo, re-read from the database after ``ttl`` seconds (tenant apply shows up soon)."""
+
+    def __init__(self, app: App, ttl: float = 5.0) -> None:
+        self.app, self.ttl = app, ttl
+        self._cache: dict[str, tuple[float, TenantInfo | None]] = {}
+
+    def lookup(self, slug: str) -> TenantInfo | None:
+        now = time.monotonic()
+        hit = self._cache.get(slug)
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        info = self._load(slug)
+        if len(self._cache) > 10_000:  # unknown slugs must not grow memory without bound
+            self._cache.clear()
+        self._cache[slug] = (now, info)
+        return info
+
+    def _load(self, slug: str) -> TenantInfo | None:
+        from sqlalchemy import select
+
+        from ccctl.db.models import Tenant
+
+        with self.app.session() as session:
+            tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
+            if tenant is None:
+                return None
+            return TenantInfo(tenant.id, tenant.slug, tenant.name, frozenset(tenant.enabled_plugins()))
+
+
+async def tenant_info(request: Request) -> TenantInfo:
+    """The tenant named by ``/t/<tenant>/``; 404 when there is none."""
+    slug = request.path_params["tenant"]
+    info = await run_in_threadpool(request.app.state.tenants.lookup, slug)
+    if info is None:
+        raise HTTPException(404, f"no tenant '{slug}'")
+    return info
+
+
+@contextlib.contextmanager
+def tenant_scope(request: Request) -> Iterator[TenantContext]:
+    """A TenantContext with an open session for the URL's tenant: commit on success, roll back on error.
+
+    Blocking (SQLAlchemy is synchronous): use it in a plain ``def`` endpoint (Starlette runs
+    those in a worker thread) or through :func:`run_in_tenant` from an ``async def`` one.
+    """
+    from sqlalchemy import select
+
+    from ccctl.db.models import Tenant
+
+    app: App = request.app.state.ccctl
+    slug = request.path_params["tenant"]
+    session = app.session()
+    try:
+        tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
+        if tenant is None:
+            raise HTTPException(404, f"no tenant '{slug}'")
+        yield app.context(session, tenant)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+async def run_in_tenant(request: Request, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``work(ctx, *args, **kwargs)`` in a worker thread inside :func:`tenant_scope`; returns its result."""
+
+    def scoped() -> T:
+        with tenant_scope(request) as ctx:
+            return work(ctx, *args, **kwargs)
+
+    return await run_in_threadpool(scoped)

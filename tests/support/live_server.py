@@ -1,0 +1,99 @@
+"""`ccctl serve` really running (uvicorn, its own process) on 127.0.0.1, for browser and HTTP tests."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_server(db_url: str, *serve_args: str, env: dict[str, str] | None = None,
+                   start_timeout: float = 60.0) -> Iterator[str]:
+    """Start ``ccctl --database-url DB serve --host 127.0.0.1 --port FREE *serve_args``; yield its base URL.
+
+    The server is stopped (SIGTERM, then SIGKILL of its whole process group) on exit.
+    """
+    port = free_port()
+    log = tempfile.TemporaryFile()
+    command = [sys.executable, "-m", "ccctl", "--database-url", db_url, "serve",
+               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", *serve_args]
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                               env={**os.environ, "CCCTL_TENANT": "", **(env or {})})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(process, base, log, start_timeout)
+        yield base
+    finally:
+        _stop(process)
+        log.close()
+
+
+@contextlib.contextmanager
+def threaded_server(asgi_app) -> Iterator[str]:
+    """Serve ``asgi_app`` (e.g. ``create_web_app(App(pm_with_test_plugins, db_url))``) with uvicorn
+    in a thread of this process on 127.0.0.1; yield its base URL. For plugins only tests have."""
+    import threading
+
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(asgi_app, host="127.0.0.1", port=port, log_level="warning",
+                                           proxy_headers=False, lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"uvicorn did not start on port {port}")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+def _wait_until_healthy(process: subprocess.Popen, base: str, log, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"ccctl serve exited with {process.returncode}:\n{_read(log)}")
+        try:
+            if httpx.get(base + "/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"ccctl serve did not answer /health within {timeout}s:\n{_read(log)}")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            pass
+    with contextlib.suppress(ProcessLookupError):  # workers left behind, if any
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _read(log) -> str:
+    log.seek(0)
+    return log.read().decode("utf-8", "replace")[-4000:]
