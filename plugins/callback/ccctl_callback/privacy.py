@@ -1,0 +1,54 @@
+"""Data-protection hooks: export, erase and merge the call-back rows of a customer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from ccctl.context import TenantContext
+from ccctl_callback.models import CallbackAttempt, CallbackRequest
+
+
+def _requests(ctx: TenantContext, customer_id: int) -> list[CallbackRequest]:
+    return list(ctx.session.scalars(select(CallbackRequest).where(
+        CallbackRequest.tenant_id == ctx.tenant.id, CallbackRequest.customer_id == customer_id)
+        .order_by(CallbackRequest.id)))
+
+
+def export(customer, ctx: TenantContext) -> dict[str, Any] | None:
+    from ccctl_callback.outcomes import attempt_row, attempts_of
+
+    requests = _requests(ctx, customer.id)
+    if not requests:
+        return None
+    return {"callback_requests": [
+        {"id": r.id, "item": r.item_id, "phone": r.phone, "name": r.name, "reason": r.reason,
+         "context": r.context, "referral_code": r.referral_code, "source": r.source,
+         "slot": r.slot_start.isoformat() if r.slot_start else None, "consent": r.consent,
+         "consent_at": r.consent_at.isoformat() if r.consent_at else None, "state": r.state,
+         "created_at": r.created_at.isoformat(),
+         "attempts": [{**attempt_row(a), "started": a.started_at.isoformat()} for a in attempts_of(ctx, r)]}
+        for r in requests]}
+
+
+def erase(customer, ctx: TenantContext) -> None:
+    """Delete the customer's requests and attempts; seats they held free up for others."""
+    from ccctl_callback.slots import release_seat
+
+    requests = _requests(ctx, customer.id)
+    for request in requests:
+        if request.holds_seat and request.slot_start is not None:
+            release_seat(ctx.session, ctx.tenant, request.slot_start)
+    ids = [r.id for r in requests]
+    if ids:
+        ctx.session.execute(delete(CallbackAttempt).where(
+            CallbackAttempt.tenant_id == ctx.tenant.id, CallbackAttempt.request_id.in_(ids)))
+        ctx.session.execute(delete(CallbackRequest).where(
+            CallbackRequest.tenant_id == ctx.tenant.id, CallbackRequest.id.in_(ids)))
+
+
+def merged(source, target, ctx: TenantContext) -> None:
+    ctx.session.execute(update(CallbackRequest).where(
+        CallbackRequest.tenant_id == ctx.tenant.id, CallbackRequest.customer_id == source.id)
+        .values(customer_id=target.id).execution_options(synchronize_session=False))
