@@ -1,0 +1,95 @@
+"""Auto-acknowledgements: whom never to answer (RFC 3834 and common sense), how often, in which words."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from ccctl.db.models import utcnow
+from ccctl_email.config import EmailConfig, MailTemplate
+from ccctl_email.mime import ParsedMail
+from ccctl_email.models import OutboundMail
+
+ROBOT_SENDER = re.compile(
+    r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer[-_.]?daemon|postmaster|bounces?|listserv|majordomo)([+-].*)?@",
+    re.IGNORECASE)
+
+
+def skip_reason(parsed: ParsedMail, config: EmailConfig) -> str | None:
+    """Why this message must not be acknowledged, or None."""
+    headers = parsed.headers
+    auto = headers.get("auto-submitted", "").split(";")[0].strip().lower()
+    if auto and auto != "no":
+        return f"Auto-Submitted: {auto}"
+    precedence = headers.get("precedence", "").strip().lower()
+    if precedence in ("bulk", "junk", "list", "auto_reply"):
+        return f"Precedence: {precedence}"
+    if "list-id" in headers or "list-unsubscribe" in headers:
+        return "mailing list"
+    suppress = headers.get("x-auto-response-suppress", "").lower()
+    if "all" in suppress or "autoreply" in suppress:
+        return "X-Auto-Response-Suppress"
+    if "x-autoreply" in headers or "x-autorespond" in headers:
+        return "sender is an auto-responder"
+    if headers.get("return-path", "").strip() == "<>":
+        return "bounce (empty Return-Path)"
+    if ROBOT_SENDER.match(parsed.from_addr):
+        return "robot sender address"
+    if parsed.from_addr in config.addresses:
+        return "one of our own addresses"
+    return None
+
+
+def acks_last_hour(session, tenant, address: str) -> int:
+    since = utcnow() - timedelta(hours=1)
+    return session.scalar(select(func.count(OutboundMail.id)).where(
+        OutboundMail.tenant_id == tenant.id, OutboundMail.kind == "ack", OutboundMail.to_addr == address,
+        OutboundMail.created_at >= since)) or 0
+
+
+def ack_template(config: EmailConfig, locale: str) -> MailTemplate:
+    """The tenant's template for ``locale`` (fr_FR, then fr), else the built-in one, else English."""
+    from ccctl_email.templating import builtin
+
+    language = locale.split("_")[0]
+    for key in (locale, language):
+        if key in config.ack.templates:
+            return config.ack.templates[key]
+    text = builtin(f"ack.{language}.j2") or builtin("ack.en.j2")
+    subject, _, body = text.partition("\n---\n")
+    return MailTemplate(subject=subject.strip(), body=body)
+
+
+def template_data(ctx, item, customer) -> dict:
+    tenant = ctx.tenant
+    local_due = None
+    if item.due_at is not None:
+        local_due = item.due_at.astimezone(ZoneInfo(tenant.timezone)).strftime("%d/%m/%Y %H:%M")
+    return {
+        "item": {"id": item.id, "subject": item.subject, "queue": item.queue, "ref": f"#{item.id}"},
+        "customer": {"id": customer.id if customer else None, "name": customer.name if customer else ""},
+        "tenant": {"slug": tenant.slug, "name": tenant.config.get("name") or tenant.slug},
+        "due_at": local_due,
+    }
+
+
+def plan_ack(ctx, config: EmailConfig, parsed: ParsedMail, item, customer) -> OutboundMail | None:
+    """Queue an acknowledgement of ``parsed`` (a new thread) unless a rule says not to."""
+    from ccctl_email.outbound import queue_mail, tagged_subject
+    from ccctl_email.templating import render
+
+    if skip_reason(parsed, config) is not None:
+        return None
+    limit = config.ack.max_per_sender_per_hour
+    if acks_last_hour(ctx.session, ctx.tenant, parsed.from_addr) >= limit:
+        return None
+    template = ack_template(config, ctx.tenant.config.get("locale") or "en")
+    data = template_data(ctx, item, customer)
+    subject = render(template.subject or "Re: {{ item.subject }}", data, "ack subject")
+    body = render(template.body, data, "ack body")
+    return queue_mail(ctx, config, kind="ack", item=item, to=parsed.from_addr,
+                      subject=tagged_subject(subject, item), body=body, in_reply_to=parsed.message_id,
+                      references=[*parsed.references[-20:], parsed.message_id], answers=parsed.message_id)

@@ -1,0 +1,131 @@
+"""Fetch a tenant's mailbox over IMAP, reading each message exactly once.
+
+UIDs are only meaningful under one UIDVALIDITY: when the server changes it, the whole
+folder is read again (Message-ID de-duplication makes that harmless). The position
+(``last_uid``) is committed in the same transaction as the messages it covers, so a
+killed run resumes where the last commit left it and loses nothing.
+The mailbox is only read (BODY.PEEK): flags stay as they were.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import re
+import socket
+import ssl
+
+from sqlalchemy import select
+
+from ccctl.config.secrets import resolve_secret
+from ccctl.errors import CcctlError
+from ccctl_email.config import ImapSettings
+from ccctl_email.models import ImapState
+
+FETCH_CHUNK = 50
+UID_IN_FETCH = re.compile(rb"UID (\d+)")
+
+
+def account_key(settings: ImapSettings) -> str:
+    return f"{settings.user}@{settings.host}:{settings.effective_port}/{settings.folder}"[:500]
+
+
+def connect(settings: ImapSettings) -> imaplib.IMAP4:
+    where = f"IMAP {settings.host}:{settings.effective_port}"
+    password = resolve_secret(settings.password, "imap.password")
+    try:
+        if settings.ssl:
+            conn = imaplib.IMAP4_SSL(settings.host, settings.effective_port, timeout=settings.timeout,
+                                     ssl_context=ssl.create_default_context())
+        else:
+            conn = imaplib.IMAP4(settings.host, settings.effective_port, timeout=settings.timeout)
+            if settings.starttls:
+                conn.starttls(ssl.create_default_context())
+    except (OSError, imaplib.IMAP4.error, socket.timeout) as exc:
+        raise CcctlError(f"{where}: cannot connect: {exc}") from None
+    try:
+        conn.login(settings.user, password)
+    except imaplib.IMAP4.error as exc:
+        _close(conn)
+        raise CcctlError(f"{where}: login failed for user {settings.user}: {_text(exc)}") from None
+    return conn
+
+
+def _text(exc: Exception) -> str:
+    arg = exc.args[0] if exc.args else exc
+    return arg.decode(errors="replace") if isinstance(arg, bytes) else str(arg)
+
+
+def _close(conn: imaplib.IMAP4) -> None:
+    try:
+        conn.logout()
+    except (OSError, imaplib.IMAP4.error):
+        pass
+
+
+def select_folder(conn: imaplib.IMAP4, settings: ImapSettings) -> int:
+    """Select the folder read-only; return its UIDVALIDITY."""
+    status, data = conn.select(_quote(settings.folder), readonly=True)
+    if status != "OK":
+        raise CcctlError(f"IMAP {settings.host}: cannot open folder '{settings.folder}': {_text(Exception(*data))}")
+    _, values = conn.response("UIDVALIDITY")
+    if not values or values[0] is None:
+        raise CcctlError(f"IMAP {settings.host}: the server gave no UIDVALIDITY for '{settings.folder}'")
+    return int(values[0])
+
+
+def _quote(folder: str) -> str:
+    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def new_uids(conn: imaplib.IMAP4, after: int) -> list[int]:
+    status, data = conn.uid("SEARCH", None, f"UID {after + 1}:*")
+    if status != "OK":
+        raise CcctlError(f"IMAP UID SEARCH failed: {data}")
+    # "N:*" always matches the highest UID, even one below N: filter.
+    return sorted(u for u in (int(x) for x in (data[0] or b"").split()) if u > after)
+
+
+def fetch_messages(conn: imaplib.IMAP4, uids: list[int]) -> list[tuple[int, bytes]]:
+    status, data = conn.uid("FETCH", ",".join(map(str, uids)), "(UID BODY.PEEK[])")
+    if status != "OK":
+        raise CcctlError(f"IMAP UID FETCH failed: {data}")
+    out = []
+    for part in data:
+        if isinstance(part, tuple):
+            match = UID_IN_FETCH.search(part[0])
+            if match:
+                out.append((int(match.group(1)), part[1]))
+    return sorted(out)
+
+
+def fetch_tenant(ctx, config, commit, progress=None) -> dict:
+    """Ingest every message not yet read from the tenant's mailbox; return counts."""
+    from ccctl_email.ingest import Ingester, summary
+
+    settings = config.imap
+    if settings is None:
+        raise CcctlError(f"tenant {ctx.tenant.slug}: no 'imap' section under plugins.email")
+    session, tenant = ctx.session, ctx.tenant
+    key = account_key(settings)
+    conn = connect(settings)
+    try:
+        validity = select_folder(conn, settings)
+        state = session.scalar(select(ImapState).where(ImapState.tenant_id == tenant.id, ImapState.account == key))
+        if state is None:
+            state = ImapState(tenant_id=tenant.id, account=key, uidvalidity=validity, last_uid=0)
+            session.add(state)
+        elif state.uidvalidity != validity:
+            state.uidvalidity, state.last_uid = validity, 0
+        uids = new_uids(conn, state.last_uid)
+        ingester = Ingester(ctx, config)
+        for start in range(0, len(uids), FETCH_CHUNK):
+            for uid, raw in fetch_messages(conn, uids[start:start + FETCH_CHUNK]):
+                ingester.ingest(raw, f"imap:{key};uid={uid}")
+                state.last_uid = max(state.last_uid, uid)
+                if progress is not None:
+                    progress(1)
+            commit()  # the messages and the position move together
+        commit()
+        return {"tenant": tenant.slug, "account": key, **summary(ingester.counts)}
+    finally:
+        _close(conn)

@@ -1,0 +1,163 @@
+"""Ingest raw messages for one tenant: de-duplicate, match the customer, thread, store, acknowledge.
+
+One :class:`Ingester` serves a whole batch: each message runs in its own savepoint (a bad
+one is quarantined and the batch goes on) and the caller commits every ``commit_every``
+messages, so a run costs few transactions and a killed run loses at most the open batch,
+which a re-run re-reads harmlessly (Message-IDs are unique).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from datetime import timezone
+from typing import Any
+
+from sqlalchemy import select
+
+from ccctl.db.models import WorkItem, utcnow
+from ccctl_email.config import EmailConfig
+from ccctl_email.mime import ParsedMail, Unparseable, parse
+from ccctl_email.models import EmailAttachment, EmailBlob, EmailMessage, QuarantinedMail
+
+# Outcomes, as counted in the summary.
+NEW, JOINED, DUPLICATE, QUARANTINED = "new", "joined", "duplicate", "quarantined"
+
+
+@dataclass
+class Result:
+    outcome: str
+    message_id: str | None = None
+    item_id: int | None = None
+    reason: str | None = None
+
+
+def quarantine(session, tenant, raw: bytes, reason: str, source: str) -> None:
+    """Keep ``raw`` with ``reason``; the same bytes are kept once."""
+    digest = hashlib.sha256(raw).hexdigest()
+    exists = session.scalar(select(QuarantinedMail.id).where(
+        QuarantinedMail.tenant_id == tenant.id, QuarantinedMail.sha256 == digest))
+    if exists is None:
+        session.add(QuarantinedMail(tenant_id=tenant.id, sha256=digest, source=source[:500],
+                                    reason=reason[:2000], raw=raw))
+        session.flush()
+
+
+def reopen(item: WorkItem) -> None:
+    """A customer's new message puts a waiting or closed item back in the queue."""
+    if item.state in ("waiting", "closed"):
+        item.state = "open"
+        item.closed_at = None
+        item.claimed_by = None
+        item.claimed_at = None
+
+
+def email_due_at(ctx, item: WorkItem, config: EmailConfig):
+    """The item's due time under the tenant's email SLA (business hours from the queue's rules)."""
+    from ccctl.queue.sla import due_at
+
+    queues = ctx.tenant.config.get("queues") or []
+    spec = next((q for q in queues if q.get("name") == item.queue), {})
+    start = max(item.created_at, item.not_before) if item.not_before else item.created_at
+    return due_at(start, {**spec, "sla": config.sla}, ctx.tenant.config)
+
+
+class Ingester:
+    def __init__(self, ctx, config: EmailConfig, *, acknowledge: bool = True) -> None:
+        self.ctx, self.session, self.tenant = ctx, ctx.session, ctx.tenant
+        self.config = config
+        self.acknowledge = acknowledge and config.ack.enabled
+        self.counts: Counter[str] = Counter()
+
+    def ingest(self, raw: bytes, source: str = "") -> Result:
+        try:
+            parsed = parse(raw)
+        except Unparseable as exc:
+            return self._quarantine(raw, str(exc), source)
+        if self._known(parsed.message_id):
+            self.counts[DUPLICATE] += 1
+            return Result(DUPLICATE, parsed.message_id)
+        try:
+            with self.session.begin_nested():
+                result = self._store(parsed, raw, source)
+        except Exception as exc:  # noqa: BLE001 - one message must never stop the batch
+            return self._quarantine(raw, f"could not store: {type(exc).__name__}: {exc}", source)
+        self.counts[result.outcome] += 1
+        return result
+
+    def _quarantine(self, raw: bytes, reason: str, source: str) -> Result:
+        quarantine(self.session, self.tenant, raw, reason, source)
+        self.counts[QUARANTINED] += 1
+        return Result(QUARANTINED, reason=reason)
+
+    def _known(self, message_id: str) -> bool:
+        return self.session.scalar(select(EmailMessage.id).where(
+            EmailMessage.tenant_id == self.tenant.id, EmailMessage.message_id == message_id)) is not None
+
+    def _store(self, parsed: ParsedMail, raw: bytes, source: str) -> Result:
+        from ccctl.customers import find_or_create, record_interaction
+        from ccctl.queue.items import create_item
+        from ccctl_email.threads import find_thread
+
+        session, tenant = self.session, self.tenant
+        customer, _ = find_or_create(session, tenant, "email", parsed.from_addr, parsed.from_name)
+        item, how = find_thread(session, tenant, parsed, customer.id)
+        if item is None:
+            item, _ = create_item(
+                self.ctx, "email", subject=parsed.subject or "(no subject)", body=parsed.text,
+                customer_id=customer.id, external_ref=parsed.message_id,
+                attributes={"from": parsed.from_addr, "to": parsed.to[:10]},
+            )
+            if self.config.sla:
+                item.due_at = email_due_at(self.ctx, item, self.config)
+            outcome = NEW
+        else:
+            reopen(item)
+            outcome = JOINED
+        interaction, _ = record_interaction(
+            session, tenant, "email", customer_id=customer.id, direction="in", item_id=item.id,
+            summary=parsed.subject or "(no subject)", external_id=parsed.message_id,
+            occurred_at=_occurred(parsed), actor=parsed.from_addr,
+            payload={"from": parsed.from_addr, "to": parsed.to[:10], "text": parsed.text[:5000],
+                     "attachments": [a.filename for a in parsed.attachments]},
+        )
+        row = EmailMessage(tenant_id=tenant.id, message_id=parsed.message_id, direction="in", item_id=item.id,
+                           customer_id=customer.id, interaction_id=interaction.id, from_addr=parsed.from_addr,
+                           subject=parsed.subject, matched_by=how, source=source[:500])
+        session.add(row)
+        session.flush()
+        self._attachments(row, parsed)
+        if self.acknowledge and outcome == NEW:
+            from ccctl_email.ack import plan_ack
+
+            plan_ack(self.ctx, self.config, parsed, item, customer)
+        return Result(outcome, parsed.message_id, item.id)
+
+    def _attachments(self, row: EmailMessage, parsed: ParsedMail) -> None:
+        for attachment in parsed.attachments:
+            digest = attachment.sha256
+            store_blob(self.session, self.tenant, digest, attachment.data)
+            self.session.add(EmailAttachment(
+                tenant_id=self.tenant.id, message_row_id=row.id, sha256=digest, filename=attachment.filename,
+                content_type=attachment.content_type[:200], size=len(attachment.data)))
+
+
+def store_blob(session, tenant, digest: str, data: bytes) -> None:
+    """Content-addressed: the same bytes are stored once per tenant."""
+    exists = session.scalar(select(EmailBlob.id).where(EmailBlob.tenant_id == tenant.id, EmailBlob.sha256 == digest))
+    if exists is None:
+        session.add(EmailBlob(tenant_id=tenant.id, sha256=digest, size=len(data), data=data))
+        session.flush()
+
+
+def _occurred(parsed: ParsedMail):
+    now = utcnow()
+    # A Date: header in the future or absurdly old is a broken clock, not history.
+    if parsed.date is None or parsed.date > now or parsed.date.year < 1990:
+        return now
+    return parsed.date.astimezone(timezone.utc)
+
+
+def summary(counts: Counter[str]) -> dict[str, Any]:
+    return {key: counts.get(key, 0) for key in (NEW, JOINED, DUPLICATE, QUARANTINED)}

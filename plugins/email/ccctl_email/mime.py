@@ -1,0 +1,259 @@
+"""Turn raw bytes into a :class:`ParsedMail`, whatever the charset or the damage.
+
+The stdlib's compat32 parser is used because it never raises on broken input and is
+about three times faster than ``policy.default``; decoding is done here, leniently.
+Only a message we cannot act on (no headers, no sender) raises :class:`Unparseable`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import email
+import email.header
+import email.utils
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.message import Message
+from html.parser import HTMLParser
+
+MSGID = re.compile(r"<[^<>\s]+>")
+MAX_DEPTH = 30
+MAX_BODY = 200_000
+# Headers the loop and bulk checks look at (lower-case).
+KEPT_HEADERS = ("auto-submitted", "precedence", "list-id", "list-unsubscribe", "x-auto-response-suppress",
+                "x-autoreply", "x-autorespond", "return-path", "content-language")
+
+
+class Unparseable(Exception):
+    """The message cannot be ingested; ``str(exc)`` is the reason kept in quarantine."""
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass
+class ParsedMail:
+    message_id: str
+    synthetic_id: bool
+    from_addr: str
+    from_name: str
+    subject: str
+    text: str
+    in_reply_to: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    to: list[str] = field(default_factory=list)
+    date: datetime | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def thread_refs(self) -> list[str]:
+        """Referenced Message-IDs, nearest first (In-Reply-To, then References newest first)."""
+        return list(dict.fromkeys([*self.in_reply_to, *reversed(self.references)]))
+
+
+def decode_bytes(data: bytes, charset: str | None) -> str:
+    """Declared charset, else UTF-8, else Windows-1252 with replacement: never raises."""
+    for candidate in (charset, "utf-8"):
+        if not candidate:
+            continue
+        try:
+            codec = codecs.lookup(candidate.strip().strip('"').lower())
+            return data.decode(codec.name)
+        except (LookupError, UnicodeDecodeError, ValueError):
+            continue
+    return data.decode("cp1252", errors="replace")
+
+
+def _unescape_raw(value: str) -> str:
+    # compat32 keeps raw 8-bit header bytes as surrogate escapes.
+    if any("\udc80" <= ch <= "\udcff" for ch in value):
+        return decode_bytes(value.encode("ascii", "surrogateescape"), None)
+    return value
+
+
+def decode_header(value: object) -> str:
+    """RFC 2047 encoded words and raw 8-bit bytes → text; broken encodings degrade, never raise."""
+    if value is None:
+        return ""
+    if isinstance(value, email.header.Header):
+        # A header with raw 8-bit bytes: decode the bytes, then any encoded words left in it.
+        chunks = email.header.decode_header(value)
+        value = "".join(decode_bytes(c, cs) if isinstance(c, bytes) else c for c, cs in chunks)
+    text = str(value)
+    if "=?" not in text:
+        return " ".join(_unescape_raw(text).split())
+    try:
+        parts = email.header.decode_header(text)
+    except Exception:  # noqa: BLE001 - any damage: keep the raw text
+        return " ".join(_unescape_raw(text).split())
+    out = []
+    for chunk, charset in parts:
+        out.append(decode_bytes(chunk, charset) if isinstance(chunk, bytes) else _unescape_raw(chunk))
+    return " ".join("".join(out).split())
+
+
+def message_ids(value: object) -> list[str]:
+    return MSGID.findall(str(value or ""))[:100]
+
+
+def _normal_id(value: object, raw: bytes) -> tuple[str, bool]:
+    found = message_ids(value)
+    if found and len(found[0]) <= 400:
+        return found[0], False
+    text = str(value or "").strip()
+    if text and " " not in text and len(text) <= 400:
+        return f"<{text.strip('<>')}>", False
+    # No usable Message-ID: derive one from the bytes, so the same file twice is still one message.
+    return f"<{hashlib.sha256(raw).hexdigest()[:40]}@no-message-id.invalid>", True
+
+
+def _sender(msg: Message) -> tuple[str, str]:
+    from ccctl.contacts import normalize_email
+    from ccctl.errors import InputError
+
+    for header in ("from", "reply-to", "sender", "return-path"):
+        raw_value = msg.get_all(header) or []
+        for name, addr in email.utils.getaddresses([decode_header(v) for v in raw_value]):
+            try:
+                return normalize_email(addr), name.strip().strip('"')
+            except InputError:
+                continue
+    raise Unparseable("no usable sender address (From, Reply-To, Sender, Return-Path)")
+
+
+class _TextFromHtml(HTMLParser):
+    BREAKS = {"br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "table"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "head"):
+            self.skip += 1
+        elif tag in self.BREAKS:
+            self.out.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "head") and self.skip:
+            self.skip -= 1
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.out.append(data)
+
+
+def html_to_text(html: str) -> str:
+    parser = _TextFromHtml()
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception:  # noqa: BLE001 - hopeless markup: strip tags crudely
+        return re.sub(r"<[^>]*>", " ", html)
+    lines = (" ".join(line.split()) for line in "".join(parser.out).splitlines())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _payload(part: Message) -> bytes:
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001 - bad base64/quoted-printable: keep what is there
+        data = None
+    if data is None:
+        payload = part.get_payload()
+        data = payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
+    return data
+
+
+def _filename(part: Message) -> str:
+    try:
+        name = part.get_filename()
+    except Exception:  # noqa: BLE001
+        name = None
+    return decode_header(name)[:300] if name else ""
+
+
+def _walk(part: Message, found: dict, depth: int = 0) -> None:
+    if depth > MAX_DEPTH:
+        raise Unparseable(f"MIME parts nested deeper than {MAX_DEPTH} levels")
+    ctype = part.get_content_type()
+    if ctype == "message/rfc822":
+        inner = part.get_payload()
+        inner = inner[0] if isinstance(inner, list) and inner else inner
+        data = inner.as_bytes() if isinstance(inner, Message) else _payload(part)
+        subject = decode_header(inner.get("subject")) if isinstance(inner, Message) else ""
+        found["attachments"].append(Attachment(f"{subject or 'message'}.eml"[:300], ctype, data))
+        return
+    if part.is_multipart():
+        for child in part.get_payload():
+            if isinstance(child, Message):
+                _walk(child, found, depth + 1)
+        return
+    filename = _filename(part)
+    disposition = (part.get("content-disposition") or "").split(";")[0].strip().lower()
+    inline_text = ctype in ("text/plain", "text/html") and disposition != "attachment" and not filename
+    if inline_text:
+        key = "plain" if ctype == "text/plain" else "html"
+        if found[key] is None:
+            found[key] = decode_bytes(_payload(part), part.get_content_charset())
+            return
+    data = _payload(part)
+    if data or filename:
+        found["attachments"].append(Attachment(filename or f"part-{len(found['attachments']) + 1}", ctype, data))
+
+
+def _date(value: object) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(str(value))
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
+def parse(raw: bytes) -> ParsedMail:
+    """Parse one message; raises :class:`Unparseable` with the reason when it cannot be ingested."""
+    if not raw.strip():
+        raise Unparseable("empty message")
+    try:
+        msg = email.message_from_bytes(raw)
+        if not msg.keys():
+            raise Unparseable("no header found: this is not an email message")
+        from_addr, from_name = _sender(msg)
+        message_id, synthetic = _normal_id(msg.get("message-id"), raw)
+        found = {"plain": None, "html": None, "attachments": []}
+        _walk(msg, found)
+    except Unparseable:
+        raise
+    except RecursionError:
+        raise Unparseable("MIME structure nested too deeply") from None
+    except Exception as exc:  # noqa: BLE001 - the parser's own bugs must not stop a batch
+        raise Unparseable(f"parser error: {type(exc).__name__}: {exc}") from None
+    text = found["plain"] if found["plain"] is not None else html_to_text(found["html"] or "")
+    headers = {}
+    for name in KEPT_HEADERS:
+        if name in msg:
+            headers[name] = decode_header(msg.get(name))[:500]
+    to = [addr.lower() for _n, addr in email.utils.getaddresses(
+        [decode_header(v) for v in (msg.get_all("to") or []) + (msg.get_all("cc") or [])]) if "@" in addr]
+    return ParsedMail(
+        message_id=message_id, synthetic_id=synthetic, from_addr=from_addr, from_name=from_name[:200],
+        subject=decode_header(msg.get("subject"))[:500], text=text.replace("\x00", "")[:MAX_BODY],
+        in_reply_to=message_ids(msg.get("in-reply-to")), references=message_ids(msg.get("references")),
+        to=to[:50], date=_date(msg.get("date")), attachments=found["attachments"], headers=headers,
+    )

@@ -1,0 +1,108 @@
+"""Outgoing mail (acknowledgements and replies): composed, written to the outbox, then sent.
+
+A row is written before any byte goes out and is marked ``sent`` right after the SMTP
+server accepts it, so re-running ``ccctl email send`` never sends a mail twice (except
+if the process dies in the instant between the server's OK and the commit).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import smtplib
+import uuid
+from email.message import EmailMessage as MimeMessage
+from email.policy import SMTP
+
+from sqlalchemy import select
+
+from ccctl.db.models import WorkItem, utcnow
+from ccctl_email.config import EmailConfig
+from ccctl_email.models import EmailMessage, OutboundMail
+from ccctl_email.threads import SUBJECT_TAG, item_token, subject_tag
+
+
+def tagged_subject(subject: str, item: WorkItem, prefix: str = "") -> str:
+    subject = " ".join(subject.split()) or "(no subject)"
+    if not SUBJECT_TAG.search(subject):
+        subject = f"{subject} {subject_tag(item.id)}"
+    if prefix and not subject.lower().startswith(prefix.lower()):
+        subject = f"{prefix}{subject}"
+    return subject[:500]
+
+
+def thread_headers(session, tenant, item: WorkItem) -> tuple[str | None, list[str]]:
+    """(In-Reply-To, References) for a new mail on ``item``: the latest message, all earlier ones."""
+    ids = list(session.scalars(select(EmailMessage.message_id).where(
+        EmailMessage.tenant_id == tenant.id, EmailMessage.item_id == item.id).order_by(EmailMessage.id)))
+    last_in = session.scalar(select(EmailMessage.message_id).where(
+        EmailMessage.tenant_id == tenant.id, EmailMessage.item_id == item.id, EmailMessage.direction == "in")
+        .order_by(EmailMessage.id.desc()).limit(1))
+    return last_in or (ids[-1] if ids else None), ids[-30:]
+
+
+def queue_mail(ctx, config: EmailConfig, *, kind: str, item: WorkItem, to: str, subject: str, body: str,
+               in_reply_to: str | None, references: list[str], answers: str | None = None) -> OutboundMail:
+    """Compose and store one outgoing mail (status ``queued``); it also joins the thread map."""
+    session, tenant = ctx.session, ctx.tenant
+    sender = config.smtp.sender
+    domain = email.utils.parseaddr(sender)[1].rsplit("@", 1)[-1]
+    token = item_token(item)
+    message_id = f"<{token}.{uuid.uuid4().hex[:16]}@{domain}>"
+    mail = MimeMessage(policy=SMTP)
+    mail["From"] = sender
+    mail["To"] = to
+    mail["Subject"] = subject
+    mail["Date"] = email.utils.format_datetime(utcnow())
+    mail["Message-ID"] = message_id
+    if in_reply_to:
+        mail["In-Reply-To"] = in_reply_to
+    if references:
+        mail["References"] = " ".join(references)
+    if kind == "ack":
+        # RFC 3834: tell other robots not to answer us (no mail loops).
+        mail["Auto-Submitted"] = "auto-replied"
+        mail["X-Auto-Response-Suppress"] = "All"
+    # The hidden token also rides in the footer, for clients that drop References.
+    mail.set_content(f"{body.rstrip()}\n\n[ref:{token}]\n")
+    row = OutboundMail(tenant_id=tenant.id, kind=kind, item_id=item.id, customer_id=item.customer_id, to_addr=to,
+                       subject=subject[:500], message_id=message_id, answers=answers, raw=mail.as_bytes())
+    session.add(row)
+    session.add(EmailMessage(tenant_id=tenant.id, message_id=message_id, direction="out", item_id=item.id,
+                             customer_id=item.customer_id, from_addr=email.utils.parseaddr(sender)[1].lower(),
+                             subject=subject[:500], matched_by="sent", source=kind))
+    session.flush()
+    return row
+
+
+def send_queued(ctx, config: EmailConfig, only: list[int] | None = None, commit=None) -> dict[str, int]:
+    """Send the tenant's queued mails over one SMTP connection; ``commit`` runs after each one."""
+    from ccctl.customers import record_interaction
+    from ccctl_email.smtp import smtp_connection
+
+    session, tenant = ctx.session, ctx.tenant
+    query = select(OutboundMail).where(OutboundMail.tenant_id == tenant.id, OutboundMail.status == "queued")
+    if only is not None:
+        query = query.where(OutboundMail.id.in_(only))
+    rows = list(session.scalars(query.order_by(OutboundMail.id)))
+    counts = {"sent": 0, "failed": 0}
+    if not rows:
+        return counts
+    sender = email.utils.parseaddr(config.smtp.sender)[1]
+    with smtp_connection(config.smtp) as conn:
+        for row in rows:
+            row.attempts += 1
+            try:
+                conn.sendmail(sender, [row.to_addr], row.raw)
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
+                row.status, row.error = "failed", str(exc)[:2000]
+                counts["failed"] += 1
+            else:
+                row.status, row.sent_at, row.error = "sent", utcnow(), None
+                record_interaction(session, tenant, "email", customer_id=row.customer_id, direction="out",
+                                   item_id=row.item_id, external_id=row.message_id, actor=ctx.actor or "ccctl",
+                                   summary=("Acknowledgement: " if row.kind == "ack" else "Reply: ") + row.subject,
+                                   payload={"to": row.to_addr, "kind": row.kind})
+                counts["sent"] += 1
+            if commit is not None:
+                commit()
+    return counts

@@ -1,0 +1,89 @@
+"""Where raw messages come from: stdin (an MTA pipe), .eml files, Maildir folders and mbox files.
+
+Each source yields ``(label, raw bytes)``; the label names the file (and message) for quarantine.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ccctl.errors import InputError
+
+
+@dataclass
+class Source:
+    label: str
+    count: int
+    messages: Iterator[tuple[str, bytes]]
+
+
+def _read(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def _maildir_files(path: Path) -> list[Path]:
+    files = []
+    for sub in ("new", "cur"):
+        folder = path / sub
+        if folder.is_dir():
+            files.extend(Path(e.path) for e in os.scandir(folder) if e.is_file() and not e.name.startswith("."))
+    return sorted(files)
+
+
+def _files(files: list[Path]) -> Iterator[tuple[str, bytes]]:
+    for file in files:
+        try:
+            yield str(file), _read(file)
+        except OSError as exc:  # vanished or unreadable: say so, keep going
+            yield str(file), b""
+            print(f"warning: cannot read {file}: {exc.strerror}", file=sys.stderr)
+
+
+def _mbox(path: Path) -> Source:
+    import mailbox
+
+    box = mailbox.mbox(str(path), create=False)
+    keys = box.keys()
+
+    def messages():
+        try:
+            for number, key in enumerate(keys, 1):
+                yield f"{path}#{number}", box.get_bytes(key)
+        finally:
+            box.close()
+
+    return Source(str(path), len(keys), messages())
+
+
+def _is_mbox(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(5) == b"From "
+
+
+def open_source(name: str, stdin=None) -> Source:
+    """``-`` (stdin: one message), a Maildir, a folder of .eml files, an mbox file or one .eml file."""
+    if name == "-":
+        stream = stdin or sys.stdin.buffer
+        return Source("stdin", 1, iter([("stdin", stream.read())]))
+    path = Path(name)
+    if not path.exists():
+        raise InputError(f"{name}: no such file or folder")
+    if path.is_dir():
+        if (path / "cur").is_dir() or (path / "new").is_dir():
+            files = _maildir_files(path)
+        else:
+            files = sorted(p for p in path.rglob("*.eml") if p.is_file())
+            if not files:
+                raise InputError(f"{name}: neither a Maildir (cur/, new/) nor a folder holding .eml files")
+        return Source(str(path), len(files), _files(files))
+    try:
+        if _is_mbox(path):
+            return _mbox(path)
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read: {exc.strerror}") from None
+    return Source(str(path), 1, _files([path]))

@@ -1,0 +1,82 @@
+"""Which item an incoming message belongs to, in osTicket's order:
+
+1. its own Message-ID (a duplicate: handled by the ingester before this);
+2. In-Reply-To / References pointing at a message we know;
+3. a hidden token (in the Message-ID of our outgoing mails, and in their footer)
+   that only we can produce for an item, so a stranger cannot guess it;
+4. a subject tag ``[#4711]``, accepted only when the item belongs to the sender.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import timezone
+
+from sqlalchemy import select
+
+from ccctl.db.models import WorkItem
+from ccctl_email.models import EmailMessage
+
+SUBJECT_TAG = re.compile(r"\[#(\d{1,12})\]")
+TOKEN = re.compile(r"ccctl\.(\d{1,12})\.([0-9a-f]{12})")
+
+
+def item_token(item: WorkItem) -> str:
+    """``ccctl.<id>.<signature>``: the signature binds the id to the item's tenant and creation time."""
+    created = item.created_at.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+    signature = hashlib.sha256(f"{item.tenant_id}:{item.id}:{created}".encode()).hexdigest()[:12]
+    return f"ccctl.{item.id}.{signature}"
+
+
+def subject_tag(item_id: int) -> str:
+    return f"[#{item_id}]"
+
+
+def _item(session, tenant, item_id: int) -> WorkItem | None:
+    return session.scalar(select(WorkItem).where(WorkItem.id == item_id, WorkItem.tenant_id == tenant.id))
+
+
+def by_references(session, tenant, refs: list[str]) -> WorkItem | None:
+    if not refs:
+        return None
+    rows = dict(session.execute(select(EmailMessage.message_id, EmailMessage.item_id).where(
+        EmailMessage.tenant_id == tenant.id, EmailMessage.message_id.in_(refs),
+        EmailMessage.item_id.is_not(None))).all())
+    for ref in refs:  # nearest reference first
+        if ref in rows:
+            item = _item(session, tenant, rows[ref])
+            if item is not None:
+                return item
+    return None
+
+
+def by_token(session, tenant, refs: list[str], text: str) -> WorkItem | None:
+    for item_id, signature in TOKEN.findall(" ".join(refs) + "\n" + text[-20000:]):
+        item = _item(session, tenant, int(item_id))
+        if item is not None and item_token(item).endswith(signature):
+            return item
+    return None
+
+
+def by_subject(session, tenant, subject: str, customer_id: int | None) -> WorkItem | None:
+    for item_id in SUBJECT_TAG.findall(subject):
+        item = _item(session, tenant, int(item_id))
+        if item is not None and item.channel == "email" and item.customer_id == customer_id:
+            return item
+    return None
+
+
+def find_thread(session, tenant, parsed, customer_id: int | None) -> tuple[WorkItem | None, str]:
+    """(item, how) for a message not seen before; (None, "new") when it starts a thread."""
+    refs = parsed.thread_refs
+    item = by_references(session, tenant, refs)
+    if item is not None:
+        return item, "references"
+    item = by_token(session, tenant, refs, parsed.text)
+    if item is not None:
+        return item, "token"
+    item = by_subject(session, tenant, parsed.subject, customer_id)
+    if item is not None:
+        return item, "subject-tag"
+    return None, "new"
