@@ -62,5 +62,12 @@ def main(argv: list[str] | None = None) -> None:
     from ccctl.plugins import get_plugin_manager
 
     argv = sys.argv[1:] if argv is None else argv
-    pm = get_plugin_manager(disabled=_disabled_from_argv(argv))
+    disabled = _disabled_from_argv(argv)
+    try:
+        pm = get_plugin_manager(disabled=disabled)
+    except Exception as exc:  # a broken plugin must not hide the way out
+        raise SystemExit(
+            f"Error: a plugin failed to load: {type(exc).__name__}: {exc}\n"
+            "Start without it: --disable-plugin NAME, or CCCTL_LOAD_PLUGINS='' for no plugin at all."
+        ) from None
     create_cli(pm)(args=argv, prog_name="ccctl")

@@ -247,12 +247,28 @@ def _check_plain_secrets(data: Any, located: Located, path: tuple = ()) -> None:
             _check_plain_secrets(value, located, path + (index,))
 
 
+def _check_hours(located: Located) -> None:
+    """Each business-hours line on its own, so that an error names its day key and line."""
+    hours = located.data.get("business_hours")
+    if not isinstance(hours, dict):
+        return  # the model reports the wrong type
+    for spec, ranges in hours.items():
+        try:
+            expand_days(str(spec))
+            if not isinstance(ranges, str | list):
+                raise ValueError("give a time range like 09:00-18:00, or a list of them")
+            parse_ranges(ranges)
+        except ValueError as exc:
+            raise located.error(("business_hours", str(spec)), str(exc)) from None
+
+
 def validate_tenant(located: Located, schemas: dict[str, type[BaseModel]],
                     installed: set[str]) -> TenantConfig:
     """Validate one tenant file; plugin sections by the schemas plugins registered."""
     if not isinstance(located.data, dict):
         raise located.error((), "the file must be a mapping with at least 'tenant' and 'name'")
     _check_plain_secrets(located.data, located)
+    _check_hours(located)
     try:
         config = TenantConfig.model_validate(located.data)
     except ValidationError as exc:

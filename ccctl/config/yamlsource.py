@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -78,11 +79,28 @@ def load_yaml(text: str, file: str) -> Located:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise ConfigError(f"invalid YAML: {exc.problem or exc}", file, line) from None
+        # Where the broken construct started says more than where the parser gave up.
+        start = exc.context_mark or exc.problem_mark
+        key = _key_at(text, start.line) if start else None
+        context = f" ({exc.context} on line {exc.context_mark.line + 1})" if exc.context and exc.context_mark else ""
+        raise ConfigError(f"invalid YAML: {exc.problem or exc}{context}", file, line, key) from None
     lines: dict[Path_, int] = {}
     if node is not None:
         _walk(node, (), lines)
     return Located(data, lines, file)
+
+
+def _key_at(text: str, line_index: int) -> str | None:
+    """The key written on line ``line_index`` (0-based) or on the nearest line above it."""
+    lines = text.splitlines()
+    for line in reversed(lines[: line_index + 1]):
+        match = KEY_LINE.match(line)
+        if match:
+            return match.group(1)
+    return None
+
+
+KEY_LINE = re.compile(r"^\s*(?:-\s+)?([\w.-]+)\s*:")
 
 
 def load_yaml_file(path: Path) -> Located:
