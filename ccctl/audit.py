@@ -24,8 +24,13 @@ def current_actor(actor: str | None = None) -> str:
 def audit(session: Session, tenant_id: int | None, actor: str | None, action: str, target: str = "",
           details: dict[str, Any] | None = None) -> AuditEntry:
     """Record one action in the caller's transaction (it commits or rolls back with the work)."""
+    import json
+
+    from ccctl.output import to_json
+
+    # Dates and decimals become the strings every output shows.
     entry = AuditEntry(tenant_id=tenant_id, actor=current_actor(actor), action=action, target=target[:200],
-                       details=details or {})
+                       details=json.loads(to_json(details or {}, indent=None)))
     session.add(entry)
     session.flush()
     return entry

@@ -1,7 +1,188 @@
-"""`ccctl report` commands (to be filled in)."""
+"""``ccctl report``: KPIs, billing, staffing (Erlang C) and referral attribution."""
+
+from __future__ import annotations
 
 import click
 
+from ccctl.commands.options import tenant_option
+from ccctl.output import output_options
+
+actor_option = click.option("--actor", envvar="USER", help="Who runs the report (audit log); default $USER.")
+from_option = click.option("--from", "start", metavar="DATE", help="First day (YYYY-MM-DD, tenant time zone).")
+to_option = click.option("--to", "end", metavar="DATE", help="Last day, included (default: today).")
+
 
 def register(cli: click.Group) -> None:
-    """Nothing registered yet."""
+    cli.add_command(report)
+
+
+@click.group()
+def report() -> None:
+    """Reports for clients and planners: KPIs, billing, staffing, attribution."""
+
+
+@report.command("kpi")
+@tenant_option
+@from_option
+@to_option
+@click.option("--by", type=click.Choice(["day", "hour"]), default="day", show_default=True)
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, writable=True),
+              help="Also write a self-contained HTML report with charts to this file.")
+@actor_option
+@output_options
+def kpi_cmd(tenant_slug, start, end, by, html_file, actor, fmt) -> None:
+    """Volumes per channel and queue, SLA, first response, backlog, FCR, call-back reach, deflection.
+
+    One row per day (or hour) and a total row; definitions in docs/reports.md.
+
+    \b
+    Examples:
+      ccctl report kpi -t voyages-lumiere --from 2026-11-01 --to 2026-11-30
+      ccctl report kpi -t voyages-lumiere --by hour --from 2026-11-20 --to 2026-11-20 --format csv
+      ccctl report kpi -t voyages-lumiere --html kpi.html
+    """
+    from ccctl.audit import audit
+    from ccctl.commands.options import tenant_session
+    from ccctl.errors import InputError
+    from ccctl.output import emit
+    from ccctl.reports.kpi import kpi_rows
+    from ccctl.reports.period import day_period
+
+    with tenant_session(tenant_slug) as (_app, session, tenant):
+        period = day_period(start, end, tenant.timezone)
+        if by == "hour" and period.end - period.start > _days(62):
+            raise InputError("--by hour covers at most 62 days; narrow --from/--to or use --by day")
+        rows, columns = kpi_rows(session, tenant, period, by)
+        audit(session, tenant.id, actor, "report.kpi", f"tenant:{tenant.slug}",
+              {"from": period.start, "to": period.end, "by": by, "html": bool(html_file)})
+        name = tenant.name
+    if html_file:
+        from ccctl.reports.html import kpi_page
+
+        with open(html_file, "w", encoding="utf-8") as out:
+            out.write(kpi_page(name, period.label(), by, rows, columns))
+        click.echo(f"wrote {html_file}", err=True)
+    emit(rows, columns, fmt)
+
+
+@report.command("billing")
+@click.option("--month", required=True, metavar="YYYY-MM", help="Calendar month to invoice.")
+@tenant_option
+@actor_option
+@output_options
+def billing_cmd(month, tenant_slug, actor, fmt) -> None:
+    """Invoice lines per tenant for a month, priced with the 'billing' rates of each tenant's YAML.
+
+    Without --tenant (and $CCCTL_TENANT) every tenant is invoiced. Amounts are decimals
+    rounded half-up to the cent per line; the total adds the rounded lines.
+
+    \b
+    Examples:
+      ccctl report billing --month 2026-11
+      ccctl report billing --month 2026-11 -t voyages-lumiere --format csv > invoice.csv
+    """
+    from sqlalchemy import select
+
+    from ccctl.audit import audit
+    from ccctl.commands.options import app_session
+    from ccctl.db.models import Tenant
+    from ccctl.output import emit
+    from ccctl.reports.billing import COLUMNS, invoice
+    from ccctl.reports.period import month_period
+
+    month_period(month, "UTC")  # bad input fails before anything is read
+    rows, notes = [], []
+    with app_session() as (app, session):
+        tenants = [app.tenant(session, tenant_slug)] if tenant_slug else \
+            list(session.scalars(select(Tenant).order_by(Tenant.slug)))
+        for tenant in tenants:
+            lines, tenant_notes = invoice(app, session, tenant, month)
+            rows += lines
+            notes += tenant_notes
+            total = lines[-1]["amount"]
+            audit(session, tenant.id, actor, "report.billing", f"tenant:{tenant.slug}",
+                  {"month": month, "total": str(total), "currency": lines[-1]["currency"]})
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    emit([{k: (str(v) if k in ("quantity", "unit_price", "amount") and v is not None else v)
+           for k, v in row.items()} for row in rows], COLUMNS, fmt)
+
+
+@report.command("staffing")
+@tenant_option
+@click.option("--target", default="80/20", show_default=True, metavar="PCT/SECONDS",
+              help="Service level: PCT percent of contacts answered within SECONDS.")
+@click.option("--date", "day", metavar="DATE", help="Day to staff (YYYY-MM-DD; default: tomorrow).")
+@click.option("--interval", default=30, show_default=True, type=click.IntRange(5, 240), help="Minutes.")
+@click.option("--weeks", default=4, show_default=True, type=int, help="Weeks of history to forecast from.")
+@click.option("--aht", type=click.FloatRange(1, 86400), help="Handling time in seconds (default: measured).")
+@click.option("--channel", help="Only items of this channel.")
+@click.option("--queue", help="Only items of this queue.")
+@actor_option
+@output_options
+def staffing_cmd(tenant_slug, target, day, interval, weeks, aht, channel, queue, actor, fmt) -> None:
+    """Agents needed per interval (Erlang C) beside the agents on shift.
+
+    Arrivals per interval are the mean of the same weekday and time over the last
+    --weeks weeks; the handling time is the mean claim-to-close time of those weeks.
+
+    \b
+    Examples:
+      ccctl report staffing -t voyages-lumiere --target 80/20
+      ccctl report staffing -t voyages-lumiere --date 2026-11-30 --interval 60 --aht 240
+    """
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from ccctl.audit import audit
+    from ccctl.commands.options import tenant_session
+    from ccctl.output import emit
+    from ccctl.reports.period import parse_day
+    from ccctl.reports.staffing import Target, staffing_rows
+
+    wanted = Target.parse(target)
+    with tenant_session(tenant_slug) as (_app, session, tenant):
+        when = parse_day(day, "--date") if day else \
+            datetime.now(ZoneInfo(tenant.timezone)).date() + timedelta(days=1)
+        rows, summary = staffing_rows(session, tenant, when, wanted, interval, weeks, aht,
+                                      channel=channel, queue=queue)
+        audit(session, tenant.id, actor, "report.staffing", f"tenant:{tenant.slug}", summary)
+    click.echo(", ".join(f"{k}: {v}" for k, v in summary.items()), err=True)
+    emit(rows, ["interval", "arrivals", "erlangs", "agents_needed", "service_level_pct", "asa_s",
+                "on_shift", "gap"], fmt)
+
+
+@report.command("attribution")
+@tenant_option
+@from_option
+@to_option
+@click.option("--outcome", "outcomes", multiple=True, metavar="OUTCOME",
+              help="Outcome counted as a conversion (repeatable; default: sale, booked, converted).")
+@actor_option
+@output_options
+def attribution_cmd(tenant_slug, start, end, outcomes, actor, fmt) -> None:
+    """Contacts and conversions per referral/partner code, split into web, email and phone.
+
+    \b
+    Examples:
+      ccctl report attribution -t voyages-lumiere --from 2026-11-01 --to 2026-11-30
+      ccctl report attribution -t voyages-lumiere --outcome booked --format csv
+    """
+    from ccctl.audit import audit
+    from ccctl.commands.options import tenant_session
+    from ccctl.output import emit
+    from ccctl.reports.attribution import COLUMNS, CONVERSIONS, attribution_rows
+    from ccctl.reports.period import day_period
+
+    with tenant_session(tenant_slug) as (_app, session, tenant):
+        period = day_period(start, end, tenant.timezone, default_days=30)
+        rows = attribution_rows(session, tenant, period, tuple(outcomes) or CONVERSIONS)
+        audit(session, tenant.id, actor, "report.attribution", f"tenant:{tenant.slug}",
+              {"from": period.start, "to": period.end})
+    emit(rows, COLUMNS, fmt)
+
+
+def _days(count: int):
+    from datetime import timedelta
+
+    return timedelta(days=count)

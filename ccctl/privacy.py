@@ -1,0 +1,282 @@
+"""Right of access and right to erasure: everything held about a person, then none of it.
+
+A *person* is a customer together with every customer merged into it (a merge keeps
+the source row as a trace, and that trace still holds a name).
+
+Erasure, in one transaction:
+
+1. every loaded plugin's ``ccctl_customer_erased`` runs, the plugins the tenant
+   disabled included: a plugin switched off last month still holds last month's SMS;
+2. the person's interactions and work items are kept for the figures (KPIs, billing)
+   but emptied of text, detached from the customer, and their payloads keep only
+   numbers and a few non-personal keys; merge traces go; contact points and
+   customer rows go;
+3. a sweep looks for the person's names, phones (every usual spelling) and emails
+   in every text and JSON column of every table of this tenant, plugin tables
+   included, and blanks what it finds: a note an agent wrote on someone else's
+   item, a plugin that forgot a column.
+
+On SQLite, ``secure_delete`` zeroes freed space and the WAL is checkpointed after
+the commit, so the bytes are gone from the file, not only from query results.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import JSON, String, Text, UniqueConstraint, delete, false, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from ccctl.contacts import name_key
+from ccctl.context import TenantContext
+from ccctl.customers import get_customer
+from ccctl.db.models import ContactPoint, Customer, CustomerMerge, Interaction, Tenant, WorkItem
+from ccctl.errors import CcctlError
+
+ERASED = "[erased]"
+MASK = "***"  # never longer than an identifier we look for (>= 3 characters)
+# Payload keys whose short string values are figures, not personal data (kept when clean).
+KEEP_KEYS = frozenset({"referral", "referral_code", "partner", "partner_code", "ref", "utm_source",
+                       "utm_campaign", "kind", "status", "outcome", "direction", "deflected", "segments",
+                       "duration_seconds", "minutes", "template"})
+# Tables the sweep never touches: no personal data by design, or identity rows erased by id
+# (a namesake's customer row must not lose its name).
+SWEEP_SKIP = frozenset({"alembic_version", "tenants", "audit_log", "customers", "contact_points"})
+MIN_IDENTIFIER = 3
+
+
+def person(session: Session, tenant: Tenant, customer_id: int) -> list[Customer]:
+    """The customer ``customer_id`` leads to, then every customer merged into it (any depth)."""
+    root = get_customer(session, tenant, customer_id)
+    group, frontier = [root], [root.id]
+    while frontier:
+        children = list(session.scalars(select(Customer).where(
+            Customer.tenant_id == tenant.id, Customer.merged_into_id.in_(frontier))))
+        children = [c for c in children if c not in group]
+        group += children
+        frontier = [c.id for c in children]
+    return group
+
+
+def identifiers(tenant: Tenant, customers: Iterable[Customer], names: bool = True) -> list[str]:
+    """Every spelling under which the person may appear: names, emails, phones as people write them."""
+    found: set[str] = set()
+    for customer in customers:
+        if names and customer.name.strip():
+            found |= {customer.name.strip(), customer.name.strip().lower(), name_key(customer.name)}
+        for contact in customer.contacts:
+            found.add(contact.value)
+            if contact.kind == "phone":
+                found |= phone_spellings(contact.value)
+    return sorted((f for f in found if len(f) >= MIN_IDENTIFIER), key=len, reverse=True)
+
+
+def phone_spellings(e164: str) -> set[str]:
+    import phonenumbers
+
+    number = phonenumbers.parse(e164, None)
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    international = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return {e164, e164.lstrip("+"), national, international, re.sub(r"\D", "", national),
+            e164.replace("+", "00", 1)}
+
+
+class Scrubber:
+    """Replaces a person's identifiers inside strings and JSON values (case-insensitive)."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = words
+        self.pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE) if words else None
+
+    def text(self, value: str) -> str:
+        return self.pattern.sub(MASK, value) if self.pattern else value
+
+    def holds(self, value: Any) -> bool:
+        if self.pattern is None or value is None:
+            return False
+        if not isinstance(value, str):
+            value = json.dumps(value, ensure_ascii=False)
+        return bool(self.pattern.search(value))
+
+    def value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {self.text(k): self.value(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        return value
+
+    def like_needles(self) -> list[str]:
+        """What to look for with SQL LIKE: each word as written and as JSON escapes it (\\u00e9)."""
+        needles = set(self.words)
+        needles |= {json.dumps(w)[1:-1] for w in self.words}
+        return sorted(needles)
+
+
+def figures_only(payload: dict[str, Any], scrubber: Scrubber) -> dict[str, Any]:
+    """What of a payload survives erasure: numbers, booleans and clean whitelisted strings."""
+    kept: dict[str, Any] = {}
+    for key, value in (payload or {}).items():
+        if isinstance(value, bool | int | float):
+            kept[key] = value
+        elif key in KEEP_KEYS and isinstance(value, str) and len(value) <= 100 and not scrubber.holds(value):
+            kept[key] = value
+    kept["erased"] = True
+    return kept
+
+
+# --------------------------------------------------------------------------- export
+
+
+def export_person(ctx: TenantContext, customer_id: int) -> dict[str, Any]:
+    """Everything held about the person: core rows and every loaded plugin's part."""
+    session, tenant = ctx.session, ctx.tenant
+    group = person(session, tenant, customer_id)
+    ids = [c.id for c in group]
+    item_ids = list(session.scalars(select(WorkItem.id).where(
+        WorkItem.tenant_id == tenant.id, WorkItem.customer_id.in_(ids))))
+    interactions = session.scalars(select(Interaction).where(
+        Interaction.tenant_id == tenant.id,
+        or_(Interaction.customer_id.in_(ids), Interaction.item_id.in_(item_ids) if item_ids else false()))
+        .order_by(Interaction.occurred_at, Interaction.id))
+    items = session.scalars(select(WorkItem).where(WorkItem.id.in_(item_ids)).order_by(WorkItem.id))
+    merges = session.scalars(select(CustomerMerge).where(
+        CustomerMerge.tenant_id == tenant.id,
+        or_(CustomerMerge.source_id.in_(ids), CustomerMerge.target_id.in_(ids))).order_by(CustomerMerge.id))
+    return {
+        "tenant": tenant.slug,
+        "customer": _customer_dict(ctx, group[0]),
+        "merged_customers": [_customer_dict(ctx, c) for c in group[1:]],
+        "interactions": [_row_dict(i, ("id", "channel", "direction", "occurred_at", "summary", "payload",
+                                       "item_id", "external_id", "actor", "customer_id")) for i in interactions],
+        "work_items": [_row_dict(i, ("id", "channel", "queue", "state", "subject", "body", "attributes",
+                                     "created_at", "due_at", "claimed_by", "closed_at", "outcome",
+                                     "external_ref")) for i in items],
+        "merges": [_row_dict(m, ("source_id", "target_id", "merged_at", "actor", "details")) for m in merges],
+    }
+
+
+def _customer_dict(ctx: TenantContext, customer: Customer) -> dict[str, Any]:
+    parts = call_every_plugin(ctx, "ccctl_customer_export", lambda c: {"customer": c}, [customer])
+    return {"id": customer.id, "name": customer.name, "created_at": customer.created_at,
+            "attributes": customer.attributes, "merged_into": customer.merged_into_id,
+            "contacts": [{"kind": c.kind, "value": c.value} for c in customer.contacts],
+            # Every loaded plugin's part (None-returning plugins hold nothing about this customer).
+            "plugins": {name: part for name, part in sorted(parts, key=lambda p: p[0]) if part is not None}}
+
+
+def _row_dict(row: Any, columns: tuple[str, ...]) -> dict[str, Any]:
+    return {c: getattr(row, c) for c in columns}
+
+
+# --------------------------------------------------------------------------- erasure
+
+
+def erase_person(ctx: TenantContext, customer_id: int) -> dict[str, Any]:
+    """Erase the person everywhere (see the module docstring); returns counts, never data."""
+    session, tenant = ctx.session, ctx.tenant
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("PRAGMA secure_delete = ON")
+    group = person(session, tenant, customer_id)
+    ids = [c.id for c in group]
+    # A namesake (another customer with the same name) keeps their name in free text.
+    keys = {c.name_key for c in group if c.name_key}
+    namesake = bool(keys) and session.scalar(select(func.count()).select_from(Customer).where(
+        Customer.tenant_id == tenant.id, Customer.name_key.in_(keys), Customer.id.not_in(ids))) > 0
+    scrubber = Scrubber(identifiers(tenant, group, names=not namesake))
+    plugins = sorted({name for name, _ in call_every_plugin(ctx, "ccctl_customer_erased",
+                                                             lambda c: {"customer": c}, group)})
+    items = list(session.scalars(select(WorkItem).where(
+        WorkItem.tenant_id == tenant.id, WorkItem.customer_id.in_(ids))))
+    item_ids = [i.id for i in items]
+    interactions = list(session.scalars(select(Interaction).where(
+        Interaction.tenant_id == tenant.id,
+        or_(Interaction.customer_id.in_(ids), Interaction.item_id.in_(item_ids) if item_ids else false()))))
+    for row in interactions:
+        row.summary, row.payload, row.customer_id = ERASED, figures_only(row.payload, scrubber), None
+        if row.external_id and scrubber.holds(row.external_id):
+            row.external_id = f"erased:{row.id}"
+    for item in items:
+        item.subject, item.body, item.customer_id = ERASED, "", None
+        item.attributes = figures_only(item.attributes, scrubber)
+        if item.external_ref and scrubber.holds(item.external_ref):
+            item.external_ref = f"erased:{item.id}"
+    merges = session.execute(delete(CustomerMerge).where(
+        CustomerMerge.tenant_id == tenant.id,
+        or_(CustomerMerge.source_id.in_(ids), CustomerMerge.target_id.in_(ids)))).rowcount
+    session.flush()
+    session.execute(delete(ContactPoint).where(ContactPoint.tenant_id == tenant.id,
+                                               ContactPoint.customer_id.in_(ids)))
+    # Merged rows point at each other: unlink before deleting.
+    session.execute(update(Customer).where(Customer.id.in_(ids)).values(merged_into_id=None))
+    for customer in group:
+        session.expunge(customer)
+    session.execute(delete(Customer).where(Customer.tenant_id == tenant.id, Customer.id.in_(ids)))
+    swept = sweep(session, tenant, scrubber)
+    return {"customers": ids, "interactions": len(interactions), "work_items": len(items), "merges": merges,
+            "plugins": plugins, "swept": swept, "name_shared_with_another_customer": namesake}
+
+
+def sweep(session: Session, tenant: Tenant, scrubber: Scrubber) -> dict[str, int]:
+    """Blank the identifiers in every text/JSON column of every table of this tenant: {table: rows}."""
+    from sqlalchemy import MetaData, cast
+
+    if scrubber.pattern is None:
+        return {}
+    session.flush()
+    meta = MetaData()
+    meta.reflect(session.connection())
+    needles = scrubber.like_needles()
+    touched: dict[str, int] = {}
+    for table in meta.sorted_tables:
+        if table.name in SWEEP_SKIP or "tenant_id" not in table.c or not table.primary_key.columns:
+            continue
+        columns = [c for c in table.c if isinstance(c.type, String | Text | JSON)]
+        if not columns:
+            continue
+        unique = {c.name for con in table.constraints if isinstance(con, UniqueConstraint) for c in con.columns}
+        unique |= {c.name for ix in table.indexes if ix.unique for c in ix.columns}
+        matches = or_(*[cast(c, Text).icontains(n, autoescape=True) for c in columns for n in needles])
+        pk = list(table.primary_key.columns)
+        rows = session.execute(select(table).where(table.c.tenant_id == tenant.id, matches)).mappings().all()
+        for row in rows:
+            changes = {}
+            for column in columns:
+                value = row[column.name]
+                if not scrubber.holds(value):
+                    continue
+                if column.name in unique:  # a blanked value could collide: make it unique
+                    changes[column.name] = "erased:" + ":".join(str(row[p.name]) for p in pk)
+                else:
+                    changes[column.name] = scrubber.value(value)
+            if changes:
+                session.execute(update(table).where(*[p == row[p.name] for p in pk]).values(**changes))
+                touched[table.name] = touched.get(table.name, 0) + 1
+    return touched
+
+
+def call_every_plugin(ctx: TenantContext, hook_name: str, kwargs_for, customers: list[Customer]):
+    """Call ``hook_name`` on every loaded plugin, enabled by the tenant or not: [(plugin, result)].
+
+    The per-tenant caller would skip the plugins this tenant switched off, yet they may
+    still hold data from when it was on; a person's rights reach all of it.
+    """
+    results = []
+    caller = getattr(ctx.app.pm.hook, hook_name)
+    for impl in caller.get_hookimpls():
+        if getattr(impl, "hookwrapper", False) or getattr(impl, "wrapper", False):
+            continue
+        for customer in customers:
+            available = {"ctx": ctx, **kwargs_for(customer)}
+            try:
+                result = impl.function(*[available[arg] for arg in impl.argnames])
+            except CcctlError:
+                raise
+            except Exception as exc:
+                raise CcctlError(f"plugin '{impl.plugin_name}' failed in {hook_name}: {exc}") from exc
+            results.append((impl.plugin_name, result))
+    return results

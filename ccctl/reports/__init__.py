@@ -1,0 +1,1 @@
+"""Reports: KPIs, billing, staffing (Erlang C), attribution, and their HTML rendering."""

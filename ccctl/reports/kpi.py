@@ -1,0 +1,184 @@
+"""Contact-centre KPIs for one tenant, per day or hour (buckets in the tenant's time zone).
+
+Definitions (also in docs/reports.md):
+
+* volumes: work items created in the bucket, per channel and per queue;
+* SLA attainment: of the bucket's items whose fate is known, the share closed at or
+  before ``due_at`` (an open item past due counts as missed, one not yet due is left out);
+* first response: minutes from creation to the first outbound interaction on the item
+  or its claim by an agent, whichever came first; the median over the bucket's items;
+* backlog: items open at the bucket's end (created before, not closed by then), with
+  the median and oldest age in hours;
+* first-contact resolution: of the bucket's items closed as ``resolved`` with a known
+  customer, the share after which that customer opened no other item within 7 days;
+* call-back reach rate: of the bucket's closed ``callback`` items, the share with
+  outcome ``reached``;
+* deflection: self-help interactions ÷ (self-help interactions + work items).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from ccctl.db.models import Interaction, Tenant, WorkItem, utcnow
+from ccctl.reports.period import Period, bucket_label, bucket_start, buckets
+
+RESOLVED = "resolved"
+REACHED = "reached"
+REPEAT_WINDOW = timedelta(days=7)
+SELFHELP = "selfhelp"
+
+BASE_COLUMNS = [
+    "period", "items", "sla_pct", "sla_met", "sla_missed", "first_response_median_min", "backlog",
+    "backlog_median_age_h", "backlog_oldest_h", "fcr_pct", "callback_reach_pct", "selfhelp",
+    "deflection_pct",
+]
+
+
+@dataclass
+class ItemFacts:
+    id: int
+    channel: str
+    queue: str
+    customer_id: int | None
+    created_at: datetime
+    due_at: datetime | None
+    claimed_at: datetime | None
+    closed_at: datetime | None
+    outcome: str | None
+    first_out: datetime | None = None
+
+
+def kpi_rows(session: Session, tenant: Tenant, period: Period, by: str = "day",
+             now: datetime | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """One row per bucket plus a ``total`` row; and the column order (volume columns last)."""
+    now = now or utcnow()
+    items = _items(session, tenant, period)
+    backlog = _backlog_candidates(session, tenant, period)
+    repeats = _later_items_by_customer(session, tenant, period, items)
+    selfhelp = _selfhelp_times(session, tenant, period)
+    starts = buckets(period, by)
+    cohort: dict[datetime, list[ItemFacts]] = defaultdict(list)
+    for item in items:
+        cohort[bucket_start(item.created_at, period.zone, by)].append(item)
+    helped: Counter[datetime] = Counter(bucket_start(t, period.zone, by) for t in selfhelp)
+    channels = sorted({i.channel for i in items})
+    queues = sorted({i.queue for i in items})
+    rows = []
+    for index, start in enumerate(starts):
+        end = starts[index + 1] if index + 1 < len(starts) else period.end
+        row = {"period": bucket_label(start, by)}
+        row.update(_measures(cohort.get(start, []), helped[start], repeats, now))
+        row.update(_backlog_at(backlog, end))
+        row.update(_volumes(cohort.get(start, []), channels, queues))
+        rows.append(row)
+    total = {"period": "total"}
+    total.update(_measures(items, len(selfhelp), repeats, now))
+    total.update(_backlog_at(backlog, min(period.end, max(now, period.start))))
+    total.update(_volumes(items, channels, queues))
+    rows.append(total)
+    columns = BASE_COLUMNS + [f"ch_{c}" for c in channels] + [f"q_{q}" for q in queues]
+    return rows, columns
+
+
+def _measures(items: list[ItemFacts], selfhelp: int, repeats: dict[int, list[datetime]],
+              now: datetime) -> dict[str, Any]:
+    met = sum(1 for i in items if i.due_at and i.closed_at and i.closed_at <= i.due_at)
+    missed = sum(1 for i in items if i.due_at and (
+        (i.closed_at and i.closed_at > i.due_at) or (not i.closed_at and i.due_at < now)))
+    waits = [(first - i.created_at).total_seconds() / 60 for i in items
+             if (first := _first_response(i)) is not None]
+    resolved = [i for i in items if i.closed_at and i.outcome == RESOLVED and i.customer_id is not None]
+    first_time = [i for i in resolved if not any(
+        i.closed_at < later <= i.closed_at + REPEAT_WINDOW for later in repeats.get(i.customer_id, ()))]
+    callbacks = [i for i in items if i.channel == "callback" and i.closed_at]
+    reached = [i for i in callbacks if i.outcome == REACHED]
+    return {
+        "items": len(items),
+        "sla_met": met,
+        "sla_missed": missed,
+        "sla_pct": _pct(met, met + missed),
+        "first_response_median_min": round(statistics.median(waits), 1) if waits else None,
+        "fcr_pct": _pct(len(first_time), len(resolved)),
+        "callback_reach_pct": _pct(len(reached), len(callbacks)),
+        "selfhelp": selfhelp,
+        "deflection_pct": _pct(selfhelp, selfhelp + len(items)),
+    }
+
+
+def _first_response(item: ItemFacts) -> datetime | None:
+    moments = [m for m in (item.first_out, item.claimed_at) if m is not None and m >= item.created_at]
+    return min(moments) if moments else None
+
+
+def _backlog_at(items: list[ItemFacts], moment: datetime) -> dict[str, Any]:
+    ages = [(moment - i.created_at).total_seconds() / 3600 for i in items
+            if i.created_at < moment and (i.closed_at is None or i.closed_at > moment)]
+    return {
+        "backlog": len(ages),
+        "backlog_median_age_h": round(statistics.median(ages), 1) if ages else None,
+        "backlog_oldest_h": round(max(ages), 1) if ages else None,
+    }
+
+
+def _volumes(items: list[ItemFacts], channels: list[str], queues: list[str]) -> dict[str, int]:
+    by_channel = Counter(i.channel for i in items)
+    by_queue = Counter(i.queue for i in items)
+    return {**{f"ch_{c}": by_channel[c] for c in channels}, **{f"q_{q}": by_queue[q] for q in queues}}
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+# ----------------------------------------------------------------------------- loading
+
+_FACT_COLUMNS = (WorkItem.id, WorkItem.channel, WorkItem.queue, WorkItem.customer_id, WorkItem.created_at,
+                 WorkItem.due_at, WorkItem.claimed_at, WorkItem.closed_at, WorkItem.outcome)
+
+
+def _items(session: Session, tenant: Tenant, period: Period) -> list[ItemFacts]:
+    first_out = (select(Interaction.item_id, func.min(Interaction.occurred_at).label("first_out"))
+                 .where(Interaction.tenant_id == tenant.id, Interaction.direction == "out",
+                        Interaction.item_id.is_not(None), Interaction.occurred_at >= period.start)
+                 .group_by(Interaction.item_id).subquery())
+    query = (select(*_FACT_COLUMNS, first_out.c.first_out)
+             .outerjoin(first_out, first_out.c.item_id == WorkItem.id)
+             .where(WorkItem.tenant_id == tenant.id, WorkItem.created_at >= period.start,
+                    WorkItem.created_at < period.end)
+             .order_by(WorkItem.created_at))
+    return [ItemFacts(*row) for row in session.execute(query)]
+
+
+def _backlog_candidates(session: Session, tenant: Tenant, period: Period) -> list[ItemFacts]:
+    query = select(*_FACT_COLUMNS).where(
+        WorkItem.tenant_id == tenant.id, WorkItem.created_at < period.end,
+        or_(WorkItem.closed_at.is_(None), WorkItem.closed_at >= period.start))
+    return [ItemFacts(*row) for row in session.execute(query)]
+
+
+def _later_items_by_customer(session: Session, tenant: Tenant, period: Period,
+                             items: list[ItemFacts]) -> dict[int, list[datetime]]:
+    customers = {i.customer_id for i in items if i.customer_id is not None and i.outcome == RESOLVED}
+    if not customers:
+        return {}
+    found: dict[int, list[datetime]] = defaultdict(list)
+    rows = session.execute(select(WorkItem.customer_id, WorkItem.created_at).where(
+        WorkItem.tenant_id == tenant.id, WorkItem.customer_id.in_(customers),
+        and_(WorkItem.created_at >= period.start, WorkItem.created_at < period.end + REPEAT_WINDOW)))
+    for customer_id, created_at in rows:
+        found[customer_id].append(created_at)
+    return found
+
+
+def _selfhelp_times(session: Session, tenant: Tenant, period: Period) -> list[datetime]:
+    return list(session.scalars(select(Interaction.occurred_at).where(
+        Interaction.tenant_id == tenant.id, Interaction.channel == SELFHELP,
+        Interaction.occurred_at >= period.start, Interaction.occurred_at < period.end)))
