@@ -1,8 +1,107 @@
-"""The information-request form every tenant gets at /t/<tenant>/contact (filled in below)."""
+"""The information-request form every tenant gets: GET/POST /t/<tenant>/contact, its thank-you page,
+and /t/<tenant>/embed.js, the script of the snippet clients paste into their sites."""
 
 from __future__ import annotations
 
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from ccctl.web import csrf
+from ccctl.web.contact_form import ContactForm, clean_referral, read_form, validate
+from ccctl.web.cookies import set_cookie
+from ccctl.web.pages import page, render
+from ccctl.web.proxy import external_base
+
+REF_COOKIE = "ccctl_ref"
+REF_MAX_AGE = 30 * 86400
+FIELDS = (
+    ("name", "Name", "text", ""),
+    ("email", "Email", "email", "An email address or a phone number, so we can answer."),
+    ("phone", "Phone", "tel", ""),
+    ("message", "Message", "textarea", ""),
+)
+
 
 def contact_routes():
-    """(path, endpoint, methods, name) of the core tenant routes."""
-    return []
+    """(path, endpoint, methods, name) of the core tenant routes, wrapped by app.tenant_route."""
+    return [
+        ("/contact", show_form, ("GET",), "contact"),
+        ("/contact", submit_form, ("POST",), "contact-submit"),
+        ("/contact/thanks", thanks, ("GET",), "contact-thanks"),
+        ("/embed.js", embed_script, ("GET",), "embed-js"),
+    ]
+
+
+async def show_form(request: Request) -> Response:
+    embed = request.query_params.get("embed") == "1"
+    form = ContactForm(referral_code=_referral(request, request.query_params.get("ref")),
+                       page=request.query_params.get("page", "")[:500])
+    return _form_page(request, form, {}, embed)
+
+
+def submit_form(request: Request) -> Response:
+    """Plain def: Starlette runs it in a thread, where the database work belongs."""
+    from ccctl.web.contact_store import store_contact
+    from ccctl.web.scope import tenant_scope
+
+    data = request.state.form or {}
+    embed = data.get("embed") == "1"
+    form = read_form(data, _referral(request, None))
+    if not csrf.is_valid(request, data.get(csrf.FIELD)):
+        # A forged post, or a visitor whose cookie was lost: nothing stored; a fresh token to retry with.
+        return _form_page(request, form, {}, embed, status=403,
+                          banner="Your session expired (or cookies are blocked). Please send the form again.")
+    info = request.state.tenant_info
+    if data.get("website"):  # the hidden trap field: a bot filled it
+        return _thanks_redirect(request, embed)
+    errors = validate(form, info.region)
+    if errors:
+        return _form_page(request, form, errors, embed, status=400)
+    context = {"embed": embed, "referrer": request.headers.get("referer", "")[:500] or None,
+               "user_agent": request.headers.get("user-agent", "")[:300] or None}
+    with tenant_scope(request) as ctx:
+        store_contact(ctx, form, context)
+    response = _thanks_redirect(request, embed)
+    if form.referral_code:
+        set_cookie(response, request, REF_COOKIE, form.referral_code, REF_MAX_AGE)
+    return response
+
+
+async def thanks(request: Request) -> Response:
+    info = request.state.tenant_info
+    return page("thanks.html", {"tenant_name": info.name}, embed=request.query_params.get("embed") == "1")
+
+
+async def embed_script(request: Request) -> Response:
+    info = request.state.tenant_info
+    base = external_base(request.scope, request.app.state.settings)
+    body = render("embed.js", {"base": base, "tenant": info.slug, "tenant_name": info.name})
+    return Response(body, media_type="text/javascript; charset=utf-8",
+                    headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"})
+
+
+def _referral(request: Request, from_query: str | None) -> str:
+    """?ref= wins over the cookie a former visit left."""
+    return clean_referral(from_query) or clean_referral(request.cookies.get(REF_COOKIE))
+
+
+def _form_page(request: Request, form: ContactForm, errors: dict[str, str], embed: bool,
+               status: int = 200, banner: str = "") -> Response:
+    info = request.state.tenant_info
+    cookie = csrf.cookie_value(request)
+    fresh = cookie is None
+    if fresh:
+        cookie = csrf.new_cookie_value()
+    context = {"tenant_name": info.name, "form": form, "errors": errors, "fields": FIELDS, "banner": banner,
+               "csrf_token": csrf.token_for(request, cookie), "action": request.url.path}
+    response = page("contact.html", context, status=status, embed=embed)
+    if fresh:
+        set_cookie(response, request, csrf.COOKIE, cookie)
+    if form.referral_code and request.method == "GET":
+        set_cookie(response, request, REF_COOKIE, form.referral_code, REF_MAX_AGE)
+    return response
+
+
+def _thanks_redirect(request: Request, embed: bool) -> Response:
+    url = f"/t/{request.path_params['tenant']}/contact/thanks" + ("?embed=1" if embed else "")
+    return RedirectResponse(url, status_code=303)

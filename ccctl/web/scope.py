@@ -23,6 +23,7 @@ class TenantInfo:
     slug: str
     name: str
     plugins: frozenset[str]
+    region: str  # default phone region
 
 
 class TenantDirectory:
@@ -52,7 +53,8 @@ class TenantDirectory:
             tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
             if tenant is None:
                 return None
-            return TenantInfo(tenant.id, tenant.slug, tenant.name, frozenset(tenant.enabled_plugins()))
+            return TenantInfo(tenant.id, tenant.slug, tenant.name, frozenset(tenant.enabled_plugins()),
+                              tenant.default_region)
 
 
 async def tenant_info(request: Request) -> TenantInfo:

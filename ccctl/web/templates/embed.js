@@ -1,0 +1,23 @@
+/* ccctl contact form for {{ tenant_name }}: puts the form in an iframe where this script is pasted. */
+(function () {
+  var base = {{ base | tojson }}, tenant = {{ tenant | tojson }};
+  var holder = document.getElementById("ccctl-contact-" + tenant);
+  var script = document.currentScript;
+  if (!holder) {
+    holder = document.createElement("div");
+    script.parentNode.insertBefore(holder, script);
+  }
+  var ref = new URLSearchParams(window.location.search).get("ref");
+  var src = base + "/t/" + encodeURIComponent(tenant) + "/contact?embed=1&page=" +
+    encodeURIComponent(window.location.href.slice(0, 500)) + (ref ? "&ref=" + encodeURIComponent(ref) : "");
+  var frame = document.createElement("iframe");
+  frame.src = src;
+  frame.title = "Contact " + {{ tenant_name | tojson }};
+  frame.style.cssText = "width:100%;min-height:560px;border:0";
+  holder.appendChild(frame);
+  window.addEventListener("message", function (event) {
+    if (event.origin === base && event.source === frame.contentWindow && event.data && event.data.ccctlHeight) {
+      frame.style.height = event.data.ccctlHeight + "px";
+    }
+  });
+})();
