@@ -1,7 +1,126 @@
-"""`ccctl item` commands (to be filled in)."""
+"""``ccctl item``: show, release, transfer, close one work item."""
+
+from __future__ import annotations
 
 import click
 
+from ccctl.commands.options import tenant_option
+from ccctl.commands.queue import agent_option
+from ccctl.output import emit_object, output_options
+
+note_option = click.option("--note", default="", help="Free text kept in the customer's history.")
+
 
 def register(cli: click.Group) -> None:
-    """Nothing registered yet."""
+    cli.add_command(item)
+
+
+@click.group()
+def item() -> None:
+    """One work item: show it, release it, transfer it, close it.
+
+    \b
+    Examples:
+      ccctl item show 4711
+      ccctl item close 4711 --outcome resolved --note "refund sent" --agent marie
+      ccctl item transfer 4711 --queue apres-vente --note "needs a refund"
+      ccctl item release 4711 --agent marie
+    """
+
+
+def _done(row_item, fmt) -> None:
+    from ccctl.queue.views import item_row
+
+    emit_object(item_row(row_item), fmt)
+
+
+@item.command("show")
+@click.argument("item_id", type=int)
+@agent_option
+@tenant_option
+@output_options
+def show_cmd(item_id, agent_name, tenant_slug, fmt) -> None:
+    """An item with its age, due time, breach, and its steps (claims, transfers, escalations...)."""
+    from sqlalchemy import select
+
+    from ccctl.db.models import Interaction
+    from ccctl.queue.cli import write_session
+    from ccctl.queue.items import get_item
+    from ccctl.queue.views import item_row
+
+    with write_session(tenant_slug, agent=agent_name, item_id=item_id) as (app, session, tenant):
+        found = get_item(app.context(session, tenant), item_id)
+        record = {"tenant": tenant.slug, **item_row(found), "body": found.body, "attributes": found.attributes}
+        steps = session.scalars(select(Interaction).where(
+            Interaction.tenant_id == tenant.id, Interaction.item_id == found.id).order_by(Interaction.occurred_at,
+                                                                                         Interaction.id))
+        record["history"] = [{"at": i.occurred_at, "channel": i.channel, "actor": i.actor or "",
+                              "summary": i.summary} for i in steps]
+    emit_object(record, fmt)
+
+
+@item.command("release")
+@click.argument("item_id", type=int)
+@agent_option
+@note_option
+@tenant_option
+@output_options
+def release_cmd(item_id, agent_name, note, tenant_slug, fmt) -> None:
+    """Give a claimed item back to its queue (with --agent: only if that agent holds it)."""
+    from ccctl.queue.cli import write_session
+    from ccctl.queue.work import lock_item, release
+
+    with write_session(tenant_slug, agent=agent_name, item_id=item_id) as (app, session, tenant):
+        ctx = app.context(session, tenant)
+        done = release(ctx, lock_item(ctx, item_id), agent=agent_name, note=note)
+    _done(done, fmt)
+
+
+@item.command("transfer")
+@click.argument("item_id", type=int)
+@click.option("--queue", "queue_name", metavar="NAME", help="Queue to move it to (it is open there).")
+@click.option("--to-agent", metavar="NAME", help="Agent to hand it to (it is claimed by them).")
+@agent_option
+@note_option
+@tenant_option
+@output_options
+def transfer_cmd(item_id, queue_name, to_agent, agent_name, note, tenant_slug, fmt) -> None:
+    """Move an item to another queue and/or hand it to another agent.
+
+    \b
+    Examples:
+      ccctl item transfer 4711 --queue apres-vente --note "refund request"
+      ccctl item transfer 4711 --to-agent paul --agent marie
+    """
+    from ccctl.queue.cli import write_session
+    from ccctl.queue.work import lock_item, transfer
+
+    with write_session(tenant_slug, agent=agent_name, item_id=item_id) as (app, session, tenant):
+        ctx = app.context(session, tenant)
+        done = transfer(ctx, lock_item(ctx, item_id), queue=queue_name, to_agent=to_agent, agent=agent_name,
+                        note=note)
+    _done(done, fmt)
+
+
+@item.command("close")
+@click.argument("item_id", type=int)
+@click.option("--outcome", required=True, metavar="WORD", help="resolved, no-answer, spam, duplicate...")
+@agent_option
+@note_option
+@tenant_option
+@output_options
+def close_cmd(item_id, outcome, agent_name, note, tenant_slug, fmt) -> None:
+    """Close an item with an outcome; plugins hear of it (ccctl_item_closed).
+
+    \b
+    Example:
+      ccctl item close 4711 --outcome resolved --note "booking moved to 12 May"
+    """
+    from ccctl.queue.cli import write_session
+    from ccctl.queue.work import close, lock_item
+
+    with write_session(tenant_slug, agent=agent_name, item_id=item_id) as (app, session, tenant):
+        ctx = app.context(session, tenant)
+        ctx.actor = agent_name
+        done = close(ctx, lock_item(ctx, item_id), outcome=outcome, agent=agent_name, note=note)
+    _done(done, fmt)

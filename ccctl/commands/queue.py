@@ -1,7 +1,180 @@
-"""`ccctl queue` commands (to be filled in)."""
+"""``ccctl queue``: next (claim), list, show, stats, escalate."""
+
+from __future__ import annotations
 
 import click
 
+from ccctl.commands.options import tenant_option
+from ccctl.output import emit, emit_object, output_options
+
+agent_option = click.option("--agent", "-a", "agent_name", envvar="CCCTL_AGENT", metavar="NAME",
+                            help="Agent acting (default: $CCCTL_AGENT).")
+
 
 def register(cli: click.Group) -> None:
-    """Nothing registered yet."""
+    cli.add_command(queue)
+
+
+@click.group()
+def queue() -> None:
+    """The universal queue: every channel's work items, claimed by agents.
+
+    \b
+    Examples:
+      ccctl queue next --agent marie            # claim the best item marie may take
+      ccctl queue list -t voyages-lumiere --breached
+      ccctl queue stats -t voyages-lumiere
+      ccctl queue escalate --all-tenants        # cron, e.g. every 5 minutes
+    """
+
+
+@queue.command("next")
+@agent_option
+@click.option("--queue", "queues", multiple=True, metavar="NAME", help="Only from this queue (repeatable).")
+@tenant_option
+@output_options
+def next_cmd(agent_name, queues, tenant_slug, fmt) -> None:
+    """Claim the best open item the agent may take, atomically (never two agents on one item).
+
+    Best: highest priority, then earliest due time, among items of tenants the agent serves,
+    whose skills the agent has, and whose not_before has passed; only while the agent holds
+    fewer items than its capacity. Without --tenant every tenant the agent serves is searched.
+    Prints nothing (and says why on stderr) when there is nothing to take; exit code 0.
+
+    \b
+    Example:
+      ccctl queue next --agent marie --format json
+    """
+    from ccctl.queue.cli import current_app
+    from ccctl.errors import InputError
+    from ccctl.queue.claims import claim_next
+    from ccctl.queue.txn import immediate_session
+    from ccctl.queue.views import item_row
+
+    if not agent_name:
+        raise InputError("say who claims: --agent NAME (or set CCCTL_AGENT)")
+    app = current_app()
+    with immediate_session(app.engine) as session:
+        tenant = app.tenant(session, tenant_slug) if tenant_slug else None
+        claim = claim_next(session, agent_name, tenant=tenant, queues=list(queues) or None)
+        row = item_row(claim.item) if claim.item else None
+        if row:
+            row["tenant"] = app_tenant_slug(session, claim.item.tenant_id)
+            row["body"] = claim.item.body
+            row["attributes"] = claim.item.attributes
+    if row is None:
+        click.echo(claim.reason, err=True)
+        return
+    emit_object(row, fmt)
+
+
+def app_tenant_slug(session, tenant_id: int) -> str:
+    from ccctl.db.models import Tenant
+
+    return session.get(Tenant, tenant_id).slug
+
+
+@queue.command("list")
+@click.option("--queue", "queue_name", metavar="NAME", help="Only this queue.")
+@click.option("--state", "states", multiple=True, type=click.Choice(["open", "claimed", "waiting", "closed"]),
+              help="Only items in this state (repeatable; default: all but closed).")
+@click.option("--breached", is_flag=True, help="Only items past their due time.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100000))
+@tenant_option
+@output_options
+def list_cmd(queue_name, states, breached, limit, tenant_slug, fmt) -> None:
+    """Items in claim order (priority, then due time) with age, due time and breach.
+
+    \b
+    Examples:
+      ccctl queue list -t voyages-lumiere
+      ccctl queue list -t voyages-lumiere --queue apres-vente --state claimed --format csv
+    """
+    from ccctl.commands.options import tenant_session
+    from ccctl.queue.items import queue_spec
+    from ccctl.queue.views import ITEM_COLUMNS, item_row, list_items
+
+    with tenant_session(tenant_slug, commit=False) as (app, session, tenant):
+        if queue_name:
+            queue_spec(app.context(session, tenant), queue_name)
+        items = list_items(session, tenant, queue=queue_name, states=list(states) or ["open", "claimed", "waiting"],
+                           only_breached=breached, limit=limit)
+        rows = [item_row(i) for i in items]
+    emit(rows, ITEM_COLUMNS, fmt)
+
+
+@queue.command("show")
+@click.argument("name")
+@tenant_option
+@output_options
+def show_cmd(name, tenant_slug, fmt) -> None:
+    """One queue: its settings from the YAML and its live counts.
+
+    \b
+    Example:
+      ccctl queue show reservations -t voyages-lumiere
+    """
+    from ccctl.commands.options import tenant_session
+    from ccctl.queue.items import queue_spec
+    from ccctl.queue.views import queue_stats
+
+    with tenant_session(tenant_slug, commit=False) as (app, session, tenant):
+        spec = queue_spec(app.context(session, tenant), name)
+        record = {"tenant": tenant.slug, **{k: v for k, v in spec.items() if k != "escalation"}}
+        record.update({f"escalation_{k}": v for k, v in (spec.get("escalation") or {}).items()})
+        record.update({k: v for k, v in queue_stats(session, tenant, name)[0].items() if k != "queue"})
+        record["routing_rules"] = [r["name"] for r in tenant.config.get("routing") or [] if r["queue"] == name]
+    emit_object(record, fmt)
+
+
+@queue.command("stats")
+@tenant_option
+@output_options
+def stats_cmd(tenant_slug, fmt) -> None:
+    """Per queue: open, scheduled (not_before ahead), claimed, waiting, breached, oldest age, next due.
+
+    \b
+    Example:
+      ccctl queue stats -t voyages-lumiere --format json
+    """
+    from ccctl.commands.options import tenant_session
+    from ccctl.queue.views import STATS_COLUMNS, queue_stats
+
+    with tenant_session(tenant_slug, commit=False) as (_app, session, tenant):
+        rows = queue_stats(session, tenant)
+    emit(rows, STATS_COLUMNS, fmt)
+
+
+@queue.command("escalate")
+@click.option("--all-tenants", is_flag=True, help="Every tenant (the usual cron form).")
+@click.option("--dry-run", is_flag=True, help="Show what would change, change nothing.")
+@tenant_option
+@output_options
+def escalate_cmd(all_tenants, dry_run, tenant_slug, fmt) -> None:
+    """Raise the priority of late open items, or move them, as each queue's `escalation` says.
+
+    Late: past the SLA due time, or a scheduled item (a call-back) whose not_before passed
+    more than `late_after` ago; one more step per `every` of lateness. Safe to re-run: steps
+    already applied are not applied again.
+
+    \b
+    Examples:
+      */5 * * * *  ccctl queue escalate --all-tenants
+      ccctl queue escalate -t voyages-lumiere --dry-run
+    """
+    from sqlalchemy import select
+
+    from ccctl.queue.cli import current_app
+    from ccctl.db.models import Tenant
+    from ccctl.queue.escalate import escalate
+    from ccctl.queue.txn import immediate_session
+
+    app = current_app()
+    rows = []
+    with immediate_session(app.engine) as session:
+        tenants = list(session.scalars(select(Tenant).order_by(Tenant.slug))) if all_tenants \
+            else [app.tenant(session, tenant_slug)]
+        for tenant in tenants:
+            rows += [{"tenant": tenant.slug, **c} for c in escalate(session, tenant, dry_run=dry_run)]
+    emit(rows, ["tenant", "id", "from_queue", "queue", "from_priority", "priority", "level", "late_by"], fmt)
+    click.echo(f"{len(rows)} item(s) {'would be ' if dry_run else ''}escalated", err=True)

@@ -1,0 +1,64 @@
+"""``queue next``: atomically claim the best item an agent may take.
+
+Callers run this inside :func:`ccctl.queue.txn.immediate_session`: on SQLite the write lock
+is held from BEGIN, so claimers queue up one after another; on PostgreSQL the agent row is
+locked (capacity stays exact) and the item is picked ``FOR UPDATE SKIP LOCKED``, so
+concurrent claimers each lock a different item without waiting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from ccctl.db.models import Tenant, WorkItem, utcnow
+from ccctl.errors import CcctlError
+from ccctl.queue.agents import get_agent, held_count
+from ccctl.queue.history import record_step
+from ccctl.queue.skills import allowed_skill_sets
+
+
+@dataclass
+class Claim:
+    item: WorkItem | None
+    reason: str = ""  # why nothing was claimed
+
+
+def claim_next(session: Session, agent_name: str, *, tenant: Tenant | None = None,
+               queues: list[str] | None = None, now: datetime | None = None) -> Claim:
+    now = now or utcnow()
+    agent = get_agent(session, agent_name, lock=True)
+    if not agent.available:
+        raise CcctlError(f"agent {agent.name} is not available (ccctl agent set {agent.name} --available)")
+    served = [a.tenant_id for a in agent.served]
+    if tenant is not None:
+        if tenant.id not in served:
+            raise CcctlError(f"agent {agent.name} does not serve tenant {tenant.slug}")
+        served = [tenant.id]
+    if not served:
+        raise CcctlError(f"agent {agent.name} serves no tenant (ccctl agent set {agent.name} --serves SLUG)")
+    held = held_count(session, agent.name)
+    if held >= agent.capacity:
+        return Claim(None, f"{agent.name} already holds {held} item(s), the capacity")
+    skill_sets = allowed_skill_sets(session, agent.skills)
+    query = (
+        select(WorkItem)
+        .where(WorkItem.state == "open", WorkItem.tenant_id.in_(served), WorkItem.skill_set_id.in_(skill_sets),
+               or_(WorkItem.not_before.is_(None), WorkItem.not_before <= now))
+        .order_by(WorkItem.priority.desc(), WorkItem.due_at.asc(), WorkItem.id.asc())
+        .limit(1)
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite holds the database lock instead
+    )
+    if queues:
+        query = query.where(WorkItem.queue.in_(queues))
+    item = session.scalar(query)
+    if item is None:
+        return Claim(None, f"nothing open that {agent.name} may take now")
+    item.state, item.claimed_by, item.claimed_at = "claimed", agent.name, now
+    record_step(session, session.get(Tenant, item.tenant_id), item, "claimed",
+                f"claimed by {agent.name}", actor=agent.name)
+    session.flush()
+    return Claim(item)

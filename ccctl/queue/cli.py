@@ -1,0 +1,52 @@
+"""Helpers shared by the queue, item and agent commands (imported inside command functions)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import click
+
+from ccctl.context import App
+
+
+def current_app() -> App:
+    return click.get_current_context().find_object(App)
+
+
+@contextlib.contextmanager
+def write_session(tenant_slug: str | None = None, *, agent: str | None = None, item_id: int | None = None,
+                  need_tenant: bool = True) -> Iterator[tuple]:
+    """Yield (app, session, tenant) in an immediate write transaction, committed on success.
+
+    Without --tenant and with several tenants, an item command by an agent acts in the
+    item's own tenant when the agent serves it, so `item close 4711 --agent marie` just works.
+    """
+    from ccctl.queue.txn import immediate_session
+
+    app = current_app()
+    with immediate_session(app.engine) as session:
+        tenant = None
+        if need_tenant:
+            tenant = item_tenant(app, session, tenant_slug, agent, item_id)
+        yield app, session, tenant
+
+
+def item_tenant(app: App, session, tenant_slug: str | None, agent: str | None, item_id: int | None):
+    import os
+
+    from ccctl.errors import InputError
+
+    if tenant_slug or os.environ.get("CCCTL_TENANT") or not (agent and item_id):
+        return app.tenant(session, tenant_slug)
+    try:
+        return app.tenant(session, None)
+    except InputError:  # several tenants: take the item's, if the agent serves it
+        from ccctl.db.models import Tenant, WorkItem
+        from ccctl.queue.agents import get_agent
+
+        served = {a.tenant_id for a in get_agent(session, agent).served}
+        tenant_id = session.get(WorkItem, item_id).tenant_id if session.get(WorkItem, item_id) else None
+        if tenant_id is None or tenant_id not in served:
+            raise InputError(f"no item {item_id} in the tenants {agent} serves (pass --tenant SLUG)") from None
+        return session.get(Tenant, tenant_id)

@@ -1,0 +1,41 @@
+"""Skill sets: each distinct set of required skills is one small row that claims filter on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ccctl.db.models import SkillSet
+
+
+def normalise(skills: Iterable[str]) -> list[str]:
+    return sorted({s.strip().lower() for s in skills if s and s.strip()})
+
+
+def skill_key(skills: Iterable[str]) -> str:
+    return "|".join(normalise(skills))
+
+
+def skill_set_id(session: Session, skills: Iterable[str]) -> int:
+    """Id of the row for this set of skills, created on first use (safe against a concurrent insert)."""
+    key = skill_key(skills)
+    found = session.scalar(select(SkillSet.id).where(SkillSet.key == key))
+    if found is not None:
+        return found
+    try:
+        with session.begin_nested():
+            row = SkillSet(key=key, skills=normalise(skills))
+            session.add(row)
+            session.flush()
+            return row.id
+    except IntegrityError:
+        return session.scalar(select(SkillSet.id).where(SkillSet.key == key))
+
+
+def allowed_skill_sets(session: Session, agent_skills: Iterable[str]) -> list[int]:
+    """Ids of the skill sets an agent with ``agent_skills`` covers (every required skill held)."""
+    held = set(normalise(agent_skills))
+    return [row.id for row in session.scalars(select(SkillSet)) if set(row.skills) <= held]

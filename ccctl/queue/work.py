@@ -1,0 +1,100 @@
+"""What an agent does with an item: release it, transfer it, close it. Every step goes to history."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ccctl.context import TenantContext
+from ccctl.db.models import WorkItem, utcnow
+from ccctl.errors import CcctlError, InputError
+from ccctl.queue.agents import get_agent, held_count
+from ccctl.queue.history import record_step
+from ccctl.queue.items import queue_spec
+from ccctl.queue.skills import normalise, skill_set_id
+
+OUTCOME = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+
+
+def lock_item(ctx: TenantContext, item_id: int) -> WorkItem:
+    """Item ``item_id`` of this tenant, row-locked on PostgreSQL (SQLite callers hold the write lock)."""
+    item = ctx.session.scalar(select(WorkItem).where(WorkItem.id == item_id, WorkItem.tenant_id == ctx.tenant.id)
+                              .with_for_update())
+    if item is None:
+        raise CcctlError(f"no item {item_id} for tenant {ctx.tenant.slug}")
+    return item
+
+
+def _not_closed(item: WorkItem) -> None:
+    if item.state == "closed":
+        raise CcctlError(f"item {item.id} is already closed (outcome {item.outcome}, {item.closed_at:%Y-%m-%d %H:%M} UTC)")
+
+
+def _holder_check(item: WorkItem, agent: str | None) -> None:
+    if agent and item.state == "claimed" and item.claimed_by != agent:
+        raise CcctlError(f"item {item.id} is held by {item.claimed_by}, not {agent}")
+
+
+def release(ctx: TenantContext, item: WorkItem, *, agent: str | None = None, note: str = "") -> WorkItem:
+    """Put a claimed item back in its queue for someone else."""
+    _not_closed(item)
+    if item.state != "claimed":
+        raise CcctlError(f"item {item.id} is {item.state}, not claimed: nothing to release")
+    _holder_check(item, agent)
+    holder = item.claimed_by
+    item.state, item.claimed_by, item.claimed_at = "open", None, None
+    record_step(ctx.session, ctx.tenant, item, "released", f"released by {agent or holder}" + (f": {note}" if note else ""),
+                actor=agent or holder, note=note)
+    return item
+
+
+def transfer(ctx: TenantContext, item: WorkItem, *, queue: str | None = None, to_agent: str | None = None,
+             agent: str | None = None, note: str = "") -> WorkItem:
+    """Move to another queue (back to open there) and/or hand it to another agent (claimed by them)."""
+    _not_closed(item)
+    if not queue and not to_agent:
+        raise InputError("say where to: --queue NAME and/or --to-agent NAME")
+    _holder_check(item, agent)
+    moved = []
+    if queue and queue != item.queue:
+        spec = queue_spec(ctx, queue)
+        moved.append(f"from {item.queue} to {queue}")
+        item.queue, item.priority = queue, max(item.priority, spec.get("priority", 0))
+        item.skills = normalise(spec.get("skills", []))
+        item.skill_set_id = skill_set_id(ctx.session, item.skills)
+    if to_agent:
+        target = get_agent(ctx.session, to_agent, lock=True)
+        if ctx.tenant.id not in {a.tenant_id for a in target.served}:
+            raise CcctlError(f"agent {to_agent} does not serve tenant {ctx.tenant.slug}")
+        missing = set(item.skills) - set(target.skills)
+        if missing:
+            raise CcctlError(f"agent {to_agent} lacks the skills {', '.join(sorted(missing))} item {item.id} needs")
+        if not target.available:
+            raise CcctlError(f"agent {to_agent} is not available")
+        if item.claimed_by != to_agent and held_count(ctx.session, to_agent) >= target.capacity:
+            raise CcctlError(f"agent {to_agent} is at capacity ({target.capacity})")
+        item.state, item.claimed_by, item.claimed_at = "claimed", to_agent, utcnow()
+        moved.append(f"to agent {to_agent}")
+    else:
+        item.state, item.claimed_by, item.claimed_at = "open", None, None
+    if not moved:
+        raise InputError(f"item {item.id} is already in queue {item.queue}")
+    record_step(ctx.session, ctx.tenant, item, "transferred", "transferred " + " ".join(moved)
+                + (f": {note}" if note else ""), actor=agent, note=note, to_agent=to_agent)
+    return item
+
+
+def close(ctx: TenantContext, item: WorkItem, *, outcome: str, agent: str | None = None, note: str = "") -> WorkItem:
+    """Close with an outcome (resolved, no-answer, spam...); fires ``ccctl_item_closed``."""
+    import re
+
+    if not re.match(OUTCOME, outcome):
+        raise InputError(f"outcome '{outcome}' must be a short lower-case word like resolved or no-answer")
+    _not_closed(item)
+    _holder_check(item, agent)
+    item.state, item.outcome, item.closed_at = "closed", outcome, utcnow()
+    item.claimed_by = item.claimed_by or agent
+    record_step(ctx.session, ctx.tenant, item, "closed", f"closed: {outcome}" + (f": {note}" if note else ""),
+                actor=agent or item.claimed_by, outcome=outcome, note=note)
+    ctx.session.flush()
+    ctx.hook("ccctl_item_closed")(item=item, ctx=ctx)
+    return item
