@@ -1,0 +1,47 @@
+"""Ranked full-text search over one tenant's articles, on SQLite FTS5 or PostgreSQL.
+
+Both backends receive the same pre-stemmed query groups (``analysis.query_groups``) and
+match any group (OR), ranking articles that match more, and rarer, terms first, with the
+title counting most, then tags, then the body.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from ccctl.db.models import Tenant
+from ccctl.errors import InputError
+from ccctl_selfhelp.analysis import LANGUAGES, language, query_groups
+from ccctl_selfhelp.search.hit import Hit
+
+__all__ = ["Hit", "search"]
+
+MAX_QUERY = 2000  # characters; an e-mail body is cut there
+
+
+def search(session: Session, tenant: Tenant, query: str, limit: int = 10, locale: str | None = None) -> list[Hit]:
+    """Articles of ``tenant`` matching ``query``, best first; [] when nothing matches."""
+    if limit < 1:
+        raise InputError("the result limit must be at least 1")
+    lang = language(locale) if locale else None
+    if lang is not None and lang not in LANGUAGES:
+        raise InputError(f"no articles can be in locale '{locale}' (known: {', '.join(LANGUAGES)})")
+    groups = query_groups(query[:MAX_QUERY], [lang] if lang else _tenant_languages(tenant))
+    if not groups:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        from ccctl_selfhelp.search.postgres import ranked
+    else:
+        from ccctl_selfhelp.search.sqlite import ranked
+    hits = ranked(session, tenant, groups, limit, lang)
+    wanted = {term for group in groups for term in group}
+    for hit, title_terms in hits:
+        distinct = set(title_terms.split())
+        hit.match = len(distinct & wanted) / len(distinct) if distinct else 0.0
+    return [hit for hit, _ in hits]
+
+
+def _tenant_languages(tenant: Tenant) -> list[str]:
+    """Query words are stemmed in the tenant's language first, then in English."""
+    first = language(tenant.config.get("locale") or "fr")
+    return list(dict.fromkeys([first if first in LANGUAGES else "fr", "fr", "en"]))
