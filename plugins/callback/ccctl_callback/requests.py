@@ -106,13 +106,17 @@ def create_request(ctx: TenantContext, data: RequestInput, now: datetime | None 
     return request, True
 
 
-def _check_open_now(tenant: Tenant, cfg: CallbackConfig, now: datetime) -> None:
+def is_open_now(tenant: Tenant, cfg: CallbackConfig, now: datetime) -> bool:
     from ccctl_callback.slots import holiday_name
 
     zone = local_zone(tenant)
-    if within(slot_hours(tenant, cfg), now, zone) and not holiday_name(tenant, now.astimezone(zone).date()):
+    return within(slot_hours(tenant, cfg), now, zone) and not holiday_name(tenant, now.astimezone(zone).date())
+
+
+def _check_open_now(tenant: Tenant, cfg: CallbackConfig, now: datetime) -> None:
+    if is_open_now(tenant, cfg, now):
         return
-    opens = next_open_time(tenant, cfg, now).astimezone(zone)
+    opens = next_open_time(tenant, cfg, now).astimezone(local_zone(tenant))
     raise InputError(f"the call-back service is closed now; it opens {opens:%a %Y-%m-%d %H:%M} "
                      "(book a slot with --slot)")
 

@@ -1,0 +1,77 @@
+"""The call-back web form: only open slots offered, requests stored with their page context, clear errors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from callback_helpers import slot_utc, tomorrow
+from sqlalchemy import select
+from starlette.testclient import TestClient
+
+from ccctl.web.app import create_web_app
+from ccctl_callback.models import CallbackRequest
+
+
+@pytest.fixture
+def client(cb, app):
+    with TestClient(create_web_app(app)) as test_client:
+        yield test_client
+
+
+def form_fields(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
+
+
+def offered(html: str) -> set[str]:
+    return set(re.findall(r'<option value="([^"]+)"', html))
+
+
+def test_form_offers_only_open_slots_and_keeps_the_page_context(cb, client, app):
+    full_slot = tomorrow(9, 0)
+    for phone in ("0612345601", "0612345602"):
+        cb("callback", "request", "-t", "rappel", "--phone", phone, "--slot", full_slot)
+    page = client.get("/t/rappel/callback", params={"page": "https://voyages.example/rome", "ref": "AMI7"})
+    assert page.status_code == 200
+    choices = offered(page.text)
+    assert slot_utc(full_slot).isoformat() not in choices
+    wanted = slot_utc(tomorrow(9, 30)).isoformat()
+    assert wanted in choices
+    fields = form_fields(page.text)
+    assert fields["page"] == "https://voyages.example/rome" and fields["ref"] == "AMI7"
+    done = client.post("/t/rappel/callback", data={**fields, "phone": "06 98 76 54 32", "name": "Léa",
+                                                   "reason": "Devis Rome", "when": "slot", "slot": wanted})
+    assert done.status_code == 200 and "Demande enregistrée" in done.text
+    again = client.post("/t/rappel/callback", data={**fields, "phone": "06 98 76 54 32", "name": "Léa",
+                                                    "reason": "Devis Rome", "when": "slot", "slot": wanted})
+    assert again.status_code == 200  # a double submit: same key, same request
+    with app.session() as s:
+        rows = s.scalars(select(CallbackRequest).where(CallbackRequest.phone == "+33698765432")).all()
+    assert len(rows) == 1
+    assert rows[0].source == "web" and rows[0].referral_code == "AMI7" and rows[0].consent
+    assert rows[0].context == {"page": "https://voyages.example/rome", "via": "web form"}
+    assert rows[0].slot_start == slot_utc(tomorrow(9, 30))
+
+
+def test_form_errors_are_shown_on_the_form(cb, client):
+    full_slot = slot_utc(tomorrow(14, 0)).isoformat()
+    for phone in ("0612345601", "0612345602"):
+        cb("callback", "request", "-t", "rappel", "--phone", phone, "--slot", tomorrow(14, 0))
+    fields = form_fields(client.get("/t/rappel/callback").text)
+    bad_phone = client.post("/t/rappel/callback", data={**fields, "phone": "12", "when": "now"})
+    assert bad_phone.status_code == 400 and "is not a valid phone number" in bad_phone.text
+    assert 'value="12"' in bad_phone.text  # what the visitor typed is kept
+    full = client.post("/t/rappel/callback", data={**fields, "phone": "0612345678", "when": "slot",
+                                                   "slot": full_slot})
+    assert full.status_code == 409 and "is full" in full.text
+    no_slot = client.post("/t/rappel/callback", data={**fields, "phone": "0612345678", "when": "slot"})
+    assert no_slot.status_code == 400 and "choisissez un créneau" in no_slot.text
+    forged = client.post("/t/rappel/callback", data={**fields, "key": "abc.def", "phone": "0612345678",
+                                                     "when": "now"})
+    assert forged.status_code == 400
+
+
+def test_form_is_404_for_a_tenant_without_callback(example_tenants, app):
+    with TestClient(create_web_app(app)) as test_client:
+        assert test_client.get("/t/assurance-horizon/callback").status_code == 404
+        assert test_client.get("/t/voyages-lumiere/callback").status_code == 200
