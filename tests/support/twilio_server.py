@@ -112,7 +112,7 @@ class TwilioTestServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="twilio-test-server", daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="twilio-test-server", daemon=True)
         self._thread.start()
         return self
 

@@ -11,3 +11,27 @@ def ccctl_config_schema(register):
     from ccctl_sms.config import SmsConfig
 
     register("sms", SmsConfig)
+
+
+@hookimpl
+def ccctl_migrations(register):
+    from pathlib import Path
+
+    register(Path(__file__).parent / "migrations")
+
+
+@hookimpl
+def ccctl_register_commands(cli):
+    from ccctl_sms.commands import register
+
+    register(cli)
+
+
+@hookimpl
+def ccctl_send_notification(to, template, data, ctx, kind, idempotency_key, send_at):
+    """Queue an SMS for another plugin (e.g. the callback plugin's confirmation); the dispatcher sends it."""
+    from ccctl_sms.outbox import enqueue
+
+    row, _created = enqueue(ctx.session, ctx.tenant, to, template=template, data=data or {},
+                            kind=kind or "transactional", idempotency_key=idempotency_key, send_at=send_at)
+    return row.id

@@ -1,0 +1,170 @@
+"""Putting messages in the outbox (idempotently), opt-outs, and recording delivery statuses."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ccctl.contacts import normalize_phone
+from ccctl.db.models import Tenant, utcnow
+from ccctl.errors import InputError
+from ccctl_sms.config import SmsConfig, sms_config
+from ccctl_sms.models import BLOCKED, PENDING, SENDING, SENT, SmsMessage, SmsOptOut
+from ccctl_sms.segments import count_segments
+from ccctl_sms.templates import find_template, render
+
+KINDS = ("transactional", "marketing")
+# Provider statuses in the order a message goes through them; a late callback never goes back.
+STATUS_RANK = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 5,
+               "undelivered": 5, "failed": 5, "canceled": 5, "read": 6}
+FINAL_STATUSES = ("delivered", "undelivered", "failed", "canceled", "read")
+
+
+def compose(tenant: Tenant, config: SmsConfig, *, template: str | None = None, body: str | None = None,
+            data: dict[str, Any] | None = None, locale: str | None = None, kind: str = "transactional") -> tuple[str, str | None]:
+    """(text, locale used) from a template and its data, or a literal body; marketing gets its STOP footer."""
+    if kind not in KINDS:
+        raise InputError(f"kind must be one of {', '.join(KINDS)}, not '{kind}'")
+    if not isinstance(data or {}, dict):
+        raise InputError("data must be a JSON object")
+    if (template is None) == (body is None):
+        raise InputError("give a template or a body (one of them)")
+    used = None
+    if template is not None:
+        used, text = find_template(config.templates, template, locale, tenant.config.get("locale") or "fr_FR")
+        body = render(text, data or {}, what=f"template '{template}' ({used})")
+    body = (body or "").strip()
+    if not body:
+        raise InputError("the message is empty")
+    if kind == "marketing" and config.marketing_footer and "STOP" not in body.upper():
+        body = f"{body}\n{config.marketing_footer}"
+    return body, used
+
+
+def default_key(to: str, body: str, send_at: datetime | None, kind: str) -> str:
+    """A key for a row that brings none: the same message to the same number at the same time is one."""
+    canon = json.dumps([to, body, send_at.isoformat() if send_at else None, kind], ensure_ascii=False)
+    return "auto-" + hashlib.sha256(canon.encode()).hexdigest()[:40]
+
+
+def enqueue(session: Session, tenant: Tenant, to: str, *, template: str | None = None, body: str | None = None,
+            data: dict[str, Any] | None = None, kind: str = "transactional", idempotency_key: str | None = None,
+            send_at: datetime | None = None, locale: str | None = None, config: SmsConfig | None = None,
+            customer_id: int | None = None) -> tuple[SmsMessage, bool]:
+    """Add one message to the outbox: (row, created). The same key returns the existing row."""
+    from ccctl.customers import owner_of
+
+    config = config or sms_config(tenant)
+    number = normalize_phone(to, tenant.default_region)
+    text, used = compose(tenant, config, template=template, body=body, data=data, locale=locale, kind=kind)
+    if send_at is not None and send_at.tzinfo is None:
+        raise InputError(f"send_at '{send_at.isoformat()}' needs a time zone (e.g. +01:00 or Z)")
+    key = idempotency_key or str(uuid.uuid4())
+    if len(key) > 200:
+        raise InputError("the idempotency key is longer than 200 characters")
+    existing = _by_key(session, tenant, key)
+    if existing is not None:
+        return existing, False
+    if customer_id is None:
+        owner = owner_of(session, tenant, "phone", number)
+        customer_id = owner.id if owner is not None else None
+    seg = count_segments(text)
+    when = send_at or utcnow()
+    row = SmsMessage(tenant_id=tenant.id, customer_id=customer_id, idempotency_key=key, to_number=number,
+                     kind=kind, template=template, locale=used, data=data or {}, body=text,
+                     encoding=seg.encoding, segments=seg.segments, send_at=when, next_attempt_at=when,
+                     state=PENDING, attempts=0)
+    if is_opted_out(session, tenant, number):
+        row.state, row.error = BLOCKED, "the number opted out (STOP)"
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        existing = _by_key(session, tenant, key)
+        if existing is None:
+            raise
+        return existing, False
+    return row, True
+
+
+def _by_key(session: Session, tenant: Tenant, key: str) -> SmsMessage | None:
+    return session.scalar(select(SmsMessage).where(SmsMessage.tenant_id == tenant.id,
+                                                   SmsMessage.idempotency_key == key))
+
+
+def get_message(session: Session, tenant: Tenant, message_id: int) -> SmsMessage:
+    from ccctl.errors import CcctlError
+
+    row = session.scalar(select(SmsMessage).where(SmsMessage.id == message_id, SmsMessage.tenant_id == tenant.id))
+    if row is None:
+        raise CcctlError(f"no SMS {message_id} for tenant {tenant.slug}")
+    return row
+
+
+# -- opt-outs ----------------------------------------------------------------------------------
+def is_opted_out(session: Session, tenant: Tenant, number: str) -> bool:
+    return session.scalar(select(SmsOptOut.id).where(SmsOptOut.tenant_id == tenant.id,
+                                                     SmsOptOut.number == number)) is not None
+
+
+def opt_out(session: Session, tenant: Tenant, number: str, source: str, detail: str = "") -> bool:
+    """Block ``number`` for this tenant and its pending messages; True when it was not yet blocked."""
+    from sqlalchemy import update
+
+    if is_opted_out(session, tenant, number):
+        return False
+    try:
+        with session.begin_nested():
+            session.add(SmsOptOut(tenant_id=tenant.id, number=number, source=source, detail=detail[:200]))
+            session.flush()
+    except IntegrityError:
+        return False
+    session.execute(update(SmsMessage).where(
+        SmsMessage.tenant_id == tenant.id, SmsMessage.to_number == number, SmsMessage.state == PENDING,
+    ).values(state=BLOCKED, error=f"the number opted out ({source})"))
+    return True
+
+
+def opt_in(session: Session, tenant: Tenant, number: str) -> bool:
+    """START: allow ``number`` again (messages blocked meanwhile stay blocked); True if it was blocked."""
+    return session.execute(delete(SmsOptOut).where(SmsOptOut.tenant_id == tenant.id,
+                                                   SmsOptOut.number == number)).rowcount > 0
+
+
+# -- delivery statuses -------------------------------------------------------------------------
+def record_status(session: Session, tenant: Tenant, sid: str, status: str, error_code: int | None = None,
+                  error: str | None = None, outbox_id: int | None = None, attempt_id: str | None = None) -> SmsMessage | None:
+    """Apply a provider status (webhook or poll). A callback that beats our own bookkeeping, for a row
+    still ``sending`` under the same attempt, is proof the message was accepted: it becomes ``sent``."""
+    row = session.scalar(select(SmsMessage).where(SmsMessage.tenant_id == tenant.id, SmsMessage.provider_sid == sid))
+    if row is None and outbox_id is not None and attempt_id:
+        row = session.scalar(select(SmsMessage).where(
+            SmsMessage.tenant_id == tenant.id, SmsMessage.id == outbox_id, SmsMessage.attempt_id == attempt_id,
+            SmsMessage.state == SENDING).with_for_update())
+        if row is not None:
+            row.state, row.provider_sid, row.sent_at, row.reconcile_since = SENT, sid, utcnow(), None
+    if row is None:
+        return None
+    old = STATUS_RANK.get(row.delivery_status or "", -1)
+    if STATUS_RANK.get(status, -1) > old or row.delivery_status is None:
+        row.delivery_status, row.status_at = status, utcnow()
+        if error_code:
+            row.error_code, row.error = error_code, error or f"provider error {error_code}"
+    if error_code == 21610:
+        opt_out(session, tenant, row.to_number, "provider", "Twilio 21610")
+    return row
+
+
+def message_row(row: SmsMessage) -> dict[str, Any]:
+    return {"id": row.id, "to": row.to_number, "kind": row.kind, "template": row.template, "state": row.state,
+            "status": row.delivery_status, "segments": row.segments, "encoding": row.encoding,
+            "send_at": row.send_at, "attempts": row.attempts, "sid": row.provider_sid, "error": row.error,
+            "key": row.idempotency_key, "body": row.body}
