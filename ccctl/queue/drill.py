@@ -1,0 +1,35 @@
+"""A claim-and-close loop run by many processes at once (concurrency tests and bench/claims.py)."""
+
+from __future__ import annotations
+
+import time
+
+
+def claim_and_close(database_url: str, agent: str, limit: int | None = None) -> dict:
+    """Claim then close items as ``agent`` until none is left (or ``limit``): ids and claim latencies."""
+    from ccctl.context import App
+    from ccctl.db.models import Tenant
+    from ccctl.plugins import get_plugin_manager
+    from ccctl.queue.claims import claim_next
+    from ccctl.queue.txn import immediate_session
+    from ccctl.queue.work import close, lock_item
+
+    app = App(get_plugin_manager(), database_url)
+    claimed: list[int] = []
+    latencies: list[float] = []
+    try:
+        while limit is None or len(claimed) < limit:
+            started = time.perf_counter()
+            with immediate_session(app.engine) as session:
+                claim = claim_next(session, agent)
+                if claim.item is None:
+                    break
+                item_id, tenant_id = claim.item.id, claim.item.tenant_id
+            latencies.append(time.perf_counter() - started)
+            with immediate_session(app.engine) as session:
+                ctx = app.context(session, session.get(Tenant, tenant_id))
+                close(ctx, lock_item(ctx, item_id), outcome="done", agent=agent)
+            claimed.append(item_id)
+    finally:
+        app.engine.dispose()
+    return {"agent": agent, "claimed": claimed, "latencies": latencies}

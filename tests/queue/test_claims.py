@@ -1,0 +1,177 @@
+"""Agents and `queue next`: who may take what, in which order, atomically, from many processes."""
+
+import multiprocessing
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from ccctl.db.models import Interaction, WorkItem, utcnow
+from ccctl.queue.drill import claim_and_close
+
+
+def add_agent(ccctl, name, skills="booking,claims,senior", serves="travel", capacity=1, *more):
+    return ccctl.json("agent", "add", name, "--skill", skills, "--serves", serves, "--capacity", str(capacity), *more)
+
+
+def test_agent_add_list_set(ccctl, tenants):
+    row = add_agent(ccctl, "marie", "Booking, fr", "travel,other", 2)
+    assert row == {"name": "marie", "display_name": "", "skills": ["booking", "fr"], "serves": ["other", "travel"],
+                   "available": True, "capacity": 2, "holding": 0}
+    add_agent(ccctl, "paul", "claims", "other")
+    assert [a["name"] for a in ccctl.json("agent", "list")] == ["marie", "paul"]
+    assert [a["name"] for a in ccctl.json("agent", "list", "-t", "travel")] == ["marie"]
+    row = ccctl.json("agent", "set", "marie", "--add-skill", "claims", "--remove-skill", "fr",
+                     "--remove-tenant", "other", "--capacity", "3", "--unavailable")
+    assert (row["skills"], row["serves"], row["capacity"], row["available"]) == (["booking", "claims"], ["travel"],
+                                                                                 3, False)
+    row = ccctl.json("agent", "set", "marie", "--skills", "x", "--serves", "other", "--available")
+    assert (row["skills"], row["serves"], row["available"]) == (["x"], ["other"], True)
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["agent", "set", "ghost", "--capacity", "2"], 2, "no agent 'ghost'"),
+    (["agent", "add", "x", "--serves", "nowhere"], 2, "no tenant 'nowhere'"),
+    (["agent", "add", "Bad Name", "--serves", "travel"], 2, "must be lower-case"),
+    (["agent", "add", "x", "--serves", "travel", "--capacity", "0"], 2, "0 is not in the range"),
+    (["agent", "set", "marie", "--add-tenant", "nowhere"], 2, "no tenant 'nowhere'"),
+    (["agent", "add", "marie", "--serves", "travel"], 1, "exists already"),
+    (["queue", "next", "--agent", "ghost"], 2, "no agent 'ghost'"),
+    (["queue", "next"], 2, "--agent NAME"),
+    (["queue", "next", "--agent", "marie", "-t", "other"], 1, "does not serve tenant other"),
+    (["queue", "next", "--agent", "marie", "-t", "nowhere"], 2, "no tenant 'nowhere'"),
+])
+def test_agent_and_claim_bad_input(ccctl, tenants, args, code, message):
+    add_agent(ccctl, "marie")
+    result = ccctl(*args, code=code)
+    assert message in result.stderr
+
+
+def test_unavailable_agent_claims_nothing(ccctl, tenants, make_item):
+    add_agent(ccctl, "marie", "booking", "travel", 1, "--unavailable")
+    make_item(subject="x")
+    assert "not available" in ccctl("queue", "next", "--agent", "marie", code=1).stderr
+
+
+def test_claim_order_skills_tenant_schedule_and_capacity(ccctl, tenants, make_item, fetch):
+    low = make_item(subject="low", queue="bookings", priority=1)
+    early = make_item(subject="due soon", queue="bookings", priority=20, due_in=timedelta(minutes=5))
+    late = make_item(subject="due later", queue="bookings", priority=20, due_in=timedelta(hours=5))
+    make_item(subject="needs claims", queue="claims", priority=90)  # marie lacks the skill
+    make_item(subject="later today", queue="bookings", priority=95, not_before=utcnow() + timedelta(hours=2))
+    make_item(tenant="other", subject="other client", priority=99)  # not served
+    add_agent(ccctl, "marie", "booking", "travel", 2)
+    first = ccctl.json("queue", "next", "--agent", "marie")
+    second = ccctl.json("queue", "next", "--agent", "marie")
+    assert (first["id"], second["id"]) == (early, late)
+    assert first["tenant"] == "travel" and first["claimed_by"] == "marie"
+    result = ccctl("queue", "next", "--agent", "marie")
+    assert result.stdout == "" and "capacity" in result.stderr
+    ccctl("item", "close", str(early), "--outcome", "resolved", "--agent", "marie", "-t", "travel")
+    assert ccctl.json("queue", "next", "--agent", "marie")["id"] == low
+    ccctl("agent", "set", "marie", "--capacity", "5")
+    result = ccctl("queue", "next", "--agent", "marie")
+    assert result.stdout == "" and "nothing open that marie may take" in result.stderr
+    assert fetch(low).state == "claimed"
+
+
+def test_queue_filter_and_tenant_filter(ccctl, tenants, make_item):
+    make_item(subject="b", queue="bookings", priority=50)
+    wanted = make_item(subject="p", queue="partners", priority=0)
+    other = make_item(tenant="other", subject="o")
+    add_agent(ccctl, "marie", "booking", "travel,other", 3)
+    assert ccctl.json("queue", "next", "--agent", "marie", "--queue", "partners")["id"] == wanted
+    assert ccctl.json("queue", "next", "--agent", "marie", "-t", "other")["id"] == other
+
+
+def test_release_transfer_close_and_history(ccctl, tenants, make_item, fetch, app):
+    item_id = make_item(subject="Refund", attributes={"amount": 10})
+    add_agent(ccctl, "marie", "claims,booking", "travel")
+    add_agent(ccctl, "paul", "booking", "travel")
+    assert ccctl.json("queue", "next", "--agent", "marie")["id"] == item_id
+    assert "held by marie, not paul" in ccctl("item", "release", str(item_id), "--agent", "paul", "-t", "travel",
+                                               code=1).stderr
+    assert ccctl.json("item", "release", str(item_id), "--agent", "marie", "-t", "travel")["state"] == "open"
+    assert "not claimed" in ccctl("item", "release", str(item_id), "-t", "travel", code=1).stderr
+    # paul lacks the claims skill: a hand-over to him is refused, a move to bookings then allows it.
+    assert "lacks the skills claims" in ccctl("item", "transfer", str(item_id), "--to-agent", "paul", "-t", "travel",
+                                              code=1).stderr
+    moved = ccctl.json("item", "transfer", str(item_id), "--queue", "bookings", "--to-agent", "paul",
+                       "--note", "simple change", "-t", "travel")
+    assert (moved["queue"], moved["state"], moved["claimed_by"], moved["skills"]) == ("bookings", "claimed", "paul",
+                                                                                       ["booking"])
+    closed = ccctl.json("item", "close", str(item_id), "--outcome", "resolved", "--note", "done", "--agent", "paul")
+    assert (closed["state"], closed["outcome"]) == ("closed", "resolved")  # tenant found through paul
+    again = ccctl("item", "close", str(item_id), "--outcome", "resolved", "-t", "travel", code=1)
+    assert "already closed (outcome resolved" in again.stderr
+    shown = ccctl.json("item", "show", str(item_id), "-t", "travel")
+    assert [h["summary"].split(" ")[0] for h in shown["history"]] == [
+        "queued", "claimed", "released", "transferred", "closed:"]
+    assert shown["history"][-1]["summary"] == "closed: resolved: done" and shown["history"][-1]["actor"] == "paul"
+    with app.session() as session:
+        kinds = session.scalars(select(Interaction.payload).where(Interaction.item_id == item_id)).all()
+    assert [k["step"] for k in kinds] == ["created", "claimed", "released", "transferred", "closed"]
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["item", "close", "{other}", "--outcome", "resolved", "-t", "travel"], 1, "no item {other} for tenant travel"),
+    (["item", "show", "{other}", "-t", "travel"], 1, "no item {other} for tenant travel"),
+    (["item", "close", "{mine}", "--outcome", "resolved", "--agent", "marie"], 2, "no item {mine} in the tenants"),
+    (["item", "close", "{mine}", "--outcome", "Resolved!", "-t", "travel"], 2, "short lower-case word"),
+    (["item", "close", "99999", "--outcome", "resolved", "-t", "travel"], 1, "no item 99999"),
+    (["item", "transfer", "{mine}", "--queue", "nope", "-t", "travel"], 1, "no queue 'nope'"),
+    (["item", "transfer", "{mine}", "-t", "travel"], 2, "--queue NAME and/or --to-agent"),
+    (["item", "transfer", "{mine}", "--queue", "bookings", "-t", "travel"], 2, "already in queue bookings"),
+    (["item", "transfer", "{mine}", "--to-agent", "ghost", "-t", "travel"], 2, "no agent 'ghost'"),
+    (["item", "transfer", "{mine}", "--to-agent", "marie", "-t", "travel"], 1, "does not serve tenant travel"),
+    (["queue", "list", "--queue", "nope", "-t", "travel"], 1, "no queue 'nope'"),
+    (["queue", "show", "nope", "-t", "travel"], 1, "no queue 'nope'"),
+])
+def test_item_bad_input(ccctl, tenants, make_item, args, code, message):
+    mine = make_item(subject="mine", queue="bookings")
+    other = make_item(tenant="other", subject="theirs")
+    add_agent(ccctl, "marie", "booking", "other")
+    fill = {"mine": mine, "other": other}
+    result = ccctl(*[a.format(**fill) for a in args], code=code)
+    assert message.format(**fill) in result.stderr
+
+
+def test_close_fires_item_closed_for_enabled_plugins(db_url, tenants, make_item):
+    from conftest import Runner
+
+    from ccctl.hookspecs import hookimpl
+    from ccctl.plugins import get_plugin_manager
+
+    heard = []
+
+    class Listener:
+        @hookimpl
+        def ccctl_item_closed(self, item, ctx):
+            heard.append((item.id, item.outcome, ctx.tenant.slug))
+
+    pm = get_plugin_manager()
+    pm.register(Listener())
+    item_id = make_item(subject="x")
+    Runner(db_url, pm)("item", "close", str(item_id), "--outcome", "spam", "-t", "travel")
+    assert heard == [(item_id, "spam", "travel")]
+
+
+def test_many_processes_never_claim_one_item_twice(db_url, app, tenants, make_item, ccctl):
+    workers = 8
+    for n in range(workers):
+        add_agent(ccctl, f"w{n}", "booking,claims,senior", "travel,other")
+    ids = [make_item(subject=f"item {n}", queue=("bookings", "claims")[n % 2], priority=n % 7) for n in range(160)]
+    ids += [make_item(tenant="other", subject=f"other {n}") for n in range(40)]
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(workers) as pool:
+        results = pool.starmap(claim_and_close, [(db_url, f"w{n}") for n in range(workers)])
+    claimed = Counter(i for r in results for i in r["claimed"])
+    assert sorted(claimed) == sorted(ids)
+    assert max(claimed.values()) == 1
+    assert sum(1 for r in results if r["claimed"]) > 1  # the work really was shared
+    with app.session() as session:
+        claims = Counter(session.scalars(select(Interaction.item_id).where(
+            Interaction.channel == "queue", Interaction.payload["step"].as_string() == "claimed")))
+        assert set(claims.values()) == {1} and len(claims) == len(ids)
+        assert session.scalar(select(func.count()).select_from(WorkItem).where(WorkItem.state != "closed")) == 0
