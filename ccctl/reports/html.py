@@ -6,6 +6,7 @@ on an air-gapped laptop and leaks nothing when a client opens it.
 
 from __future__ import annotations
 
+import math
 from html import escape
 from typing import Any
 
@@ -26,7 +27,7 @@ def _axes(labels: list[str], top: float, unit: str) -> list[str]:
         y = _scale(value, top)
         parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
         parts.append(f'<text class="tick" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
-                     f'{value:.0f}{escape(unit)}</text>')
+                     f'{value:g}{escape(unit)}</text>')
     every = max(1, len(labels) // 12)  # at most a dozen x labels stay readable
     for index, label in enumerate(labels):
         if index % every == 0:
@@ -45,12 +46,12 @@ def _x(index: int, count: int) -> float:
 
 
 def _nice_top(value: float) -> float:
+    """Axis top: four grid steps of 1, 2, 2.5 or 5 × 10^k (so every tick is a round number)."""
     if value <= 0:
-        return 1
-    for top in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000):
-        if value <= top:
-            return top
-    return value
+        return 4
+    magnitude = 10 ** math.floor(math.log10(value / 4))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if 4 * m * magnitude >= value)
+    return 4 * step
 
 
 def _legend(names: list[str]) -> str:

@@ -1,0 +1,146 @@
+"""ccctl report kpi: every figure checked against a hand-computed two-day story."""
+
+import csv
+import io
+import shutil
+from datetime import timedelta
+
+import pytest
+
+from reports.report_helpers import add_interaction, add_item, paris
+
+from ccctl.customers import add_customer
+
+DAY1 = ("--from", "2026-11-02", "--to", "2026-11-03")
+
+
+@pytest.fixture
+def story(example_tenants, app):
+    """Five items on Monday 2 Nov, one on Tuesday (Paris time), self-help, noise from another tenant."""
+    with app.session() as s:
+        t = app.tenant(s, "voyages-lumiere")
+        a = add_customer(s, t, "Client A", emails=["a@example.fr"])
+        b = add_customer(s, t, "Client B", emails=["b@example.fr"])
+        i1 = add_item(s, t, created=paris(2026, 11, 2, 9), claimed=paris(2026, 11, 2, 9, 10),
+                      closed=paris(2026, 11, 2, 10), outcome="resolved", customer_id=a.id)
+        add_interaction(s, t, "email", at=paris(2026, 11, 2, 9, 5), direction="out", item=i1)
+        add_interaction(s, t, "email", at=paris(2026, 11, 2, 8, 0), direction="out", item=i1)  # before: ignored
+        add_item(s, t, queue="apres-vente", sla=timedelta(hours=24), created=paris(2026, 11, 2, 10),
+                 claimed=paris(2026, 11, 2, 10, 30), closed=paris(2026, 11, 3, 9), outcome="resolved",
+                 customer_id=b.id)
+        add_item(s, t, "callback", created=paris(2026, 11, 2, 11), claimed=paris(2026, 11, 2, 11, 20),
+                 closed=paris(2026, 11, 2, 12), outcome="reached")
+        add_item(s, t, "callback", created=paris(2026, 11, 2, 11, 30), claimed=paris(2026, 11, 2, 11, 40),
+                 closed=paris(2026, 11, 2, 17), outcome="wrong-number")
+        add_item(s, t, created=paris(2026, 11, 2, 12))
+        add_item(s, t, created=paris(2026, 11, 3, 9))
+        add_item(s, t, created=paris(2026, 11, 5, 9), customer_id=a.id)  # A comes back: item 1 was no FCR
+        for hour in (9, 10, 15):
+            add_interaction(s, t, "selfhelp", at=paris(2026, 11, 2, hour))
+        add_interaction(s, t, "selfhelp", at=paris(2026, 11, 3, 8))
+        other = app.tenant(s, "assurance-horizon")
+        add_item(s, other, queue="sinistres", created=paris(2026, 11, 2, 9))
+        add_interaction(s, other, "selfhelp", at=paris(2026, 11, 2, 9))
+        s.commit()
+    return example_tenants
+
+
+def test_daily_figures(story):
+    rows = story.json("report", "kpi", "-t", "voyages-lumiere", *DAY1)
+    day1, day2, total = rows
+    assert day1 == {
+        "period": "2026-11-02", "items": 5, "sla_pct": 60.0, "sla_met": 3, "sla_missed": 2,
+        "first_response_median_min": 15.0, "backlog": 2, "backlog_median_age_h": 13.0, "backlog_oldest_h": 14.0,
+        "fcr_pct": 50.0, "callback_reach_pct": 50.0, "selfhelp": 3, "deflection_pct": 37.5,
+        "ch_callback": 2, "ch_email": 3, "q_apres-vente": 1, "q_reservations": 4,
+    }
+    assert day2 == {
+        "period": "2026-11-03", "items": 1, "sla_pct": 0.0, "sla_met": 0, "sla_missed": 1,
+        "first_response_median_min": None, "backlog": 2, "backlog_median_age_h": 25.5, "backlog_oldest_h": 36.0,
+        "fcr_pct": None, "callback_reach_pct": None, "selfhelp": 1, "deflection_pct": 50.0,
+        "ch_callback": 0, "ch_email": 1, "q_apres-vente": 0, "q_reservations": 1,
+    }
+    assert total["period"] == "total" and total["items"] == 6
+    assert (total["sla_pct"], total["selfhelp"], total["deflection_pct"]) == (50.0, 4, 40.0)
+    assert total["backlog"] == 2 and total["ch_email"] == 4
+
+
+def test_hourly_buckets_and_csv(story):
+    out = story("report", "kpi", "-t", "voyages-lumiere", "--by", "hour", "--from", "2026-11-02",
+                "--to", "2026-11-02", "--format", "csv").stdout
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 25  # 24 hours and the total
+    eleven = next(r for r in rows if r["period"] == "2026-11-02 11:00")
+    assert eleven["items"] == "2" and eleven["ch_callback"] == "2" and eleven["callback_reach_pct"] == "50.0"
+    assert rows[-1]["period"] == "total" and rows[-1]["items"] == "5"
+
+
+def test_tenants_do_not_mix(story):
+    rows = story.json("report", "kpi", "-t", "assurance-horizon", *DAY1)
+    assert rows[-1]["items"] == 1 and rows[-1]["selfhelp"] == 1 and "ch_callback" not in rows[-1]
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--from", "2026-11-05", "--to", "2026-11-01"), "--from 2026-11-05 is after --to 2026-11-01"),
+    (("--from", "yesterday"), "--from: 'yesterday' is not a date"),
+    (("--to", "2026-13-01"), "--to: '2026-13-01' is not a date"),
+    (("--by", "hour", "--from", "2026-01-01", "--to", "2026-11-01"), "--by hour covers at most 62 days"),
+    (("--by", "week"), "'week' is not one of"),
+])
+def test_bad_input(story, args, message):
+    result = story("report", "kpi", "-t", "voyages-lumiere", *args, code=2)
+    assert message in result.stderr
+
+
+def test_unknown_tenant(story):
+    result = story("report", "kpi", "-t", "nobody", *DAY1, code=2)
+    assert "no tenant 'nobody'" in result.stderr
+
+
+def test_report_is_audited(story):
+    story("report", "kpi", "-t", "voyages-lumiere", *DAY1, "--actor", "camille")
+    entries = story.json("audit", "--tenant", "voyages-lumiere")
+    assert entries[0]["actor"] == "camille" and entries[0]["action"] == "report.kpi"
+    assert entries[0]["details"]["by"] == "day"
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.mark.browser
+def test_html_report_renders_charts_offline(story, tmp_path):
+    pytest.importorskip("playwright.sync_api")
+    if not shutil.which("chromium"):
+        pytest.skip("chromium is not installed (scripts/install-test-deps.sh installs it)")
+    from playwright.sync_api import sync_playwright
+
+    page_file = tmp_path / "kpi.html"
+    story("report", "kpi", "-t", "voyages-lumiere", *DAY1, "--html", str(page_file), "--format", "json")
+    html = page_file.read_text(encoding="utf-8")
+    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in html
+    requests = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM)
+        try:
+            page = browser.new_page()
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(page_file.as_uri())
+            charts = page.eval_on_selector_all("figure.chart", "els => els.map(e => e.dataset.chart)")
+            assert charts == ["volumes", "sla", "first-response", "backlog"]
+            for name in charts:
+                box = page.locator(f'figure[data-chart="{name}"] svg').bounding_box()
+                assert box["width"] > 600 and box["height"] > 200
+            bars = page.locator('figure[data-chart="volumes"] rect.bar')
+            assert bars.count() == 3  # day 1: email and callback stacked; day 2: email
+            heights = [bars.nth(i).bounding_box()["height"] for i in range(bars.count())]
+            assert all(h > 0 for h in heights)
+            # Day 1's email bar (3 items) is three times day 2's (1 item).
+            email = page.locator('figure[data-chart="volumes"] rect.bar[data-series="email"]')
+            assert email.nth(0).bounding_box()["height"] == pytest.approx(3 * email.nth(1).bounding_box()["height"], rel=0.01)
+            assert page.locator('figure[data-chart="sla"] polyline.line').count() == 1
+            assert "Voyages Lumière" in page.title()
+            page.screenshot(path=str(tmp_path / "kpi.png"), full_page=True)
+        finally:
+            browser.close()
+    assert requests == [page_file.as_uri()]  # the page itself, nothing else
+    assert (tmp_path / "kpi.png").stat().st_size > 10_000

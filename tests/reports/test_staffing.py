@@ -1,0 +1,84 @@
+"""ccctl report staffing: weekday history → arrivals per interval → Erlang C agents, beside agents on shift."""
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from reports.report_helpers import add_item, paris
+
+from ccctl.db.models import Agent, AgentTenant
+from ccctl.reports.erlang import agents_needed
+
+PLAN = ("-t", "voyages-lumiere", "--date", "2026-11-30", "--target", "80/20")  # a Monday
+
+
+@pytest.fixture
+def history(example_tenants, app):
+    with app.session() as s:
+        t = app.tenant(s, "voyages-lumiere")
+        other = app.tenant(s, "assurance-horizon")
+        mondays = [paris(2026, 11, d) for d in (2, 9, 16, 23)]
+        for week, monday in enumerate(mondays):
+            for n in range(100):  # 100 contacts between 10:00 and 10:30, each handled in 180 s
+                created = monday + timedelta(hours=10, seconds=17 * n)
+                add_item(s, t, created=created, claimed=created, closed=created + timedelta(seconds=180))
+            if week < 2:  # 20 contacts at 10:30 on two Mondays out of four: 10 on average
+                for n in range(20):
+                    add_item(s, t, created=monday + timedelta(hours=10, minutes=31 + n))
+            if week == 0:  # one evening contact, outside business hours
+                add_item(s, t, created=monday + timedelta(hours=20, minutes=5))
+        created = paris(2026, 11, 23, 15)
+        add_item(s, t, created=created, claimed=created, closed=created + timedelta(hours=10))  # forgotten claim
+        add_item(s, t, created=paris(2026, 11, 29, 10))  # a Sunday: other weekday
+        add_item(s, t, created=paris(2026, 10, 26, 10, 5))  # five weeks back: outside --weeks 4
+        add_item(s, other, queue="sinistres", created=paris(2026, 11, 23, 10, 5))
+        for name, available, tenant in [("ana", True, t), ("bob", True, t), ("cid", False, t), ("dan", True, other)]:
+            agent = Agent(name=name, skills=[], available=available, capacity=1)
+            s.add(agent)
+            s.flush()
+            s.add(AgentTenant(agent_id=agent.id, tenant_id=tenant.id))
+        s.commit()
+    return example_tenants
+
+
+def test_agents_needed_per_interval(history):
+    result = history("report", "staffing", *PLAN, "--format", "json")
+    rows = {r["interval"]: r for r in json.loads(result.stdout)}
+    assert rows["10:00-10:30"] == {"interval": "10:00-10:30", "arrivals": 100.0, "erlangs": 10.0, "agents_needed": 14,
+                                   "service_level_pct": 88.8, "asa_s": 7.8, "on_shift": 2, "gap": -12}
+    assert rows["10:30-11:00"]["arrivals"] == 10.0 and rows["10:30-11:00"]["erlangs"] == 1.0
+    assert rows["10:30-11:00"]["agents_needed"] == agents_needed(10, 1800, 180, 0.8, 20) == 3
+    assert rows["09:00-09:30"]["agents_needed"] == 0 and rows["09:00-09:30"]["arrivals"] == 0
+    assert rows["20:00-20:30"]["arrivals"] == 0.25  # outside hours, shown because contacts came
+    assert "13:00-13:30" not in rows and "08:30-09:00" not in rows  # lunch break and before opening
+    assert "aht_s: 180.0, aht_source: history" in result.stderr
+
+
+def test_aht_override_and_hourly_interval(history):
+    rows = history.json("report", "staffing", *PLAN, "--aht", "240", "--interval", "60")
+    ten = next(r for r in rows if r["interval"] == "10:00-11:00")
+    assert ten["arrivals"] == 110.0 and ten["agents_needed"] == agents_needed(110, 3600, 240, 0.8, 20)
+
+
+def test_channel_filter_without_history_uses_default_aht(history):
+    result = history("report", "staffing", *PLAN, "--channel", "callback", "--format", "json")
+    assert "aht_source: default" in result.stderr
+    assert all(r["agents_needed"] == 0 for r in json.loads(result.stdout))
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--target", "80"), "--target: '80' is not like 80/20"),
+    (("--target", "120/20"), "the percent must be between 0 and 100"),
+    (("--target", "eighty/20"), "is not like 80/20"),
+    (("--date", "2026-02-30"), "--date: '2026-02-30' is not a date"),
+    (("--interval", "7"), "--interval must divide a day"),
+    (("--weeks", "0"), "--weeks must be between 1 and 52"),
+])
+def test_bad_input(history, args, message):
+    result = history("report", "staffing", "-t", "voyages-lumiere", *args, code=2)
+    assert message in result.stderr
+
+
+def test_unknown_tenant(history):
+    assert "no tenant 'ghost'" in history("report", "staffing", "-t", "ghost", code=2).stderr
