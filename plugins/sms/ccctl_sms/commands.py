@@ -286,7 +286,10 @@ def list_cmd(state, to, limit, tenant_slug, fmt) -> None:
         if to:
             query = query.where(SmsMessage.to_number == normalize_phone(to, tenant.default_region))
         rows = [message_row(r) for r in session.scalars(query.order_by(SmsMessage.id.desc()).limit(limit))]
-    emit(rows, LIST_COLUMNS, fmt)
+    # A table stays narrow; machine formats get every field (sid, key, body...).
+    from ccctl.output import resolve_format
+
+    emit(rows, LIST_COLUMNS if resolve_format(fmt) == "table" else None, fmt)
 
 
 @sms.command("show")

@@ -347,9 +347,20 @@ class Dispatcher:
         from ccctl.customers import record_interaction
 
         task, accepted = outcome.task, outcome.accepted
-        done = session.execute(self._mine(task).values(
-            state=SENT, provider_sid=accepted.sid, delivery_status=accepted.status, sent_at=utcnow(),
-            reconcile_since=None, error=None, error_code=None)).rowcount
+        try:
+            with session.begin_nested():
+                done = session.execute(self._mine(task).values(
+                    state=SENT, provider_sid=accepted.sid, delivery_status=accepted.status, sent_at=utcnow(),
+                    reconcile_since=None, error=None, error_code=None)).rowcount
+        except IntegrityError:
+            if not outcome.reconciled:
+                raise
+            # A sibling row (same number, same text) reconciled the same message first: look again,
+            # with that message now excluded, and send only if nothing else matches.
+            session.execute(self._mine(task).values(state=PENDING, next_attempt_at=utcnow(),
+                                                    reconcile_since=task.reconcile_since))
+            self.summary.retried += 1
+            return
         if not done:
             owner = session.scalar(select(SmsMessage.provider_sid).where(SmsMessage.id == task.row_id))
             if owner != accepted.sid:  # our claim was taken over; the other holder reconciles
