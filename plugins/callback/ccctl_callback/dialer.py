@@ -27,10 +27,12 @@ CUSTOMER_OUTCOMES = {"completed": "reached", "no-answer": "no-answer", "busy": "
 def twilio_client(cfg: CallbackConfig):
     from twilio.rest import Client
 
-    from ccctl.config.secrets import resolve_secret
+    from ccctl.config.secrets import is_reference, resolve_secret
 
-    client = Client(resolve_secret(cfg.twilio.account_sid, "plugins.callback.twilio.account_sid"),
-                    resolve_secret(cfg.twilio.auth_token, "plugins.callback.twilio.auth_token"))
+    sid = cfg.twilio.account_sid  # not a secret: a plain value or a reference
+    if is_reference(sid):
+        sid = resolve_secret(sid, "plugins.callback.twilio.account_sid")
+    client = Client(sid, resolve_secret(cfg.twilio.auth_token, "plugins.callback.twilio.auth_token"))
     if cfg.twilio.api_url:
         client.api.base_url = cfg.twilio.api_url.rstrip("/")
     return client

@@ -58,14 +58,16 @@ def record_outcome(ctx: TenantContext, request: CallbackRequest, attempt: Callba
         WorkItem.tenant_id == ctx.tenant.id, WorkItem.id == request.item_id))
     next_attempt = None
     if outcome == "no-answer" and request.attempts < cfg.max_attempts:
-        next_attempt = _reschedule(ctx, cfg, request, item, now)
+        next_attempt = _reschedule(ctx, cfg, request, item, attempt, now)
     else:
         request.state = "exhausted" if outcome == "no-answer" else outcome
         if outcome == "cancelled" and request.holds_seat:
             release_seat(ctx.session, ctx.tenant, request.slot_start)
             request.holds_seat = False
-        if item is not None:
-            _close_item(ctx, item, outcome, now)
+        if item is not None and item.state != "closed":
+            from ccctl.queue.work import close
+
+            close(ctx, item, outcome=outcome, agent=attempt.agent, note=note)
     summary = f"Call-back attempt {attempt.number} by {attempt.agent}: {outcome}"
     if next_attempt is not None:
         summary += f", next try {next_attempt.astimezone(local_zone(ctx.tenant)):%a %d/%m %H:%M}"
@@ -85,21 +87,16 @@ def record_outcome(ctx: TenantContext, request: CallbackRequest, attempt: Callba
 
 
 def _reschedule(ctx: TenantContext, cfg: CallbackConfig, request: CallbackRequest, item: WorkItem | None,
-                now: datetime) -> datetime:
-    wait = timedelta(minutes=cfg.backoff_minutes(request.attempts))
-    when = next_open_time(ctx.tenant, cfg, now + wait)
-    if item is not None:
-        # Back in the queue, waiting until the retry time; routing and claims stay the queue's job.
-        item.not_before, item.state, item.claimed_by, item.claimed_at = when, "open", None, None
+                attempt: CallbackAttempt, now: datetime) -> datetime:
+    from ccctl.queue.work import release
+
+    when = next_open_time(ctx.tenant, cfg, now + timedelta(minutes=cfg.backoff_minutes(request.attempts)))
+    if item is not None and item.state != "closed":
+        # Back in the queue for anyone, waiting until the retry time.
+        if item.state == "claimed":
+            release(ctx, item, note=f"call-back attempt {attempt.number}: no answer")
+        item.not_before = when
     return when
-
-
-def _close_item(ctx: TenantContext, item: WorkItem, outcome: str, now: datetime) -> None:
-    if item.state == "closed":
-        return
-    item.state, item.outcome, item.closed_at = "closed", outcome, now
-    ctx.session.flush()
-    ctx.hook("ccctl_item_closed")(item=item, ctx=ctx)
 
 
 def attempts_of(ctx: TenantContext, request: CallbackRequest) -> list[CallbackAttempt]:

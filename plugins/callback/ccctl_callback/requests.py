@@ -165,14 +165,20 @@ def _confirm_by_sms(ctx: TenantContext, request: CallbackRequest) -> None:
     """Ask whichever plugin sends notifications (sms) for a confirmation; none when the tenant has no sms."""
     if request.slot_start is None:
         return
+    from click import ClickException, echo
+
     local = request.slot_start.astimezone(local_zone(ctx.tenant))
-    ctx.hook("ccctl_send_notification")(
-        to=request.phone, template="callback-confirmation",
-        data={"name": request.name, "tenant": ctx.tenant.name, "slot": local.strftime("%d/%m/%Y %H:%M"),
-              "date": local.strftime("%d/%m/%Y"), "time": local.strftime("%H:%M"),
-              "text": f"{ctx.tenant.name}: nous vous rappellerons le {local:%d/%m/%Y à %H:%M}."},
-        ctx=ctx, kind="transactional", idempotency_key=f"callback-confirm-{request.id}", send_at=None,
-    )
+    try:
+        with ctx.session.begin_nested():
+            ctx.hook("ccctl_send_notification")(
+                to=request.phone, template="callback_confirmation",
+                data={"name": request.name, "tenant": ctx.tenant.name, "slot": f"{local:%d/%m/%Y à %H:%M}",
+                      "date": f"{local:%d/%m/%Y}", "time": f"{local:%H:%M}"},
+                ctx=ctx, kind="transactional", idempotency_key=f"callback-confirm-{request.id}", send_at=None,
+            )
+    except ClickException as exc:
+        # The booking stands without its SMS; the operator sees why on stderr / in the server log.
+        echo(f"warning: no confirmation SMS for call-back request {request.id}: {exc.message}", err=True)
 
 
 def request_for_item(ctx: TenantContext, item_id: int) -> CallbackRequest:
