@@ -44,13 +44,16 @@ def quarantine(session, tenant, raw: bytes, reason: str, source: str) -> None:
         session.flush()
 
 
-def reopen(item: WorkItem) -> None:
-    """A customer's new message puts a waiting or closed item back in the queue."""
-    if item.state in ("waiting", "closed"):
-        item.state = "open"
-        item.closed_at = None
-        item.claimed_by = None
-        item.claimed_at = None
+def reopen(session, tenant, item: WorkItem, message_id: str) -> None:
+    """A customer's new message puts a waiting or closed item back in the queue (no queue API does yet)."""
+    if item.state not in ("waiting", "closed"):
+        return
+    from ccctl.queue.history import record_step
+
+    was = item.state
+    item.state, item.closed_at, item.claimed_by, item.claimed_at = "open", None, None, None
+    record_step(session, tenant, item, "reopened", f"reopened ({was}): the customer wrote again",
+                actor="email", was=was, message_id=message_id)
 
 
 def email_due_at(ctx, item: WorkItem, config: EmailConfig):
@@ -69,6 +72,8 @@ class Ingester:
         self.config = config
         self.acknowledge = acknowledge and config.ack.enabled
         self.counts: Counter[str] = Counter()
+        # Senders seen in this run: most mail comes from people who wrote before.
+        self._customers: dict[str, Any] = {}
 
     def ingest(self, raw: bytes, source: str = "") -> Result:
         try:
@@ -82,6 +87,7 @@ class Ingester:
             with self.session.begin_nested():
                 result = self._store(parsed, raw, source)
         except Exception as exc:  # noqa: BLE001 - one message must never stop the batch
+            self._customers.pop(parsed.from_addr, None)  # may have been created in the rolled-back savepoint
             return self._quarantine(raw, f"could not store: {type(exc).__name__}: {exc}", source)
         self.counts[result.outcome] += 1
         return result
@@ -101,7 +107,10 @@ class Ingester:
         from ccctl_email.threads import find_thread
 
         session, tenant = self.session, self.tenant
-        customer, _ = find_or_create(session, tenant, "email", parsed.from_addr, parsed.from_name)
+        customer = self._customers.get(parsed.from_addr)
+        if customer is None or (parsed.from_name and not customer.name):
+            customer, _ = find_or_create(session, tenant, "email", parsed.from_addr, parsed.from_name)
+            self._customers[parsed.from_addr] = customer
         item, how = find_thread(session, tenant, parsed, customer.id)
         if item is None:
             item, _ = create_item(
@@ -113,7 +122,7 @@ class Ingester:
                 item.due_at = email_due_at(self.ctx, item, self.config)
             outcome = NEW
         else:
-            reopen(item)
+            reopen(session, tenant, item, parsed.message_id)
             outcome = JOINED
         interaction, _ = record_interaction(
             session, tenant, "email", customer_id=customer.id, direction="in", item_id=item.id,
@@ -126,8 +135,9 @@ class Ingester:
                            customer_id=customer.id, interaction_id=interaction.id, from_addr=parsed.from_addr,
                            subject=parsed.subject, matched_by=how, source=source[:500])
         session.add(row)
-        session.flush()
-        self._attachments(row, parsed)
+        if parsed.attachments:
+            session.flush()  # the attachments need the row's id
+            self._attachments(row, parsed)
         if self.acknowledge and outcome == NEW:
             from ccctl_email.ack import plan_ack
 

@@ -1,0 +1,227 @@
+"""Real servers for the email tests: Dovecot (IMAP) and aiosmtpd (SMTP), both on 127.0.0.1.
+
+Dovecot comes from Debian's dovecot-imapd (scripts/install-test-deps.sh). Each test
+session starts one private instance (temp config, passwd-file users, Maildirs in a temp
+folder, a free port) and stops it at the end; each test gets its own mailbox user.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import textwrap
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, what: str, log: Path | None = None) -> None:
+    for _ in range(200):
+        if process.poll() is not None:
+            detail = log.read_text() if log and log.exists() else ""
+            raise RuntimeError(f"{what} exited with {process.returncode}: {detail}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{what} did not listen on 127.0.0.1:{port}")
+
+
+class Dovecot:
+    """One private Dovecot: ``add_user()`` gives a fresh mailbox, ``append()`` delivers into it."""
+
+    def __init__(self) -> None:
+        if not os.path.exists(DOVECOT):
+            pytest.fail("dovecot is not installed: run scripts/install-test-deps.sh (Debian dovecot-imapd)")
+        # Dovecot refuses uid 0 for mail users: as root, mailboxes belong to 'nobody'.
+        user = pwd.getpwnam("nobody") if os.getuid() == 0 else pwd.getpwuid(os.getuid())
+        self.uid, self.gid = user.pw_uid, user.pw_gid
+        self.root = Path(tempfile.mkdtemp(prefix="ccctl-dovecot-"))
+        self.root.chmod(0o755)
+        (self.root / "mail").mkdir()
+        if os.getuid() == 0:
+            os.chown(self.root / "mail", self.uid, self.gid)
+        self.passwd = self.root / "passwd"
+        self.passwd.write_text("")
+        self.port = free_port()
+        self.log = self.root / "dovecot.log"
+        login = "" if os.getuid() == 0 else f"default_login_user = {user.pw_name}\ndefault_internal_user = {user.pw_name}\n"
+        (self.root / "dovecot.conf").write_text(textwrap.dedent(f"""\
+            base_dir = {self.root}/run
+            state_dir = {self.root}/state
+            instance_name = ccctl-test-{self.port}
+            protocols = imap
+            listen = 127.0.0.1
+            ssl = no
+            disable_plaintext_auth = no
+            auth_mechanisms = plain login
+            auth_failure_delay = 0
+            log_path = {self.log}
+            mail_location = maildir:~/Maildir
+            first_valid_uid = 1
+            passdb {{
+              driver = passwd-file
+              args = scheme=PLAIN username_format=%u {self.passwd}
+            }}
+            userdb {{
+              driver = passwd-file
+              args = username_format=%u {self.passwd}
+            }}
+            service imap-login {{
+              chroot =
+              inet_listener imap {{
+                address = 127.0.0.1
+                port = {self.port}
+              }}
+              inet_listener imaps {{
+                port = 0
+              }}
+            }}
+            service anvil {{
+              chroot =
+            }}
+            """) + login)
+        self.process = subprocess.Popen([DOVECOT, "-F", "-c", str(self.root / "dovecot.conf")],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wait_for_port(self.port, self.process, "dovecot", self.log)
+
+    def add_user(self, password: str = "s3cret") -> tuple[str, str]:
+        name = f"u{uuid.uuid4().hex[:10]}"
+        home = self.root / "mail" / name
+        with self.passwd.open("a") as handle:
+            handle.write(f"{name}:{{PLAIN}}{password}:{self.uid}:{self.gid}::{home}::\n")
+        return name, password
+
+    def connect(self, user: str, password: str) -> imaplib.IMAP4:
+        conn = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
+        conn.login(user, password)
+        return conn
+
+    def append(self, user: str, password: str, *messages: bytes, folder: str = "INBOX") -> None:
+        conn = self.connect(user, password)
+        try:
+            if folder != "INBOX":
+                conn.create(folder)
+            for raw in messages:
+                status, data = conn.append(folder, None, None, raw)
+                assert status == "OK", data
+        finally:
+            conn.logout()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def dovecot():
+    server = Dovecot()
+    yield server
+    server.stop()
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) keeping what it accepts; refuses RCPT to 'refused@...' addresses."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.messages: list[dict] = []
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("refused@"):
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+
+        self.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos),
+                              "message": email.message_from_bytes(envelope.content)})
+        return "250 Message accepted"
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+@pytest.fixture
+def smtp():
+    sink = SmtpSink()
+    yield sink
+    sink.stop()
+
+
+def tenant_yaml(slug: str = "voyages-lumiere", *, smtp_port: int | None = None, imap: dict | None = None,
+                ack: str = "", extra: str = "", locale: str = "fr_FR") -> str:
+    lines = [f"tenant: {slug}", f"name: {slug.title()}", "timezone: Europe/Paris", f"locale: {locale}",
+             "business_hours:", '  mon-sun: ["00:00-24:00"]', "holidays: null",
+             "queues:", "  - {name: general, sla: 4h}", "  - {name: claims, sla: 2d}",
+             "plugins:", "  email:", "    enabled: true", "    addresses: [support@example.test]"]
+    if smtp_port:
+        lines.append(f'    smtp: {{host: 127.0.0.1, port: {smtp_port}, from: "Support <support@example.test>"}}')
+    if imap:
+        lines.append("    imap:")
+        lines += [f"      {k}: {v}" for k, v in imap.items()]
+    if ack:
+        lines += ["    " + line for line in textwrap.dedent(ack).strip().splitlines()]
+    if extra:
+        lines += ["    " + line for line in textwrap.dedent(extra).strip().splitlines()]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def apply_tenant(ccctl, tmp_path):
+    """Write a tenant YAML (see ``tenant_yaml``) and apply it; returns the file path."""
+    def apply(**kwargs) -> Path:
+        slug = kwargs.get("slug", "voyages-lumiere")
+        path = tmp_path / f"{slug}.yaml"
+        path.write_text(tenant_yaml(**kwargs))
+        ccctl("tenant", "apply", "-f", str(path))
+        return path
+
+    return apply
+
+
+def mail(n: int | str = 1, *, sender: str = "Élodie Martin <elodie@example.fr>", subject: str = "Annulation",
+         body: str = "Bonjour, je veux annuler ma réservation.", headers: str = "", message_id: str | None = None) -> bytes:
+    """A small, valid message; ``headers`` adds raw header lines."""
+    mid = message_id if message_id is not None else f"<m{n}@example.fr>"
+    head = f"From: {sender}\r\nTo: support@example.test\r\nSubject: {subject}\r\n"
+    if mid:
+        head += f"Message-ID: {mid}\r\n"
+    head += "Date: Mon, 23 Nov 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\n"
+    head += "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n"
+    head += "".join(f"{line}\r\n" for line in headers.splitlines() if line.strip())
+    return (head + "\r\n" + body + "\r\n").encode("utf-8")
+
+
+@pytest.fixture
+def make_mail():
+    return mail
