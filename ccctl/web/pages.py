@@ -29,8 +29,9 @@ def page(name: str, context: dict[str, Any], status: int = 200, embed: bool = Fa
     page may be framed (by any site: the snippet is meant for clients' sites)."""
     nonce = secrets.token_urlsafe(12)
     html = render(name, {**context, "nonce": nonce, "embed": embed})
+    ancestors = "*" if embed else "'none'"
     csp = (f"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; "
-           f"form-action 'self'; base-uri 'none'; frame-ancestors {'*' if embed else 'none'}")
+           f"form-action 'self'; base-uri 'none'; frame-ancestors {ancestors}")
     headers = {"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff",
                "Referrer-Policy": "same-origin", "Cache-Control": "no-store"}
     if not embed:

@@ -1,0 +1,90 @@
+"""`ccctl serve` as operators run it (its own process), its options, and `ccctl serve snippet`."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from ccctl.web.app import create_web_app
+from ccctl.web.settings import WebSettings
+
+from .test_contact_form import GOOD, TENANT, Visitor
+
+
+def test_rate_limit_per_ip_gives_429(db_url, example_tenants):
+    from support.live_server import running_server
+
+    with running_server(db_url, "--rate-limit", "3/3600") as base:
+        with httpx.Client(base_url=base) as client:
+            codes = [client.get(f"/t/{TENANT}/contact").status_code for _ in range(4)]
+            assert codes == [200, 200, 200, 429]
+            refused = client.post(f"/t/{TENANT}/contact", data=GOOD)
+            assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+            assert client.get("/health").status_code == 200  # load balancers are never limited
+
+
+def test_max_body_option_gives_413(db_url, example_tenants):
+    from support.live_server import running_server
+
+    with running_server(db_url, "--max-body", "1k") as base:
+        visitor = Visitor(base)
+        visitor.load()
+        assert visitor.post({**GOOD, "message": "x" * 2000}).status_code == 413
+        assert visitor.post(GOOD).status_code == 303
+
+
+def test_two_workers_share_the_csrf_key(app, db_url, example_tenants):
+    """Forms loaded from one worker are accepted by the other (fresh connections spread over both)."""
+    from sqlalchemy import func, select
+
+    from ccctl.db.models import WorkItem
+    from support.live_server import running_server
+
+    with running_server(db_url, "--workers", "2") as base:
+        for n in range(12):
+            visitor = Visitor(base)
+            visitor.load()
+            visitor.client.close()  # next request on a new connection
+            visitor.client = httpx.Client(base_url=base, cookies=visitor.client.cookies)
+            assert visitor.post({**GOOD, "message": f"request {n}"}).status_code == 303
+    with app.session() as s:
+        assert s.scalar(select(func.count()).select_from(WorkItem)) == 12
+
+
+@pytest.mark.parametrize("trusted, expected", [
+    (("127.0.0.1",), [200, 200, 429, 200]),   # X-Forwarded-For believed: two clients
+    ((), [200, 200, 429, 429]),               # not believed: all from 127.0.0.1
+])
+def test_rate_limit_counts_the_forwarded_client_only_from_trusted_proxies(app, example_tenants, trusted, expected):
+    from support.live_server import threaded_server
+
+    settings = WebSettings(rate_limit=2, rate_window=3600, trusted_proxies=trusted)
+    with threaded_server(create_web_app(app, settings)) as base:
+        url = base + f"/t/{TENANT}/embed.js"
+        hops = ["10.0.0.1", "10.0.0.1", "10.0.0.1", "10.0.0.2"]
+        codes = [httpx.get(url, headers={"X-Forwarded-For": hop}).status_code for hop in hops]
+    assert codes == expected
+
+
+def test_snippet(example_tenants):
+    out = example_tenants("serve", "snippet", "-t", TENANT, "--base-url", "https://cc.example.com/").stdout
+    assert f'<div id="ccctl-contact-{TENANT}"></div>' in out
+    assert f'<script src="https://cc.example.com/t/{TENANT}/embed.js" async></script>' in out
+    iframe = example_tenants("serve", "snippet", "-t", TENANT, "--iframe").stdout
+    assert f'src="http://127.0.0.1:8080/t/{TENANT}/contact?embed=1"' in iframe
+
+
+def test_snippet_for_unknown_tenant(example_tenants):
+    result = example_tenants("serve", "snippet", "-t", "nobody", code=2)
+    assert "no tenant 'nobody'" in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--max-body", "lots"], "'lots' is not a size"),
+    (["--rate-limit", "fast"], "'fast' is not a rate"),
+    (["--trust-proxy", "my-proxy"], "'my-proxy' is not an IP address or CIDR"),
+    (["--workers", "0"], "--workers"),
+])
+def test_bad_options_exit_2(ccctl, args, message):
+    result = ccctl("serve", *args, code=2)
+    assert message in result.output
