@@ -55,3 +55,10 @@ def ccctl_suggest(item, text, ctx):
     limit = int(ctx.tenant.plugin_config("selfhelp").get("suggestions") or 3)
     return [{"title": h.title, "url": article_url(ctx.tenant, h.slug), "score": h.score, "slug": h.slug}
             for h in search(ctx.session, ctx.tenant, text, limit=limit)]
+
+
+@hookimpl
+def ccctl_register_routes(register):
+    from ccctl_selfhelp.web import routes
+
+    routes(register)

@@ -8,6 +8,7 @@ from functools import lru_cache
 
 TAG = re.compile(r"<[^>]+>")
 SPACES = re.compile(r"\s+")
+BEFORE_PUNCTUATION = re.compile(r"\s+([,.)])")
 
 
 @lru_cache(maxsize=1)
@@ -23,7 +24,8 @@ def to_html(markdown: str) -> str:
 
 def to_text(markdown: str) -> str:
     """The words a reader sees, for indexing and snippets (no link targets, no markup)."""
-    return SPACES.sub(" ", html.unescape(TAG.sub(" ", to_html(markdown)))).strip()
+    text = SPACES.sub(" ", html.unescape(TAG.sub(" ", to_html(markdown)))).strip()
+    return BEFORE_PUNCTUATION.sub(r"\1", text)
 
 
 def snippet(text: str, length: int = 180) -> str:
