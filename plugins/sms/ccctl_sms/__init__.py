@@ -35,3 +35,32 @@ def ccctl_send_notification(to, template, data, ctx, kind, idempotency_key, send
     row, _created = enqueue(ctx.session, ctx.tenant, to, template=template, data=data or {},
                             kind=kind or "transactional", idempotency_key=idempotency_key, send_at=send_at)
     return row.id
+
+
+@hookimpl
+def ccctl_register_routes(register):
+    from ccctl_sms.webhooks import inbound, status_callback
+
+    register("/sms/status", status_callback, methods=("POST",), name="sms-status")
+    register("/sms/inbound", inbound, methods=("POST",), name="sms-inbound")
+
+
+@hookimpl
+def ccctl_customer_export(customer, ctx):
+    from ccctl_sms.privacy import export
+
+    return export(ctx, customer)
+
+
+@hookimpl
+def ccctl_customer_erased(customer, ctx):
+    from ccctl_sms.privacy import erase
+
+    erase(ctx, customer)
+
+
+@hookimpl
+def ccctl_customer_merged(source, target, ctx):
+    from ccctl_sms.privacy import merged
+
+    merged(ctx, source, target)

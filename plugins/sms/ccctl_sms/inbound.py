@@ -1,0 +1,40 @@
+"""An incoming SMS: a keyword (STOP/START) changes the opt-out list; anything else is work for an agent."""
+
+from __future__ import annotations
+
+from ccctl.context import TenantContext
+
+
+def receive(ctx: TenantContext, sender: str, body: str, sid: str, to: str = "") -> dict:
+    """Handle one inbound message (idempotent on ``sid``); returns what was done."""
+    from ccctl.contacts import normalize_phone
+    from ccctl.customers import find_or_create, record_interaction
+    from ccctl.errors import InputError
+    from ccctl.queue.items import create_item
+    from ccctl_sms.outbox import opt_in, opt_out
+    from ccctl_sms.webhooks import keyword
+
+    session, tenant = ctx.session, ctx.tenant
+    try:
+        number = normalize_phone(sender, tenant.default_region)
+    except InputError:
+        number = sender.strip()  # short codes and alphanumeric senders are kept as given
+    word = keyword(body)
+    customer, _ = find_or_create(session, tenant, "phone", number) if number.startswith("+") else (None, False)
+    customer_id = customer.id if customer is not None else None
+    payload = {"from": number, "to": to, "sid": sid, "body": body}
+    if word == "stop":
+        changed = opt_out(session, tenant, number, "keyword", body.strip()[:50])
+        record_interaction(session, tenant, "sms", customer_id=customer_id, direction="in", external_id=sid,
+                           summary=f"{body.strip()}: opted out of SMS", payload=payload)
+        return {"action": "opt-out", "changed": changed}
+    if word == "start":
+        changed = opt_in(session, tenant, number)
+        record_interaction(session, tenant, "sms", customer_id=customer_id, direction="in", external_id=sid,
+                           summary=f"{body.strip()}: opted back in to SMS", payload=payload)
+        return {"action": "opt-in", "changed": changed}
+    item, created = create_item(ctx, "sms", subject=f"SMS from {number}: {body.strip()[:80]}", body=body,
+                                customer_id=customer_id, external_ref=sid, attributes={"from": number, "to": to})
+    record_interaction(session, tenant, "sms", customer_id=customer_id, direction="in", external_id=sid,
+                       summary=body.strip()[:500], payload=payload, item_id=item.id)
+    return {"action": "item", "item": item.id, "created": created}
