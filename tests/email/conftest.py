@@ -146,13 +146,14 @@ def dovecot():
 class SmtpSink:
     """A real SMTP server (aiosmtpd) keeping what it accepts; refuses RCPT to 'refused@...' addresses."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int | None = None) -> None:
         from aiosmtpd.controller import Controller
 
         self.messages: list[dict] = []
-        self.port = free_port()
+        self.port = port or free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
         self.controller.start()
+        self.running = True
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("refused@"):
@@ -168,7 +169,9 @@ class SmtpSink:
         return "250 Message accepted"
 
     def stop(self) -> None:
-        self.controller.stop()
+        if self.running:  # a test may stop it early to play "SMTP server down"
+            self.controller.stop()
+            self.running = False
 
 
 @pytest.fixture
@@ -176,6 +179,20 @@ def smtp():
     sink = SmtpSink()
     yield sink
     sink.stop()
+
+
+@pytest.fixture
+def start_smtp():
+    """Start another SMTP server (e.g. again on a port that was down); stopped after the test."""
+    started = []
+
+    def start(port: int | None = None) -> SmtpSink:
+        started.append(SmtpSink(port))
+        return started[-1]
+
+    yield start
+    for sink in started:
+        sink.stop()
 
 
 def tenant_yaml(slug: str = "voyages-lumiere", *, smtp_port: int | None = None, imap: dict | None = None,

@@ -139,10 +139,21 @@ class Ingester:
             session.flush()  # the attachments need the row's id
             self._attachments(row, parsed)
         if self.acknowledge and outcome == NEW:
-            from ccctl_email.ack import plan_ack
-
-            plan_ack(self.ctx, self.config, parsed, item, customer)
+            self._acknowledge(parsed, item, customer)
         return Result(outcome, parsed.message_id, item.id)
+
+    def _acknowledge(self, parsed: ParsedMail, item: WorkItem, customer) -> None:
+        """A broken ack template must not keep customers' mail out of the queue: warn and go on."""
+        import click
+
+        from ccctl_email.ack import plan_ack
+
+        try:
+            with self.session.begin_nested():
+                plan_ack(self.ctx, self.config, parsed, item, customer)
+        except click.ClickException as exc:
+            self.counts["ack_errors"] += 1
+            click.echo(f"warning: no acknowledgement for {parsed.message_id}: {exc.format_message()}", err=True)
 
     def _attachments(self, row: EmailMessage, parsed: ParsedMail) -> None:
         for attachment in parsed.attachments:
