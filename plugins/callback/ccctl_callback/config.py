@@ -24,8 +24,6 @@ Example::
 
 from __future__ import annotations
 
-from datetime import time
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ccctl.config.model import PluginSection, TenantConfig, parse_duration
@@ -113,8 +111,3 @@ class CallbackConfig(PluginSection):
 def callback_config(tenant) -> CallbackConfig:
     return CallbackConfig.model_validate(tenant.plugin_config("callback"))
 
-
-def day_ranges(hours: dict[str, list[str]], day: str) -> list[tuple[time, time]]:
-    from ccctl.config.model import parse_ranges
-
-    return parse_ranges(hours[day]) if hours.get(day) else []

@@ -33,13 +33,18 @@ def export(customer, ctx: TenantContext) -> dict[str, Any] | None:
 
 
 def erase(customer, ctx: TenantContext) -> None:
-    """Delete the customer's requests and attempts; seats they held free up for others."""
+    """Delete the customer's requests and attempts; seats they held free up, and nobody calls them back."""
+    from ccctl.db.models import WorkItem
+    from ccctl.queue.work import close
     from ccctl_callback.slots import release_seat
 
     requests = _requests(ctx, customer.id)
     for request in requests:
         if request.holds_seat and request.slot_start is not None:
             release_seat(ctx.session, ctx.tenant, request.slot_start)
+        item = ctx.session.get(WorkItem, request.item_id) if request.item_id else None
+        if item is not None and item.tenant_id == ctx.tenant.id and item.state != "closed":
+            close(ctx, item, outcome="cancelled", note="customer erased")
     ids = [r.id for r in requests]
     if ids:
         ctx.session.execute(delete(CallbackAttempt).where(

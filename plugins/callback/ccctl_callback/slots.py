@@ -8,7 +8,8 @@ requests cannot overbook on SQLite or PostgreSQL.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from ccctl.config.model import DAYS
 from ccctl.db.models import Tenant
 from ccctl.errors import CcctlError, InputError
-from ccctl_callback.config import CallbackConfig, day_ranges
+from ccctl_callback.config import CallbackConfig
 from ccctl_callback.models import CallbackSlot
 
 
@@ -34,39 +35,37 @@ def slot_hours(tenant: Tenant, cfg: CallbackConfig) -> dict[str, list[str]]:
 def holiday_name(tenant: Tenant, day: date) -> str | None:
     """Name of the public holiday on ``day`` in the tenant's calendar, or None."""
     country = tenant.config.get("holidays")
-    if not country:
-        return None
+    return _calendar(country).get(day) if country else None
+
+
+@lru_cache(maxsize=64)
+def _calendar(country: str):
     import holidays
 
-    return holidays.country_holidays(country, years=day.year).get(day)
+    return holidays.country_holidays(country)
 
 
-def _ranges_on(hours: dict[str, list[str]], day: date, zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
-    out = []
-    for start, end in day_ranges(hours, DAYS[day.weekday()]):
-        begin = datetime.combine(day, start, zone)
-        finish = datetime.combine(day + timedelta(days=1), time(0), zone) if end == time.max \
-            else datetime.combine(day, end, zone)
-        out.append((begin, finish))
-    return out
+def _windows(hours: dict[str, list[str]], day: date, zone: ZoneInfo,
+             country: str | None = None) -> list[tuple[datetime, datetime]]:
+    """UTC (start, end) of the ranges of ``hours`` on local ``day``; none on a holiday of ``country``."""
+    from ccctl.queue.sla import open_windows, weekly_hours
+
+    return open_windows(day, weekly_hours(hours), zone, country)
 
 
 def within(hours: dict[str, list[str]], when: datetime, zone: ZoneInfo) -> bool:
     """Whether ``when`` falls inside one of the day's ranges of ``hours``."""
-    local = when.astimezone(zone)
-    return any(a <= local < b for a, b in _ranges_on(hours, local.date(), zone))
+    return any(a <= when < b for a, b in _windows(hours, when.astimezone(zone).date(), zone))
 
 
 def day_slots(tenant: Tenant, cfg: CallbackConfig, day: date) -> list[datetime]:
     """Slot starts (UTC) on local ``day``; none on a public holiday."""
-    if holiday_name(tenant, day):
-        return []
     length = timedelta(minutes=cfg.slot_minutes)
     starts = []
-    for begin, finish in _ranges_on(slot_hours(tenant, cfg), day, local_zone(tenant)):
+    for begin, finish in _windows(slot_hours(tenant, cfg), day, local_zone(tenant), tenant.config.get("holidays")):
         at = begin
         while at + length <= finish:
-            starts.append(at.astimezone(timezone.utc))
+            starts.append(at)
             at += length
     return starts
 
@@ -198,13 +197,10 @@ def release_seat(session: Session, tenant: Tenant, start: datetime) -> None:
 def next_open_time(tenant: Tenant, cfg: CallbackConfig, after: datetime, max_days: int = 60) -> datetime:
     """``after`` if it falls in opening hours on a working day, else the next opening (UTC)."""
     zone = local_zone(tenant)
-    hours = slot_hours(tenant, cfg)
-    local = after.astimezone(zone)
+    first = after.astimezone(zone).date()
     for offset in range(max_days):
-        day = local.date() + timedelta(days=offset)
-        if holiday_name(tenant, day):
-            continue
-        for begin, finish in _ranges_on(hours, day, zone):
-            if finish > local:
-                return max(begin, local).astimezone(timezone.utc)
-    raise CcctlError(f"no opening hours in the {max_days} days after {local:%Y-%m-%d}; check plugins.callback.hours")
+        for begin, finish in _windows(slot_hours(tenant, cfg), first + timedelta(days=offset), zone,
+                                      tenant.config.get("holidays")):
+            if finish > after:
+                return max(begin, after).astimezone(timezone.utc)
+    raise CcctlError(f"no opening hours in the {max_days} days after {first}; check plugins.callback.hours")
