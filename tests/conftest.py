@@ -139,3 +139,25 @@ def live_server(db_url) -> str:
 
     with running_server(db_url) as base_url:
         yield base_url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian chromium (Playwright, /usr/bin/chromium), one per test module; skips if missing.
+
+    Module scope, not session: Playwright's sync API cannot run two instances at once."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from support.browser import launch
+
+    with sync_api.sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context (no cookies) and page for one test."""
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()

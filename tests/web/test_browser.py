@@ -9,26 +9,10 @@ from sqlalchemy import select
 from ccctl.db.models import ContactPoint, Interaction, WorkItem
 from ccctl.web.embed import script_snippet
 
-from .browser import client_site, launch
+from support.browser import client_site
 
 pytestmark = pytest.mark.browser
 TENANT = "voyages-lumiere"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context()
-    yield context.new_page()
-    context.close()
 
 
 def web_items(app) -> list[WorkItem]:
