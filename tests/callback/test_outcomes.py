@@ -110,3 +110,21 @@ def test_calling_hours_guard_without_consent(ccctl, tmp_path):
     ccctl("callback", "dial", str(asked["item"]), "-t", "garde", "--agent", "marie", "--manual", "--outcome", "reached")
     # Cancelling is not a call: always allowed.
     ccctl("callback", "dial", str(cold["item"]), "-t", "garde", "--agent", "marie", "--manual", "--outcome", "cancelled")
+
+
+def test_operator_flow_with_queue_claims(cb, app):
+    """queue next claims the call-back; a no-answer puts it back, waiting; another agent cannot dial a held one."""
+    cb("agent", "add", "marie", "--serves", "rappel")
+    cb("agent", "add", "paul", "--serves", "rappel")
+    request = book(cb)
+    claimed = cb.json("queue", "next", "--agent", "marie", "-t", "rappel")
+    assert claimed["id"] == request["item"]
+    held = cb("callback", "dial", str(request["item"]), "-t", "rappel", "--agent", "paul", "--manual",
+              "--outcome", "reached", code=1)
+    assert "is held by marie, not paul" in held.stderr
+    dial(cb, request["item"], "no-answer")
+    with app.session() as s:
+        item = s.get(WorkItem, request["item"])
+        assert item.state == "open" and item.claimed_by is None
+    # Waiting for its retry time: nobody gets it now.
+    assert cb("queue", "next", "--agent", "paul", "-t", "rappel", "--format", "json").stdout.strip() in ("", "null", "{}")

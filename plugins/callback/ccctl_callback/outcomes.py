@@ -25,6 +25,9 @@ def start_attempt(ctx: TenantContext, request: CallbackRequest, agent: str, mode
     now = now or utcnow()
     if request.state in FINAL_STATES:
         raise CcctlError(f"call-back request {request.id} is already {request.state}")
+    item = ctx.session.get(WorkItem, request.item_id) if request.item_id else None
+    if item is not None and item.state == "claimed" and item.claimed_by != agent:
+        raise CcctlError(f"item {item.id} is held by {item.claimed_by}, not {agent}")
     if check_hours:
         why = refusal(ctx.tenant, callback_config(ctx.tenant), now, request.consent)
         if why:
@@ -67,7 +70,9 @@ def record_outcome(ctx: TenantContext, request: CallbackRequest, attempt: Callba
         if item is not None and item.state != "closed":
             from ccctl.queue.work import close
 
-            close(ctx, item, outcome=outcome, agent=attempt.agent, note=note)
+            # The item may have been claimed by someone else since the call began: Twilio's report still counts.
+            holder_ok = item.claimed_by in (None, attempt.agent)
+            close(ctx, item, outcome=outcome, agent=attempt.agent if holder_ok else None, note=note)
     summary = f"Call-back attempt {attempt.number} by {attempt.agent}: {outcome}"
     if next_attempt is not None:
         summary += f", next try {next_attempt.astimezone(local_zone(ctx.tenant)):%a %d/%m %H:%M}"
