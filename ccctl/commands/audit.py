@@ -50,7 +50,9 @@ def audit_cmd(tenant_slug, since, action, limit, fmt) -> None:
 @click.argument("customer_id", type=int)
 @tenant_option
 @actor_option
-def export_cmd(customer_id, tenant_slug, actor) -> None:
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default="json", show_default=True,
+              help="Indented JSON, or one line.")
+def export_cmd(customer_id, tenant_slug, actor, fmt) -> None:
     """Everything held about a person, as JSON: core rows and every plugin's part.
 
     Customers merged into this one are included; a merged id leads to the person.
@@ -71,7 +73,7 @@ def export_cmd(customer_id, tenant_slug, actor) -> None:
         audit(session, tenant.id, actor, "customer.export", f"customer:{customer_id}",
               {"customers": ids, "interactions": len(data["interactions"]), "work_items": len(data["work_items"]),
                "plugins": sorted({p for c in [data["customer"], *data["merged_customers"]] for p in c["plugins"]})})
-    click.echo(to_json(data))
+    click.echo(to_json(data, indent=2 if fmt == "json" else None))
 
 
 @click.command("erase")
