@@ -43,7 +43,7 @@ def test_batch_file_that_is_not_jsonl_is_refused_whole(cb, tmp_path):
     path = tmp_path / "requests.jsonl"
     path.write_text(lines({"phone": "0612345601", "now": True}) + "{phone: oops}\n", encoding="utf-8")
     refused = cb("callback", "request", "-t", "rappel", "--batch", str(path), code=2)
-    assert f"{path}:2: not valid JSON" in refused.stderr
+    assert f"{path}:2: invalid JSON" in refused.stderr
     path.write_text(lines({"phone": "0612345601", "now": True, "colour": "blue"}), encoding="utf-8")
     assert "unknown key 'colour'" in cb("callback", "request", "-t", "rappel", "--batch", str(path), code=2).stderr
     assert cb.json("callback", "list", "-t", "rappel") == []

@@ -14,21 +14,15 @@ KEYS = {"phone", "name", "reason", "slot", "now", "context", "ref", "referral_co
 
 
 def read_batch(stream, name: str) -> list[tuple[int, dict[str, Any]]]:
-    """(line number, object) for every non-blank line; a line that is not a JSON object stops everything."""
-    lines = []
-    for number, text in enumerate(stream, start=1):
-        if not text.strip():
-            continue
-        try:
-            record = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{name}:{number}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-        if not isinstance(record, dict):
-            raise InputError(f"{name}:{number}: each line must be a JSON object")
+    """(line number, object) for every non-blank line; a line that is not a JSON object, or has an
+    unknown key, stops everything."""
+    from ccctl.customer_import import read_rows
+
+    lines = read_rows(stream, "jsonl", name)
+    for number, record in lines:
         unknown = sorted(set(record) - KEYS)
         if unknown:
             raise InputError(f"{name}:{number}: unknown key '{unknown[0]}' (known: {', '.join(sorted(KEYS))})")
-        lines.append((number, record))
     return lines
 
 
