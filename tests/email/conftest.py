@@ -1,8 +1,8 @@
 """Real servers for the email tests: Dovecot (IMAP) and aiosmtpd (SMTP), both on 127.0.0.1.
 
 Dovecot comes from Debian's dovecot-imapd (scripts/install-test-deps.sh). Each test
-session starts one private instance (temp config, passwd-file users, Maildirs in a temp
-folder, a free port) and stops it at the end; each test gets its own mailbox user.
+session starts one private instance (temp config, static passdb: any user name with the
+one password, Maildirs in a temp folder, a free port) and stops it at the end; each test gets its own mailbox user.
 """
 
 from __future__ import annotations
@@ -58,8 +58,7 @@ class Dovecot:
         (self.root / "mail").mkdir()
         if os.getuid() == 0:
             os.chown(self.root / "mail", self.uid, self.gid)
-        self.passwd = self.root / "passwd"
-        self.passwd.write_text("")
+        self.password = "s3cret"
         self.port = free_port()
         self.log = self.root / "dovecot.log"
         login = "" if os.getuid() == 0 else f"default_login_user = {user.pw_name}\ndefault_internal_user = {user.pw_name}\n"
@@ -77,12 +76,12 @@ class Dovecot:
             mail_location = maildir:~/Maildir
             first_valid_uid = 1
             passdb {{
-              driver = passwd-file
-              args = scheme=PLAIN username_format=%u {self.passwd}
+              driver = static
+              args = password={self.password}
             }}
             userdb {{
-              driver = passwd-file
-              args = username_format=%u {self.passwd}
+              driver = static
+              args = uid={self.uid} gid={self.gid} home={self.root}/mail/%u
             }}
             service imap-login {{
               chroot =
@@ -102,12 +101,9 @@ class Dovecot:
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wait_for_port(self.port, self.process, "dovecot", self.log)
 
-    def add_user(self, password: str = "s3cret") -> tuple[str, str]:
-        name = f"u{uuid.uuid4().hex[:10]}"
-        home = self.root / "mail" / name
-        with self.passwd.open("a") as handle:
-            handle.write(f"{name}:{{PLAIN}}{password}:{self.uid}:{self.gid}::{home}::\n")
-        return name, password
+    def add_user(self) -> tuple[str, str]:
+        """A fresh, empty mailbox (any user name logs in with the one password)."""
+        return f"u{uuid.uuid4().hex[:10]}", self.password
 
     def connect(self, user: str, password: str) -> imaplib.IMAP4:
         conn = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
