@@ -137,6 +137,10 @@ def record_interaction(session: Session, tenant: Tenant, channel: str, *, custom
     row = Interaction(tenant_id=tenant.id, customer_id=customer_id, channel=channel, direction=direction,
                       summary=summary, payload=payload or {}, external_id=external_id, item_id=item_id,
                       occurred_at=occurred_at or utcnow(), actor=actor)
+    if external_id is None:  # nothing it could collide with: no savepoint (hot path of queue claims)
+        session.add(row)
+        session.flush()
+        return row, True
     try:
         with session.begin_nested():
             session.add(row)

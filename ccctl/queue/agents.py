@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from ccctl.db.models import Agent, AgentTenant, Tenant, WorkItem
 from ccctl.errors import CcctlError, InputError
@@ -18,7 +18,7 @@ AGENT_NAME = r"^[a-z0-9][a-z0-9._-]{0,99}$"
 def get_agent(session: Session, name: str, lock: bool = False) -> Agent:
     query = select(Agent).where(Agent.name == name)
     if lock:  # serialises one agent's claims on PostgreSQL (capacity check, then claim)
-        query = query.with_for_update()
+        query = query.with_for_update().options(lazyload(Agent.served))
     agent = session.scalar(query)
     if agent is None:
         raise InputError(f"no agent '{name}' (add one: ccctl agent add {name} --skill ... --serves TENANT)")

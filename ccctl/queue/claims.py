@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ccctl.db.models import Tenant, WorkItem, utcnow
+from ccctl.db.models import AgentTenant, Tenant, WorkItem, utcnow
 from ccctl.errors import CcctlError
 from ccctl.queue.agents import get_agent, held_count
 from ccctl.queue.history import record_step
@@ -33,7 +33,7 @@ def claim_next(session: Session, agent_name: str, *, tenant: Tenant | None = Non
     agent = get_agent(session, agent_name, lock=True)
     if not agent.available:
         raise CcctlError(f"agent {agent.name} is not available (ccctl agent set {agent.name} --available)")
-    served = [a.tenant_id for a in agent.served]
+    served = list(session.scalars(select(AgentTenant.tenant_id).where(AgentTenant.agent_id == agent.id)))
     if tenant is not None:
         if tenant.id not in served:
             raise CcctlError(f"agent {agent.name} does not serve tenant {tenant.slug}")

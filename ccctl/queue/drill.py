@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 
 
-def claim_and_close(database_url: str, agent: str, limit: int | None = None) -> dict:
-    """Claim then close items as ``agent`` until none is left (or ``limit``): ids and claim latencies."""
+def claim_and_close(database_url: str, agent: str, limit: int | None = None, start=None) -> dict:
+    """Claim then close items as ``agent`` until none is left (or ``limit``): ids, claim latencies and
+    the seconds spent; with ``start`` (an Event) the loop waits for it once connected and warm."""
     from ccctl.context import App
     from ccctl.db.models import Tenant
     from ccctl.plugins import get_plugin_manager
@@ -17,6 +18,11 @@ def claim_and_close(database_url: str, agent: str, limit: int | None = None) -> 
     app = App(get_plugin_manager(), database_url)
     claimed: list[int] = []
     latencies: list[float] = []
+    with app.engine.connect():
+        pass  # connect and migrate-check before the clock starts
+    if start is not None:
+        start.wait()
+    began = time.perf_counter()
     try:
         while limit is None or len(claimed) < limit:
             started = time.perf_counter()
@@ -32,4 +38,4 @@ def claim_and_close(database_url: str, agent: str, limit: int | None = None) -> 
             claimed.append(item_id)
     finally:
         app.engine.dispose()
-    return {"agent": agent, "claimed": claimed, "latencies": latencies}
+    return {"agent": agent, "claimed": claimed, "latencies": latencies, "seconds": time.perf_counter() - began}

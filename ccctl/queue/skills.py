@@ -38,4 +38,4 @@ def skill_set_id(session: Session, skills: Iterable[str]) -> int:
 def allowed_skill_sets(session: Session, agent_skills: Iterable[str]) -> list[int]:
     """Ids of the skill sets an agent with ``agent_skills`` covers (every required skill held)."""
     held = set(normalise(agent_skills))
-    return [row.id for row in session.scalars(select(SkillSet)) if set(row.skills) <= held]
+    return [set_id for set_id, skills in session.execute(select(SkillSet.id, SkillSet.skills)) if set(skills) <= held]
