@@ -110,7 +110,7 @@ class TwilioTestServer:
         class Handler(_Handler):
             owner = server
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
+        self._httpd = _QuietServer(("127.0.0.1", self._port), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="twilio-test-server", daemon=True)
         self._thread.start()
@@ -453,6 +453,14 @@ def _segments(body: str) -> int:
     return 1 if len(body) <= single else -(-len(body) // multi)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)  # a client killed mid-request is expected
+
+
 class _Handler(BaseHTTPRequestHandler):
     owner: TwilioTestServer
     protocol_version = "HTTP/1.1"  # keep-alive, like the real API
@@ -461,6 +469,12 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _dispatch(self, method: str) -> None:
+        try:
+            self._answer(method)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client went away (killed mid-request): nothing to answer
+
+    def _answer(self, method: str) -> None:
         parsed = urllib.parse.urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length).decode() if length else ""

@@ -57,6 +57,12 @@ class TwilioBackend:
         self.token = resolve_secret(config.auth_token, "plugins.sms.auth_token")
         self._local = threading.local()  # one HTTP session per sender thread
 
+    def warm(self) -> None:
+        """Import the SDK before the first timed send (a rate-limited burst must not start late)."""
+        import twilio.http.http_client  # noqa: F401
+        import twilio.rest  # noqa: F401
+        import twilio.rest.api.v2010.account.message  # noqa: F401
+
     @property
     def client(self):
         client = getattr(self._local, "client", None)

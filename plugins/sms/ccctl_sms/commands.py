@@ -193,8 +193,8 @@ def _sms_tenants(session, tenant_slug, app):
 @sms.command("dispatch")
 @click.option("--tenant", "-t", "tenant_slug", metavar="SLUG", help="Only this tenant (default: every tenant enabling sms).")
 @click.option("--limit", type=click.IntRange(1), help="Send at most N messages in this run.")
-@click.option("--concurrency", type=click.IntRange(1, 256), default=32, show_default=True,
-              help="Requests in flight at once.")
+@click.option("--concurrency", type=click.IntRange(1, 256), default=64, show_default=True,
+              help="Requests in flight at once (a rate limit, if set, still holds).")
 @click.option("--linger", type=click.FloatRange(0), default=15, show_default=True,
               help="Wait up to this many seconds for retries coming due before exiting.")
 @output_options

@@ -143,6 +143,8 @@ class Dispatcher:
     def run(self) -> Summary:
         if not self.setups:
             return self.summary
+        for setup in self.setups.values():
+            getattr(setup.backend, "warm", lambda: None)()
         claimed = 0
         bar = (click.progressbar(length=max(self.count_due(), 1), label="Sending SMS", file=sys.stderr,
                                  show_pos=True) if self.progress else nullcontext())
