@@ -6,7 +6,9 @@ Definitions (also in docs/reports.md):
 * SLA attainment: of the bucket's items whose fate is known, the share closed at or
   before ``due_at`` (an open item past due counts as missed, one not yet due is left out);
 * first response: minutes from creation to the first outbound interaction on the item
-  or its claim by an agent, whichever came first; the median over the bucket's items;
+  or its claim by an agent, whichever came first; the median over the bucket's items.
+  Machines do not respond: acknowledgements (``payload.kind`` ``ack``) and self-help
+  answers are left out;
 * backlog: items open at the bucket's end (created before, not closed by then), with
   the median and oldest age in hours;
 * first-contact resolution: of the bucket's items closed as ``resolved`` with a known
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from ccctl.db.models import Interaction, Tenant, WorkItem, utcnow
@@ -34,6 +36,7 @@ RESOLVED = "resolved"
 REACHED = "reached"
 REPEAT_WINDOW = timedelta(days=7)
 SELFHELP = "selfhelp"
+AUTOMATIC_KINDS = ("ack", "auto-reply", "auto")
 
 BASE_COLUMNS = [
     "period", "items", "sla_pct", "sla_met", "sla_missed", "first_response_median_min", "backlog",
@@ -145,16 +148,27 @@ _FACT_COLUMNS = (WorkItem.id, WorkItem.channel, WorkItem.queue, WorkItem.custome
 
 
 def _items(session: Session, tenant: Tenant, period: Period) -> list[ItemFacts]:
-    first_out = (select(Interaction.item_id, func.min(Interaction.occurred_at).label("first_out"))
-                 .where(Interaction.tenant_id == tenant.id, Interaction.direction == "out",
-                        Interaction.item_id.is_not(None), Interaction.occurred_at >= period.start)
-                 .group_by(Interaction.item_id).subquery())
-    query = (select(*_FACT_COLUMNS, first_out.c.first_out)
-             .outerjoin(first_out, first_out.c.item_id == WorkItem.id)
-             .where(WorkItem.tenant_id == tenant.id, WorkItem.created_at >= period.start,
-                    WorkItem.created_at < period.end)
-             .order_by(WorkItem.created_at))
-    return [ItemFacts(*row) for row in session.execute(query)]
+    query = (select(*_FACT_COLUMNS).where(
+        WorkItem.tenant_id == tenant.id, WorkItem.created_at >= period.start, WorkItem.created_at < period.end)
+        .order_by(WorkItem.created_at))
+    items = [ItemFacts(*row) for row in session.execute(query)]
+    by_id = {item.id: item for item in items}
+    replies = session.execute(select(Interaction.item_id, Interaction.occurred_at, Interaction.channel,
+                                     Interaction.payload).where(
+        Interaction.tenant_id == tenant.id, Interaction.direction == "out", Interaction.item_id.is_not(None),
+        Interaction.occurred_at >= period.start))
+    for item_id, at, channel, payload in replies:
+        item = by_id.get(item_id)
+        if item is None or _automatic(channel, payload) or at < item.created_at:
+            continue
+        if item.first_out is None or at < item.first_out:
+            item.first_out = at
+    return items
+
+
+def _automatic(channel: str, payload: dict[str, Any] | None) -> bool:
+    """Acknowledgements and self-help answers are sent by machines: they are no first response."""
+    return channel == SELFHELP or (payload or {}).get("kind") in AUTOMATIC_KINDS
 
 
 def _backlog_candidates(session: Session, tenant: Tenant, period: Period) -> list[ItemFacts]:

@@ -25,11 +25,15 @@ def story(example_tenants, app):
                       closed=paris(2026, 11, 2, 10), outcome="resolved", customer_id=a.id)
         add_interaction(s, t, "email", at=paris(2026, 11, 2, 9, 5), direction="out", item=i1)
         add_interaction(s, t, "email", at=paris(2026, 11, 2, 8, 0), direction="out", item=i1)  # before: ignored
+        i3 = add_item(s, t, "callback", created=paris(2026, 11, 2, 11), claimed=paris(2026, 11, 2, 11, 20),
+                      closed=paris(2026, 11, 2, 12), outcome="reached")
+        # Machines do not respond: an acknowledgement and a self-help answer come before the claim.
+        add_interaction(s, t, "email", at=paris(2026, 11, 2, 11, 1), direction="out", item=i3,
+                        payload={"kind": "ack"})
+        add_interaction(s, t, "selfhelp", at=paris(2026, 11, 2, 11, 2), direction="out", item=i3)
         add_item(s, t, queue="apres-vente", sla=timedelta(hours=24), created=paris(2026, 11, 2, 10),
                  claimed=paris(2026, 11, 2, 10, 30), closed=paris(2026, 11, 3, 9), outcome="resolved",
                  customer_id=b.id)
-        add_item(s, t, "callback", created=paris(2026, 11, 2, 11), claimed=paris(2026, 11, 2, 11, 20),
-                 closed=paris(2026, 11, 2, 12), outcome="reached")
         add_item(s, t, "callback", created=paris(2026, 11, 2, 11, 30), claimed=paris(2026, 11, 2, 11, 40),
                  closed=paris(2026, 11, 2, 17), outcome="wrong-number")
         add_item(s, t, created=paris(2026, 11, 2, 12))
@@ -51,7 +55,7 @@ def test_daily_figures(story):
     assert day1 == {
         "period": "2026-11-02", "items": 5, "sla_pct": 60.0, "sla_met": 3, "sla_missed": 2,
         "first_response_median_min": 15.0, "backlog": 2, "backlog_median_age_h": 13.0, "backlog_oldest_h": 14.0,
-        "fcr_pct": 50.0, "callback_reach_pct": 50.0, "selfhelp": 3, "deflection_pct": 37.5,
+        "fcr_pct": 50.0, "callback_reach_pct": 50.0, "selfhelp": 4, "deflection_pct": 44.4,
         "ch_callback": 2, "ch_email": 3, "q_apres-vente": 1, "q_reservations": 4,
     }
     assert day2 == {
@@ -61,7 +65,7 @@ def test_daily_figures(story):
         "ch_callback": 0, "ch_email": 1, "q_apres-vente": 0, "q_reservations": 1,
     }
     assert total["period"] == "total" and total["items"] == 6
-    assert (total["sla_pct"], total["selfhelp"], total["deflection_pct"]) == (50.0, 4, 40.0)
+    assert (total["sla_pct"], total["selfhelp"], total["deflection_pct"]) == (50.0, 5, 45.5)
     assert total["backlog"] == 2 and total["ch_email"] == 4
 
 
@@ -87,13 +91,13 @@ def test_tenants_do_not_mix(story):
     (("--by", "hour", "--from", "2026-01-01", "--to", "2026-11-01"), "--by hour covers at most 62 days"),
     (("--by", "week"), "'week' is not one of"),
 ])
-def test_bad_input(story, args, message):
-    result = story("report", "kpi", "-t", "voyages-lumiere", *args, code=2)
+def test_bad_input(example_tenants, args, message):
+    result = example_tenants("report", "kpi", "-t", "voyages-lumiere", *args, code=2)
     assert message in result.stderr
 
 
-def test_unknown_tenant(story):
-    result = story("report", "kpi", "-t", "nobody", *DAY1, code=2)
+def test_unknown_tenant(example_tenants):
+    result = example_tenants("report", "kpi", "-t", "nobody", *DAY1, code=2)
     assert "no tenant 'nobody'" in result.stderr
 
 

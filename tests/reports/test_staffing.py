@@ -75,10 +75,10 @@ def test_channel_filter_without_history_uses_default_aht(history):
     (("--interval", "7"), "--interval must divide a day"),
     (("--weeks", "0"), "--weeks must be between 1 and 52"),
 ])
-def test_bad_input(history, args, message):
-    result = history("report", "staffing", "-t", "voyages-lumiere", *args, code=2)
+def test_bad_input(example_tenants, args, message):
+    result = example_tenants("report", "staffing", "-t", "voyages-lumiere", *args, code=2)
     assert message in result.stderr
 
 
-def test_unknown_tenant(history):
-    assert "no tenant 'ghost'" in history("report", "staffing", "-t", "ghost", code=2).stderr
+def test_unknown_tenant(example_tenants):
+    assert "no tenant 'ghost'" in example_tenants("report", "staffing", "-t", "ghost", code=2).stderr
