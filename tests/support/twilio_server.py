@@ -328,8 +328,8 @@ class TwilioTestServer:
                     return True
         return False
 
-    def _create_message(self, p: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:
-        to, sender, service, body = p.get("To", ""), p.get("From"), p.get("MessagingServiceSid"), p.get("Body")
+    def _refuse(self, to: str) -> tuple[int, dict[str, Any]] | None:
+        """The checks creates share: a To, programmed transient failures, then permanent ones."""
         if not to:
             return self._error(21201)
         transient = self._take_transient(to)
@@ -341,6 +341,13 @@ class TwilioTestServer:
             return self._error(21211, to=to)
         if to in self.number_errors:
             return self._error(self.number_errors[to], to=to)
+        return None
+
+    def _create_message(self, p: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:
+        to, sender, service, body = p.get("To", ""), p.get("From"), p.get("MessagingServiceSid"), p.get("Body")
+        refused = self._refuse(to)
+        if refused:
+            return refused
         if not sender and not service:
             return self._error(21603)
         if not body and not p.get("MediaUrl"):
@@ -365,17 +372,9 @@ class TwilioTestServer:
 
     def _create_call(self, p: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:
         to, sender = p.get("To", ""), p.get("From", "")
-        if not to:
-            return self._error(21201)
-        transient = self._take_transient(to)
-        if transient:
-            status, code = transient
-            return status, {"code": code, "message": ERRORS.get(code, (status, "Transient error"))[1],
-                            "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
-        if not E164.match(to):
-            return self._error(21211, to=to)
-        if to in self.number_errors:
-            return self._error(self.number_errors[to], to=to)
+        refused = self._refuse(to)
+        if refused:
+            return refused
         if not sender:
             return self._error(21213)
         if not (p.get("Url") or p.get("Twiml") or p.get("ApplicationSid")):
