@@ -37,6 +37,7 @@ REACHED = "reached"
 REPEAT_WINDOW = timedelta(days=7)
 SELFHELP = "selfhelp"
 AUTOMATIC_KINDS = ("ack", "auto-reply", "auto")
+QUEUE_STEPS = "queue"  # the channel under which the queue records item steps (claimed, closed...)
 
 BASE_COLUMNS = [
     "period", "items", "sla_pct", "sla_met", "sla_missed", "first_response_median_min", "backlog",
@@ -153,22 +154,25 @@ def _items(session: Session, tenant: Tenant, period: Period) -> list[ItemFacts]:
         .order_by(WorkItem.created_at))
     items = [ItemFacts(*row) for row in session.execute(query)]
     by_id = {item.id: item for item in items}
-    replies = session.execute(select(Interaction.item_id, Interaction.occurred_at, Interaction.channel,
-                                     Interaction.payload).where(
-        Interaction.tenant_id == tenant.id, Interaction.direction == "out", Interaction.item_id.is_not(None),
-        Interaction.occurred_at >= period.start))
-    for item_id, at, channel, payload in replies:
+    # Replies, and the queue's "claimed" steps: a claim released since left no claimed_at behind.
+    events = session.execute(select(Interaction.item_id, Interaction.occurred_at, Interaction.channel,
+                                    Interaction.payload).where(
+        Interaction.tenant_id == tenant.id, Interaction.item_id.is_not(None), Interaction.occurred_at >= period.start,
+        or_(Interaction.direction == "out", Interaction.channel == QUEUE_STEPS)))
+    for item_id, at, channel, payload in events:
         item = by_id.get(item_id)
-        if item is None or _automatic(channel, payload) or at < item.created_at:
+        if item is None or at < item.created_at or not _responds(channel, payload or {}):
             continue
         if item.first_out is None or at < item.first_out:
             item.first_out = at
     return items
 
 
-def _automatic(channel: str, payload: dict[str, Any] | None) -> bool:
-    """Acknowledgements and self-help answers are sent by machines: they are no first response."""
-    return channel == SELFHELP or (payload or {}).get("kind") in AUTOMATIC_KINDS
+def _responds(channel: str, payload: dict[str, Any]) -> bool:
+    """A claim or a person's reply; acknowledgements and self-help answers come from machines."""
+    if channel == QUEUE_STEPS:
+        return payload.get("step") == "claimed"
+    return channel != SELFHELP and payload.get("kind") not in AUTOMATIC_KINDS
 
 
 def _backlog_candidates(session: Session, tenant: Tenant, period: Period) -> list[ItemFacts]:

@@ -31,11 +31,16 @@ def story(example_tenants, app):
         add_interaction(s, t, "email", at=paris(2026, 11, 2, 11, 1), direction="out", item=i3,
                         payload={"kind": "ack"})
         add_interaction(s, t, "selfhelp", at=paris(2026, 11, 2, 11, 2), direction="out", item=i3)
+        # A claim the agent released: only the queue's history remembers it (10 min, not 20).
+        i4 = add_item(s, t, "callback", created=paris(2026, 11, 2, 11, 30), closed=paris(2026, 11, 2, 17),
+                      outcome="wrong-number")
+        add_interaction(s, t, "queue", at=paris(2026, 11, 2, 11, 40), direction="internal", item=i4,
+                        payload={"step": "claimed"})
+        add_interaction(s, t, "queue", at=paris(2026, 11, 2, 11, 35), direction="internal", item=i4,
+                        payload={"step": "escalated"})
         add_item(s, t, queue="apres-vente", sla=timedelta(hours=24), created=paris(2026, 11, 2, 10),
                  claimed=paris(2026, 11, 2, 10, 30), closed=paris(2026, 11, 3, 9), outcome="resolved",
                  customer_id=b.id)
-        add_item(s, t, "callback", created=paris(2026, 11, 2, 11, 30), claimed=paris(2026, 11, 2, 11, 40),
-                 closed=paris(2026, 11, 2, 17), outcome="wrong-number")
         add_item(s, t, created=paris(2026, 11, 2, 12))
         add_item(s, t, created=paris(2026, 11, 3, 9))
         add_item(s, t, created=paris(2026, 11, 5, 9), customer_id=a.id)  # A comes back: item 1 was no FCR
