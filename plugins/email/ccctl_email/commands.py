@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import click
@@ -70,15 +71,18 @@ def ingest_cmd(sources, no_ack, tenant_slug, fmt) -> None:
         ingester = Ingester(ctx, config, acknowledge=not no_ack)
         total = sum(s.count for s in opened)
         done = 0
-        with click.progressbar(length=total, label="ingesting", file=sys.stderr,
-                               show_pos=True) as bar:
+        # One message from an MTA pipe needs no bar; a Maildir of thousands does.
+        bar = click.progressbar(length=total, label="ingesting", file=sys.stderr, show_pos=True) \
+            if total > 1 else contextlib.nullcontext()
+        with bar:
             for source in opened:
                 for label, raw in source.messages:
                     ingester.ingest(raw, label)
                     done += 1
-                    bar.update(1)
+                    if total > 1:
+                        bar.update(1)
                     if done % COMMIT_EVERY == 0:
-                        session.commit()
+                        session.commit()  # batches: few transactions, and a kill loses one batch at most
         session.commit()
         sent = _send_acks(ctx, config, session) if not no_ack else {"sent": 0, "failed": 0}
         result = {"tenant": tenant.slug, **summary(ingester.counts), "acks_sent": sent["sent"],
@@ -115,8 +119,8 @@ def fetch_cmd(all_tenants, tenant_slug, fmt) -> None:
             config = _config(tenant)
             ctx = app.context(session, tenant)
             try:
-                with click.progressbar(length=0, label=f"{tenant.slug}", file=sys.stderr) as bar:
-                    row = fetch_tenant(ctx, config, session.commit, progress=bar.update)
+                row = fetch_tenant(ctx, config, session.commit, progress=lambda total, slug=tenant.slug: (
+                    click.progressbar(length=total, label=f"fetching {slug}", file=sys.stderr, show_pos=True)))
                 sent = _send_acks(ctx, config, session)
                 rows.append({**row, "acks_sent": sent["sent"]})
             except click.ClickException as exc:

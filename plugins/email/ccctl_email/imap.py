@@ -66,7 +66,8 @@ def select_folder(conn: imaplib.IMAP4, settings: ImapSettings) -> int:
     """Select the folder read-only; return its UIDVALIDITY."""
     status, data = conn.select(_quote(settings.folder), readonly=True)
     if status != "OK":
-        raise CcctlError(f"IMAP {settings.host}: cannot open folder '{settings.folder}': {_text(Exception(*data))}")
+        detail = data[0].decode(errors="replace") if data and isinstance(data[0], bytes) else data
+        raise CcctlError(f"IMAP {settings.host}: cannot open folder '{settings.folder}': {detail}")
     _, values = conn.response("UIDVALIDITY")
     if not values or values[0] is None:
         raise CcctlError(f"IMAP {settings.host}: the server gave no UIDVALIDITY for '{settings.folder}'")
@@ -99,7 +100,12 @@ def fetch_messages(conn: imaplib.IMAP4, uids: list[int]) -> list[tuple[int, byte
 
 
 def fetch_tenant(ctx, config, commit, progress=None) -> dict:
-    """Ingest every message not yet read from the tenant's mailbox; return counts."""
+    """Ingest every message not yet read from the tenant's mailbox; return counts.
+
+    ``progress(total)``, when given, returns a context manager with ``update(n)`` (a click progress bar).
+    """
+    import contextlib
+
     from ccctl_email.ingest import Ingester, summary
 
     settings = config.imap
@@ -118,13 +124,14 @@ def fetch_tenant(ctx, config, commit, progress=None) -> dict:
             state.uidvalidity, state.last_uid = validity, 0
         uids = new_uids(conn, state.last_uid)
         ingester = Ingester(ctx, config)
-        for start in range(0, len(uids), FETCH_CHUNK):
-            for uid, raw in fetch_messages(conn, uids[start:start + FETCH_CHUNK]):
-                ingester.ingest(raw, f"imap:{key};uid={uid}")
-                state.last_uid = max(state.last_uid, uid)
-                if progress is not None:
-                    progress(1)
-            commit()  # the messages and the position move together
+        with (progress(len(uids)) if progress else contextlib.nullcontext()) as bar:
+            for start in range(0, len(uids), FETCH_CHUNK):
+                for uid, raw in fetch_messages(conn, uids[start:start + FETCH_CHUNK]):
+                    ingester.ingest(raw, f"imap:{key};uid={uid}")
+                    state.last_uid = max(state.last_uid, uid)
+                    if bar is not None:
+                        bar.update(1)
+                commit()  # the messages and the position move together
         commit()
         return {"tenant": tenant.slug, "account": key, **summary(ingester.counts)}
     finally:
