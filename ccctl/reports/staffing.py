@@ -68,7 +68,7 @@ def staffing_rows(session: Session, tenant: Tenant, day: date, target: Target, i
     measured = handling_time(session, tenant, history_start, history_end, channel, queue)
     aht = aht_seconds or measured or default_aht
     source = "--aht" if aht_seconds else ("history" if measured else "default")
-    on_shift = agents_on_shift(session, tenant)
+    on_shift = agents_on_shift(session, tenant, queue)
     open_slots = _business_slots(tenant, day, interval_minutes)
     interval_s = interval_minutes * 60
     rows = []
@@ -96,10 +96,20 @@ def staffing_rows(session: Session, tenant: Tenant, day: date, target: Target, i
     return rows, summary
 
 
-def agents_on_shift(session: Session, tenant: Tenant) -> int:
-    """Agents serving this tenant and marked available (the queue stores no shift calendar yet)."""
-    return len(session.scalars(select(Agent.id).join(AgentTenant, AgentTenant.agent_id == Agent.id).where(
-        AgentTenant.tenant_id == tenant.id, Agent.available.is_(True))).all())
+def agents_on_shift(session: Session, tenant: Tenant, queue: str | None = None) -> int:
+    """Agents serving this tenant, marked available, and with the queue's skills when one is named.
+
+    The queue stores no shift calendar yet: availability is what an agent says now.
+    """
+    required = set()
+    if queue:
+        spec = next((q for q in tenant.config.get("queues") or [] if q.get("name") == queue), None)
+        if spec is None:
+            raise InputError(f"--queue: tenant {tenant.slug} has no queue '{queue}'")
+        required = set(spec.get("skills") or [])
+    skills = session.scalars(select(Agent.skills).join(AgentTenant, AgentTenant.agent_id == Agent.id).where(
+        AgentTenant.tenant_id == tenant.id, Agent.available.is_(True))).all()
+    return sum(1 for held in skills if required <= set(held or []))
 
 
 def _arrivals_by_interval(session, tenant, day, weeks, interval_minutes, zone, channel, queue) -> dict[int, int]:

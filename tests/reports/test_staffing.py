@@ -33,8 +33,9 @@ def history(example_tenants, app):
         add_item(s, t, created=paris(2026, 11, 29, 10))  # a Sunday: other weekday
         add_item(s, t, created=paris(2026, 10, 26, 10, 5))  # five weeks back: outside --weeks 4
         add_item(s, other, queue="sinistres", created=paris(2026, 11, 23, 10, 5))
-        for name, available, tenant in [("ana", True, t), ("bob", True, t), ("cid", False, t), ("dan", True, other)]:
-            agent = Agent(name=name, skills=[], available=available, capacity=1)
+        for name, available, tenant, skills in [("ana", True, t, ["booking", "fr"]), ("bob", True, t, ["fr"]),
+                                                ("cid", False, t, ["booking", "fr"]), ("dan", True, other, [])]:
+            agent = Agent(name=name, skills=skills, available=available, capacity=1)
             s.add(agent)
             s.flush()
             s.add(AgentTenant(agent_id=agent.id, tenant_id=tenant.id))
@@ -61,6 +62,14 @@ def test_aht_override_and_hourly_interval(history):
     assert ten["arrivals"] == 110.0 and ten["agents_needed"] == agents_needed(110, 3600, 240, 0.8, 20)
 
 
+def test_queue_filter_counts_skilled_agents(history):
+    rows = history.json("report", "staffing", *PLAN, "--queue", "reservations")  # needs booking + fr
+    ten = next(r for r in rows if r["interval"] == "10:00-10:30")
+    assert ten["on_shift"] == 1 and ten["agents_needed"] == 14
+    rows = history.json("report", "staffing", *PLAN, "--queue", "apres-vente")  # no history there
+    assert all(r["arrivals"] == 0 for r in rows)
+
+
 def test_channel_filter_without_history_uses_default_aht(history):
     result = history("report", "staffing", *PLAN, "--channel", "callback", "--format", "json")
     assert "aht_source: default" in result.stderr
@@ -74,6 +83,7 @@ def test_channel_filter_without_history_uses_default_aht(history):
     (("--date", "2026-02-30"), "--date: '2026-02-30' is not a date"),
     (("--interval", "7"), "--interval must divide a day"),
     (("--weeks", "0"), "--weeks must be between 1 and 52"),
+    (("--queue", "nope"), "--queue: tenant voyages-lumiere has no queue 'nope'"),
 ])
 def test_bad_input(example_tenants, args, message):
     result = example_tenants("report", "staffing", "-t", "voyages-lumiere", *args, code=2)
