@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from types import ModuleType
 
 from sqlalchemy import Engine, inspect
 
@@ -29,8 +30,9 @@ def alembic_config(engine: Engine, pm=None):
     cfg.set_main_option("script_location", str(MIGRATIONS))
     locations = version_locations(pm)
     if pm is not None:
+        # Module plugins only: an object registered by a test or an embedding app has no package.
         cfg.attributes["plugin_packages"] = [
-            getattr(plugin, "__name__", "") for _name, plugin in pm.list_name_plugin() if plugin is not None
+            plugin.__name__ for _name, plugin in pm.list_name_plugin() if isinstance(plugin, ModuleType)
         ]
     cfg.set_main_option("version_locations", " ".join(locations))
     cfg.set_main_option("path_separator", "space")
