@@ -36,8 +36,12 @@ def ccctl_entry_points() -> list[EntryPoint]:
     path = cache_file()
     key = _path_fingerprint()
     cached = _read(path)
-    if cached is not None and cached.get("key") == key and _files_unchanged(cached.get("files", {})):
-        return [EntryPoint(*ep) for ep in cached["entry_points"]]
+    if cached is not None and cached.get("key") == key:
+        try:
+            if _files_unchanged(cached["files"]):
+                return [EntryPoint(*ep) for ep in cached["entry_points"]]
+        except (KeyError, TypeError, AttributeError):
+            pass  # a damaged cache file: scan again and rewrite it
     found = scan()
     _write(path, key, found)
     return found

@@ -239,3 +239,20 @@ def test_third_party_plugin_found_through_entry_points_and_a_broken_one_can_be_s
                         site=site, tmp_path=tmp_path)
     names = {r["name"] for r in json.loads(renamed.stdout)}
     assert "bonjour" in names and "hello" not in names
+
+
+def test_entry_point_cache_is_rewritten_when_damaged(tmp_path, monkeypatch):
+    from ccctl import entry_points
+
+    monkeypatch.setenv("CCCTL_CACHE_DIR", str(tmp_path))
+    fresh = entry_points.ccctl_entry_points()
+    assert sorted(ep.name for ep in fresh) == BUILT_IN
+    path = entry_points.cache_file()
+    assert json.loads(open(path).read())["entry_points"]
+    cached = json.loads(open(path).read())
+    cached["entry_points"] = [["only-two", "fields"]]
+    open(path, "w").write(json.dumps(cached))
+    assert entry_points.ccctl_entry_points() == fresh
+    open(path, "w").write("not json")
+    assert entry_points.ccctl_entry_points() == fresh
+    assert entry_points.ccctl_entry_points() == entry_points.scan()
