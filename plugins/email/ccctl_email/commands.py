@@ -76,8 +76,7 @@ def ingest_cmd(sources, no_ack, tenant_slug, fmt) -> None:
             if total > 1 else contextlib.nullcontext()
         with bar:
             for source in opened:
-                for label, raw in source.messages:
-                    ingester.ingest(raw, label)
+                for _result in ingester.ingest_many(source.messages):
                     done += 1
                     if total > 1:
                         bar.update(1)

@@ -126,11 +126,12 @@ def fetch_tenant(ctx, config, commit, progress=None) -> dict:
         ingester = Ingester(ctx, config)
         with (progress(len(uids)) if progress else contextlib.nullcontext()) as bar:
             for start in range(0, len(uids), FETCH_CHUNK):
-                for uid, raw in fetch_messages(conn, uids[start:start + FETCH_CHUNK]):
-                    ingester.ingest(raw, f"imap:{key};uid={uid}")
-                    state.last_uid = max(state.last_uid, uid)
+                fetched = fetch_messages(conn, uids[start:start + FETCH_CHUNK])
+                for _result in ingester.ingest_many((f"imap:{key};uid={uid}", raw) for uid, raw in fetched):
                     if bar is not None:
                         bar.update(1)
+                if fetched:
+                    state.last_uid = max(state.last_uid, fetched[-1][0])
                 commit()  # the messages and the position move together
         commit()
         return {"tenant": tenant.slug, "account": key, **summary(ingester.counts)}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timezone
 from typing import Any
@@ -76,13 +77,43 @@ class Ingester:
         self._customers: dict[str, Any] = {}
 
     def ingest(self, raw: bytes, source: str = "") -> Result:
-        try:
-            parsed = parse(raw)
-        except Unparseable as exc:
-            return self._quarantine(raw, str(exc), source)
-        if self._known(parsed.message_id):
-            self.counts[DUPLICATE] += 1
-            return Result(DUPLICATE, parsed.message_id)
+        """Ingest one message."""
+        return next(self.ingest_many([(source, raw)]))
+
+    def ingest_many(self, messages: Iterable[tuple[str, bytes]], chunk: int = 200) -> Iterator[Result]:
+        """Ingest ``(source, raw)`` pairs, yielding one result each; known Message-IDs are looked up per chunk."""
+        batch: list[tuple[str, bytes]] = []
+        for message in messages:
+            batch.append(message)
+            if len(batch) >= chunk:
+                yield from self._chunk(batch)
+                batch = []
+        if batch:
+            yield from self._chunk(batch)
+
+    def _chunk(self, batch: list[tuple[str, bytes]]) -> Iterator[Result]:
+        parsed: list[ParsedMail | Unparseable] = []
+        for _source, raw in batch:
+            try:
+                parsed.append(parse(raw))
+            except Unparseable as exc:
+                parsed.append(exc)
+        ids = [p.message_id for p in parsed if isinstance(p, ParsedMail)]
+        known = set(self.session.scalars(select(EmailMessage.message_id).where(
+            EmailMessage.tenant_id == self.tenant.id, EmailMessage.message_id.in_(ids)))) if ids else set()
+        for (source, raw), mail in zip(batch, parsed):
+            if isinstance(mail, Unparseable):
+                yield self._quarantine(raw, str(mail), source)
+            elif mail.message_id in known:
+                self.counts[DUPLICATE] += 1
+                yield Result(DUPLICATE, mail.message_id)
+            else:
+                result = self._one(mail, raw, source)
+                if result.outcome != QUARANTINED:
+                    known.add(mail.message_id)  # the same Message-ID later in this chunk is a duplicate
+                yield result
+
+    def _one(self, parsed: ParsedMail, raw: bytes, source: str) -> Result:
         try:
             with self.session.begin_nested():
                 result = self._store(parsed, raw, source)
@@ -96,10 +127,6 @@ class Ingester:
         quarantine(self.session, self.tenant, raw, reason, source)
         self.counts[QUARANTINED] += 1
         return Result(QUARANTINED, reason=reason)
-
-    def _known(self, message_id: str) -> bool:
-        return self.session.scalar(select(EmailMessage.id).where(
-            EmailMessage.tenant_id == self.tenant.id, EmailMessage.message_id == message_id)) is not None
 
     def _store(self, parsed: ParsedMail, raw: bytes, source: str) -> Result:
         from ccctl.customers import find_or_create, record_interaction

@@ -34,7 +34,8 @@ def subject_tag(item_id: int) -> str:
 
 
 def _item(session, tenant, item_id: int) -> WorkItem | None:
-    return session.scalar(select(WorkItem).where(WorkItem.id == item_id, WorkItem.tenant_id == tenant.id))
+    item = session.get(WorkItem, item_id)  # often already in the session: no query
+    return item if item is not None and item.tenant_id == tenant.id else None
 
 
 def by_references(session, tenant, refs: list[str]) -> WorkItem | None:
