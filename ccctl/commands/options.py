@@ -15,20 +15,8 @@ tenant_option = click.option(
 @contextlib.contextmanager
 def tenant_session(slug: str | None, commit: bool = True):
     """Yield (app, session, tenant); commit on success, roll back on any error."""
-    from ccctl.context import App
-
-    app = click.get_current_context().find_object(App)
-    session = app.session()
-    try:
-        tenant = app.tenant(session, slug)
-        yield app, session, tenant
-        if commit:
-            session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    with app_session(commit) as (app, session):
+        yield app, session, app.tenant(session, slug)
 
 
 @contextlib.contextmanager
