@@ -128,3 +128,13 @@ def test_operator_flow_with_queue_claims(cb, app):
         assert item.state == "open" and item.claimed_by is None
     # Waiting for its retry time: nobody gets it now.
     assert cb("queue", "next", "--agent", "paul", "-t", "rappel", "--format", "json").stdout.strip() in ("", "null", "{}")
+
+
+def test_twilio_mode_without_settings_says_what_to_set(cb):
+    request = book(cb)
+    no_phone = cb("callback", "dial", str(request["item"]), "-t", "rappel", "--agent", "marie", code=2)
+    assert "no phone for agent 'marie'" in no_phone.stderr and "agent_phones" in no_phone.stderr
+    no_caller = cb("callback", "dial", str(request["item"]), "-t", "rappel", "--agent", "marie",
+                   "--agent-phone", "0611111111", code=1)
+    assert "set plugins.callback.twilio.caller_id" in no_caller.stderr
+    assert cb.json("callback", "show", str(request["item"]), "-t", "rappel")["attempts"] == []
