@@ -38,7 +38,7 @@ def apply_cmd(paths: tuple[Path, ...], dry_run: bool, fmt: str | None) -> None:
     with app_session(commit=not dry_run) as (app, session):
         configs = tenants.load_configs(list(paths), app.config_schemas(), set(plugin_names(app.pm)))
         changes = tenants.plan(session, configs) if dry_run else tenants.apply(session, configs)
-    rows = [{"tenant": c.tenant, "action": c.action if not dry_run else f"would {c.action}",
+    rows = [{"tenant": c.tenant, "action": f"would {c.action}" if dry_run and c.changes else c.action,
              "changes": len(c.changes)} for c in changes]
     from ccctl.output import resolve_format
 

@@ -249,3 +249,10 @@ def test_tenant_show_prints_yaml_on_a_table_and_json_otherwise(example_tenants):
 def test_unknown_tenant_names_the_known_ones(example_tenants):
     message = example_tenants("tenant", "show", "nobody", code=2).stderr
     assert "no tenant 'nobody'" in message and "assurance-horizon, voyages-lumiere" in message
+
+
+def test_dry_run_json_says_what_would_happen(ccctl, write_yaml):
+    path = write_yaml("acme.yaml", GOOD)
+    assert [r["action"] for r in ccctl.json("tenant", "apply", "-f", path, "--dry-run")] == ["would create"]
+    ccctl("tenant", "apply", "-f", path)
+    assert [r["action"] for r in ccctl.json("tenant", "apply", "-f", path, "--dry-run")] == ["unchanged"]
