@@ -20,6 +20,9 @@ Definitions (also in docs/reports.md):
 
 from __future__ import annotations
 
+import bisect
+import heapq
+import math
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -75,17 +78,17 @@ def kpi_rows(session: Session, tenant: Tenant, period: Period, by: str = "day",
     helped: Counter[datetime] = Counter(bucket_start(t, period.zone, by) for t in selfhelp)
     channels = sorted({i.channel for i in items})
     queues = sorted({i.queue for i in items})
+    ends = [*starts[1:], period.end]
     rows = []
-    for index, start in enumerate(starts):
-        end = starts[index + 1] if index + 1 < len(starts) else period.end
+    for start, open_at_end in zip(starts, _backlog_series(backlog, ends)):
         row = {"period": bucket_label(start, by)}
         row.update(_measures(cohort.get(start, []), helped[start], repeats, now))
-        row.update(_backlog_at(backlog, end))
+        row.update(open_at_end)
         row.update(_volumes(cohort.get(start, []), channels, queues))
         rows.append(row)
     total = {"period": "total"}
     total.update(_measures(items, len(selfhelp), repeats, now))
-    total.update(_backlog_at(backlog, min(period.end, max(now, period.start))))
+    total.update(_backlog_series(backlog, [min(period.end, max(now, period.start))])[0])
     total.update(_volumes(items, channels, queues))
     rows.append(total)
     columns = BASE_COLUMNS + [f"ch_{c}" for c in channels] + [f"q_{q}" for q in queues]
@@ -122,14 +125,30 @@ def _first_response(item: ItemFacts) -> datetime | None:
     return min(moments) if moments else None
 
 
-def _backlog_at(items: list[ItemFacts], moment: datetime) -> dict[str, Any]:
-    ages = [(moment - i.created_at).total_seconds() / 3600 for i in items
-            if i.created_at < moment and (i.closed_at is None or i.closed_at > moment)]
-    return {
-        "backlog": len(ages),
-        "backlog_median_age_h": round(statistics.median(ages), 1) if ages else None,
-        "backlog_oldest_h": round(max(ages), 1) if ages else None,
-    }
+def _backlog_series(items: list[ItemFacts], moments: list[datetime]) -> list[dict[str, Any]]:
+    """Items open at each moment (ascending), in one pass: an item enters when created, leaves when closed."""
+    spans = sorted((i.created_at.timestamp(), i.closed_at.timestamp() if i.closed_at else math.inf) for i in items)
+    open_created: list[float] = []  # creation times of the items open now, sorted
+    closing: list[tuple[float, float]] = []  # (closed, created), soonest first
+    entered, out = 0, []
+    for moment in moments:
+        now = moment.timestamp()
+        while entered < len(spans) and spans[entered][0] < now:
+            bisect.insort(open_created, spans[entered][0])
+            heapq.heappush(closing, (spans[entered][1], spans[entered][0]))
+            entered += 1
+        while closing and closing[0][0] <= now:
+            _closed, created = heapq.heappop(closing)
+            del open_created[bisect.bisect_left(open_created, created)]
+        count = len(open_created)
+        median = None
+        if count:
+            middle = count // 2
+            created = open_created[middle] if count % 2 else (open_created[middle - 1] + open_created[middle]) / 2
+            median = round((now - created) / 3600, 1)
+        out.append({"backlog": count, "backlog_median_age_h": median,
+                    "backlog_oldest_h": round((now - open_created[0]) / 3600, 1) if count else None})
+    return out
 
 
 def _volumes(items: list[ItemFacts], channels: list[str], queues: list[str]) -> dict[str, int]:
