@@ -153,3 +153,32 @@ def test_html_report_renders_charts_offline(story, tmp_path):
             browser.close()
     assert requests == [page_file.as_uri()]  # the page itself, nothing else
     assert (tmp_path / "kpi.png").stat().st_size > 10_000
+
+
+def test_backlog_sweep_matches_the_definition():
+    """The one-pass backlog equals 'created before, not closed by then' counted naively."""
+    import random
+    import statistics
+    from datetime import datetime, timezone
+
+    from ccctl.reports.kpi import ItemFacts, _backlog_series
+
+    rng = random.Random(7)
+    base = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    items = []
+    for n in range(400):
+        created = base + timedelta(minutes=rng.randrange(0, 3000))
+        closed = created + timedelta(minutes=rng.randrange(0, 900)) if rng.random() < 0.7 else None
+        items.append(ItemFacts(n, "email", "q", None, created, None, None, closed, None))
+    items.append(ItemFacts(999, "email", "q", None, base + timedelta(minutes=60), None, None,
+                           base + timedelta(minutes=60), None))  # closed the instant it opened
+    moments = [base + timedelta(minutes=m) for m in range(0, 3600, 37)]
+    for moment, got in zip(moments, _backlog_series(items, moments)):
+        ages = [(moment - i.created_at).total_seconds() / 3600 for i in items
+                if i.created_at < moment and (i.closed_at is None or i.closed_at > moment)]
+        assert got["backlog"] == len(ages)
+        if ages:
+            assert got["backlog_median_age_h"] == round(statistics.median(ages), 1)
+            assert got["backlog_oldest_h"] == round(max(ages), 1)
+        else:
+            assert got["backlog_median_age_h"] is None
