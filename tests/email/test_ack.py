@@ -1,9 +1,6 @@
 """Auto-acknowledgements over a real SMTP server: when, to whom, how often, in which words."""
 
 import pytest
-from sqlalchemy import select
-
-from ccctl_email.models import OutboundMail
 
 ACK_ON = """
 ack:

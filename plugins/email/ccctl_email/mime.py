@@ -109,8 +109,11 @@ def message_ids(value: object) -> list[str]:
 
 def _normal_id(value: object, raw: bytes) -> tuple[str, bool]:
     found = message_ids(value)
-    if found and len(found[0]) <= 400:
-        return found[0], False
+    if found:
+        if len(found[0]) <= 400:
+            return found[0], False
+        # Too long to index: the same long id must still give the same key.
+        return f"<{hashlib.sha256(found[0].encode()).hexdigest()[:40]}@long-message-id.invalid>", False
     text = str(value or "").strip()
     if text and " " not in text and len(text) <= 400:
         return f"<{text.strip('<>')}>", False
