@@ -163,3 +163,14 @@ def test_all_tenants_goes_on_after_one_fails(ccctl, apply_tenant, dovecot, make_
     result = fetch(ccctl, "--all-tenants", code=1)
     assert "assurance-horizon" in result.stderr and "login failed" in result.stderr
     assert json.loads(result.stdout)[0]["new"] == 1
+
+
+def test_fetch_acknowledges_new_threads(ccctl, apply_tenant, dovecot, mailbox_user, make_mail, smtp):
+    import json
+
+    user, password = mailbox_user
+    apply_tenant(imap=imap_settings(dovecot, user), smtp_port=smtp.port, ack="ack: {enabled: true}")
+    dovecot.append(user, password, make_mail(1), make_mail(2, sender="news@example.fr", headers="Precedence: bulk"))
+    [row] = json.loads(fetch(ccctl, "-t", "voyages-lumiere").stdout)
+    assert (row["new"], row["acks_sent"]) == (2, 1)
+    assert [m["to"] for m in smtp.messages] == [["elodie@example.fr"]]
