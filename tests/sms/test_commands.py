@@ -155,3 +155,21 @@ def test_export_erase_and_merge(sms_env, app, session):
     assert {r["to"] for r in rows} == {"erased"} and {r["body"] for r in rows} == {""}
     assert {r["state"] for r in rows} == {"cancelled", "blocked"}
     assert sms_env.ccctl.json("sms", "opt-outs", "-t", "sms-test") == []
+
+
+def test_auto_answer_replies_to_sms_items_only(sms_env, app, session):
+    from ccctl.queue.items import create_item
+    from ccctl_sms.models import SmsMessage
+
+    tenant = app.tenant(session, "sms-test")
+    ctx = app.context(session, tenant)
+    sms_item, _ = create_item(ctx, "sms", body="horaires ?", attributes={"from": PHONE}, external_ref="SMx")
+    mail_item, _ = create_item(ctx, "email", body="horaires ?", external_ref="<m@x>")
+    answer = {"slug": "horaires", "title": "Nos horaires", "url": "https://aide.example/horaires", "text": "9h-18h"}
+    call = ctx.hook("ccctl_auto_answer")
+    assert call(item=sms_item, answer=answer, ctx=ctx) is True
+    assert call(item=sms_item, answer=answer, ctx=ctx) is True      # the same item: still one message
+    assert call(item=mail_item, answer=answer, ctx=ctx) is None
+    session.commit()
+    [row] = session.query(SmsMessage).all()
+    assert (row.to_number, row.body) == (PHONE, "Nos horaires : https://aide.example/horaires")

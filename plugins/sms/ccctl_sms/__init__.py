@@ -38,6 +38,19 @@ def ccctl_send_notification(to, template, data, ctx, kind, idempotency_key, send
 
 
 @hookimpl
+def ccctl_auto_answer(item, answer, ctx):
+    """Reply to an SMS item with an FAQ answer (title and link), queued for the next dispatch."""
+    if item.channel != "sms" or not (item.attributes or {}).get("from"):
+        return None
+    from ccctl_sms.outbox import enqueue
+
+    text = f"{answer.get('title', '')} : {answer['url']}" if answer.get("url") else answer.get("text", "")
+    row, _created = enqueue(ctx.session, ctx.tenant, item.attributes["from"], body=text.strip(),
+                            idempotency_key=f"auto-answer-{item.id}", customer_id=item.customer_id)
+    return row.state != "blocked"
+
+
+@hookimpl
 def ccctl_register_routes(register):
     from ccctl_sms.webhooks import inbound, status_callback
 

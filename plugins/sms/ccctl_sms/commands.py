@@ -140,38 +140,30 @@ def schedule_cmd(source, dry_run, tenant_slug, fmt) -> None:
     """
     from ccctl.errors import InputError
     from ccctl_sms.config import sms_config
-    from ccctl_sms.outbox import default_key, enqueue
+    from ccctl_sms.outbox import prepare, store
     from ccctl_sms.schedule import parse_when, read_rows
 
     name = getattr(source, "name", "-")
     name = "<stdin>" if name in ("-", "<stdin>") else name
     rows = read_rows(source.read(), name)
-    counts = {"lines": len(rows), "queued": 0, "already": 0, "blocked": 0}
     with tenant_session(tenant_slug, commit=not dry_run) as (_app, session, tenant):
         config = sms_config(tenant)
-        for row in rows:
+        drafts = []
+        for row in rows:  # every line is checked before anything is stored
             fields, where = row.fields, f"{name}:{row.line}"
             try:
-                when = parse_when(fields.get("send_at"), tenant.timezone, f"{where}: column 'send_at'")
-                key = fields.get("key") or fields.get("idempotency_key")
-                if not key:
-                    from ccctl_sms.outbox import compose
-                    from ccctl.contacts import normalize_phone
-
-                    text, _ = compose(tenant, config, template=fields.get("template"), body=fields.get("body"),
-                                      data=fields.get("data"), locale=fields.get("locale"),
-                                      kind=fields.get("kind", "transactional"))
-                    key = default_key(normalize_phone(str(fields["to"]), tenant.default_region), text, when,
-                                      fields.get("kind", "transactional"))
-                message, created = enqueue(
-                    session, tenant, str(fields["to"]), template=fields.get("template"), body=fields.get("body"),
-                    data=fields.get("data"), kind=fields.get("kind", "transactional"), idempotency_key=str(key),
-                    send_at=when, locale=fields.get("locale"), config=config)
+                drafts.append(prepare(
+                    tenant, config, fields["to"], template=fields.get("template"), body=fields.get("body"),
+                    data=fields.get("data"), kind=fields.get("kind", "transactional"),
+                    idempotency_key=fields.get("key") or fields.get("idempotency_key"),
+                    send_at=parse_when(fields.get("send_at"), tenant.timezone, f"{where}: column 'send_at'"),
+                    locale=fields.get("locale")))
             except InputError as exc:
-                message_text = exc.message if exc.message.startswith(where) else f"{where}: {exc.message}"
-                raise InputError(message_text) from None
-            counts["queued" if created else "already"] += 1
-            counts["blocked"] += created and message.state == "blocked"
+                raise InputError(exc.message if exc.message.startswith(where) else f"{where}: {exc.message}") from None
+        stored = store(session, tenant, drafts)
+    counts = {"lines": len(rows), "queued": sum(created for _, created in stored),
+              "already": sum(not created for _, created in stored),
+              "blocked": sum(created and row.state == "blocked" for row, created in stored)}
     emit_object({**counts, "dry_run": dry_run}, fmt)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -54,45 +55,95 @@ def default_key(to: str, body: str, send_at: datetime | None, kind: str) -> str:
     return "auto-" + hashlib.sha256(canon.encode()).hexdigest()[:40]
 
 
-def enqueue(session: Session, tenant: Tenant, to: str, *, template: str | None = None, body: str | None = None,
-            data: dict[str, Any] | None = None, kind: str = "transactional", idempotency_key: str | None = None,
-            send_at: datetime | None = None, locale: str | None = None, config: SmsConfig | None = None,
-            customer_id: int | None = None) -> tuple[SmsMessage, bool]:
-    """Add one message to the outbox: (row, created). The same key returns the existing row."""
-    from ccctl.customers import owner_of
+@dataclass
+class Draft:
+    """A message checked and rendered, ready to store."""
 
-    config = config or sms_config(tenant)
-    number = normalize_phone(to, tenant.default_region)
+    number: str
+    body: str
+    key: str
+    kind: str
+    send_at: datetime
+    template: str | None = None
+    locale: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    customer_id: int | None = None
+
+
+def prepare(tenant: Tenant, config: SmsConfig, to: str, *, template: str | None = None, body: str | None = None,
+            data: dict[str, Any] | None = None, kind: str = "transactional", idempotency_key: str | None = None,
+            send_at: datetime | None = None, locale: str | None = None, customer_id: int | None = None) -> Draft:
+    """Check and render one message (no database): normalised number, text, key (default: derived)."""
+    number = normalize_phone(str(to), tenant.default_region)
     text, used = compose(tenant, config, template=template, body=body, data=data, locale=locale, kind=kind)
     if send_at is not None and send_at.tzinfo is None:
         raise InputError(f"send_at '{send_at.isoformat()}' needs a time zone (e.g. +01:00 or Z)")
-    key = idempotency_key or str(uuid.uuid4())
+    key = str(idempotency_key) if idempotency_key else default_key(number, text, send_at, kind)
     if len(key) > 200:
         raise InputError("the idempotency key is longer than 200 characters")
-    existing = _by_key(session, tenant, key)
-    if existing is not None:
-        return existing, False
-    if customer_id is None:
-        owner = owner_of(session, tenant, "phone", number)
-        customer_id = owner.id if owner is not None else None
-    seg = count_segments(text)
-    when = send_at or utcnow()
-    row = SmsMessage(tenant_id=tenant.id, customer_id=customer_id, idempotency_key=key, to_number=number,
-                     kind=kind, template=template, locale=used, data=data or {}, body=text,
-                     encoding=seg.encoding, segments=seg.segments, send_at=when, next_attempt_at=when,
-                     state=PENDING, attempts=0)
-    if is_opted_out(session, tenant, number):
-        row.state, row.error = BLOCKED, "the number opted out (STOP)"
+    return Draft(number, text, key, kind, send_at or utcnow(), template, used, data or {}, customer_id)
+
+
+def enqueue(session: Session, tenant: Tenant, to: str, *, config: SmsConfig | None = None,
+            idempotency_key: str | None = None, **fields) -> tuple[SmsMessage, bool]:
+    """Add one message to the outbox: (row, created). The same key returns the existing row;
+    without a key every call is a new message."""
+    draft = prepare(tenant, config or sms_config(tenant), to, idempotency_key=idempotency_key or str(uuid.uuid4()),
+                    **fields)
+    return store(session, tenant, [draft])[0]
+
+
+def store(session: Session, tenant: Tenant, drafts: list[Draft]) -> list[tuple[SmsMessage, bool]]:
+    """Store drafts in bulk: (row, created) each; known keys (in the table or earlier in ``drafts``) are not added."""
+    from ccctl.db.models import ContactPoint
+
+    numbers = list({d.number for d in drafts})
+    existing: dict[str, SmsMessage] = {}
+    owners: dict[str, int] = {}
+    opted: set[str] = set()
+    for chunk in _chunks(list({d.key for d in drafts})):
+        existing.update((r.idempotency_key, r) for r in session.scalars(select(SmsMessage).where(
+            SmsMessage.tenant_id == tenant.id, SmsMessage.idempotency_key.in_(chunk))))
+    for chunk in _chunks(numbers):
+        owners.update(session.execute(select(ContactPoint.value, ContactPoint.customer_id).where(
+            ContactPoint.tenant_id == tenant.id, ContactPoint.kind == "phone", ContactPoint.value.in_(chunk))).all())
+        opted.update(session.scalars(select(SmsOptOut.number).where(
+            SmsOptOut.tenant_id == tenant.id, SmsOptOut.number.in_(chunk))))
+    results: list[tuple[SmsMessage, bool]] = []
+    new_rows = []
+    for draft in drafts:
+        if draft.key in existing:
+            results.append((existing[draft.key], False))
+            continue
+        seg = count_segments(draft.body)
+        row = SmsMessage(tenant_id=tenant.id, customer_id=draft.customer_id or owners.get(draft.number),
+                         idempotency_key=draft.key, to_number=draft.number, kind=draft.kind, template=draft.template,
+                         locale=draft.locale, data=draft.data, body=draft.body, encoding=seg.encoding,
+                         segments=seg.segments, send_at=draft.send_at, next_attempt_at=draft.send_at,
+                         state=PENDING, attempts=0)
+        if draft.number in opted:
+            row.state, row.error = BLOCKED, "the number opted out (STOP)"
+        existing[draft.key] = row
+        new_rows.append(row)
+        results.append((row, True))
     try:
         with session.begin_nested():
-            session.add(row)
+            session.add_all(new_rows)
             session.flush()
     except IntegrityError:
-        existing = _by_key(session, tenant, key)
-        if existing is None:
-            raise
-        return existing, False
-    return row, True
+        if len(drafts) == 1:
+            row = _by_key(session, tenant, drafts[0].key)
+            if row is None:
+                raise
+            return [(row, False)]
+        # Another process stored some of these keys meanwhile: one at a time, each settles itself.
+        return [store(session, tenant, [draft])[0] for draft in drafts]
+    return results
+
+
+def _chunks(values: list, size: int = 500):
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
 
 
 def _by_key(session: Session, tenant: Tenant, key: str) -> SmsMessage | None:

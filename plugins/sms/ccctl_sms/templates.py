@@ -58,11 +58,16 @@ def find_template(templates: dict[str, dict[str, str]], name: str, locale: str |
     return first, by_locale[first]
 
 
+@cache
+def _compiled(text: str):
+    return _environment().from_string(text)  # a schedule renders one template thousands of times
+
+
 def render(text: str, data: dict[str, Any], what: str = "template") -> str:
     """Render ``text`` with ``data``; a missing variable or a sandbox refusal is an InputError."""
     from jinja2 import TemplateError
 
     try:
-        return _environment().from_string(text).render(**data).strip()
+        return _compiled(text).render(**data).strip()
     except TemplateError as exc:
         raise InputError(f"{what}: {exc}") from None
