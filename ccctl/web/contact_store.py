@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from ccctl.context import TenantContext
-from ccctl.customers import find_or_create, owner_of, record_interaction
+from ccctl.customers import add_customer, find_or_create, owner_of, record_interaction
 from ccctl.db.models import ContactPoint, Customer, WorkItem
+from ccctl.errors import CcctlError
 from ccctl.queue.items import create_item
 from ccctl.web.contact_form import ContactForm
 
@@ -37,15 +38,21 @@ def store_contact(ctx: TenantContext, form: ContactForm, context: dict[str, Any]
 
 
 def customer_for(ctx: TenantContext, form: ContactForm) -> Customer:
-    """The customer owning the email or else the phone given, created if neither is known;
-    a contact point nobody owns yet is added to that customer."""
+    """The customer owning the email or else the phone given, created with both if neither is known;
+    a contact point nobody owns yet is added to the customer found."""
     session, tenant = ctx.session, ctx.tenant
     points = [(k, v) for k, v in (("email", form.email_value), ("phone", form.phone_value)) if v]
-    customer = next((c for c in (owner_of(session, tenant, k, v) for k, v in points) if c is not None), None)
+    owners = {point: owner_of(session, tenant, *point) for point in points}
+    customer = next((c for c in owners.values() if c is not None), None)
     if customer is None:
-        customer, _created = find_or_create(session, tenant, *points[0], name=form.name)
-    for kind, value in points:
-        if owner_of(session, tenant, kind, value) is None:
+        try:
+            with session.begin_nested():
+                return add_customer(session, tenant, form.name, emails=[form.email_value or ""],
+                                    phones=[form.phone_value or ""])
+        except (IntegrityError, CcctlError):  # another writer added one of them meanwhile (PostgreSQL)
+            customer, _created = find_or_create(session, tenant, *points[0], name=form.name)
+    for (kind, value), owner in owners.items():
+        if owner is None and owner_of(session, tenant, kind, value) is None:
             try:
                 with session.begin_nested():
                     session.add(ContactPoint(tenant_id=tenant.id, customer_id=customer.id, kind=kind, value=value))

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from ccctl.context import App, TenantContext
+from ccctl.web.writelock import sqlite_writer
 
 T = TypeVar("T")
 
@@ -33,11 +34,18 @@ class TenantDirectory:
         self.app, self.ttl = app, ttl
         self._cache: dict[str, tuple[float, TenantInfo | None]] = {}
 
-    def lookup(self, slug: str) -> TenantInfo | None:
-        now = time.monotonic()
+    def cached(self, slug: str) -> tuple[bool, TenantInfo | None]:
+        """(fresh, info) from memory only: cheap enough for the event loop."""
         hit = self._cache.get(slug)
-        if hit is not None and now - hit[0] < self.ttl:
-            return hit[1]
+        if hit is not None and time.monotonic() - hit[0] < self.ttl:
+            return True, hit[1]
+        return False, None
+
+    def lookup(self, slug: str) -> TenantInfo | None:
+        fresh, info = self.cached(slug)
+        if fresh:
+            return info
+        now = time.monotonic()
         info = self._load(slug)
         if len(self._cache) > 10_000:  # unknown slugs must not grow memory without bound
             self._cache.clear()
@@ -60,16 +68,22 @@ class TenantDirectory:
 async def tenant_info(request: Request) -> TenantInfo:
     """The tenant named by ``/t/<tenant>/``; 404 when there is none."""
     slug = request.path_params["tenant"]
-    info = await run_in_threadpool(request.app.state.tenants.lookup, slug)
+    directory: TenantDirectory = request.app.state.tenants
+    fresh, info = directory.cached(slug)
+    if not fresh:  # the database only when the cached answer is missing or old
+        info = await run_in_threadpool(directory.lookup, slug)
     if info is None:
         raise HTTPException(404, f"no tenant '{slug}'")
     return info
 
 
 @contextlib.contextmanager
-def tenant_scope(request: Request) -> Iterator[TenantContext]:
+def tenant_scope(request: Request, write: bool = True) -> Iterator[TenantContext]:
     """A TenantContext with an open session for the URL's tenant: commit on success, roll back on error.
 
+    ``write=True`` starts the transaction with ``BEGIN IMMEDIATE`` on SQLite: several uvicorn
+    workers write at once, and a deferred transaction that read first fails with "database is
+    locked" when it then tries to write. Pass ``write=False`` for pages that only read.
     Blocking (SQLAlchemy is synchronous): use it in a plain ``def`` endpoint (Starlette runs
     those in a worker thread) or through :func:`run_in_tenant` from an ``async def`` one.
     """
@@ -79,25 +93,29 @@ def tenant_scope(request: Request) -> Iterator[TenantContext]:
 
     app: App = request.app.state.ccctl
     slug = request.path_params["tenant"]
-    session = app.session()
-    try:
-        tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
-        if tenant is None:
-            raise HTTPException(404, f"no tenant '{slug}'")
-        yield app.context(session, tenant)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    with sqlite_writer(app.engine) if write else contextlib.nullcontext():
+        session = app.session()
+        try:
+            if write:
+                session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})  # ignored off SQLite
+            tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
+            if tenant is None:
+                raise HTTPException(404, f"no tenant '{slug}'")
+            yield app.context(session, tenant)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
 
 
-async def run_in_tenant(request: Request, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+async def run_in_tenant(request: Request, work: Callable[..., T], *args: Any, write: bool = True,
+                        **kwargs: Any) -> T:
     """``work(ctx, *args, **kwargs)`` in a worker thread inside :func:`tenant_scope`; returns its result."""
 
     def scoped() -> T:
-        with tenant_scope(request) as ctx:
+        with tenant_scope(request, write=write) as ctx:
             return work(ctx, *args, **kwargs)
 
     return await run_in_threadpool(scoped)
