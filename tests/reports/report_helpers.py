@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ccctl.db.models import Interaction, WorkItem
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -59,3 +62,12 @@ def add_interaction(session, tenant, channel, *, at, direction="in", item=None, 
     session.add(row)
     session.flush()
     return row
+
+
+def runner_with(ccctl, plugin, name: str):
+    """The shared test CLI runner (the ``ccctl`` fixture) with one more plugin loaded under ``name``."""
+    from ccctl.plugins import get_plugin_manager
+
+    pm = get_plugin_manager()
+    pm.register(plugin, name=name)
+    return type(ccctl)(ccctl.db_url, pm)

@@ -5,11 +5,9 @@ from datetime import timedelta
 
 import pytest
 
-from reports.report_helpers import BILLING_TENANT, add_interaction, add_item, paris
+from reports.report_helpers import BILLING_TENANT, EXAMPLES, add_interaction, add_item, paris, runner_with
 
 from ccctl.hookspecs import hookimpl
-from ccctl.plugins import get_plugin_manager
-from tests.conftest import EXAMPLES, Runner
 
 
 class FaxUsage:
@@ -23,12 +21,6 @@ class FaxUsage:
     def ccctl_billing_usage(self, tenant, start, end, ctx):
         self.calls.append((tenant.slug, start, end))
         return self.lines if tenant.slug == "voyages-lumiere" else []
-
-
-def runner_with(db_url, plugin) -> Runner:
-    pm = get_plugin_manager()
-    pm.register(plugin, name="faxes")
-    return Runner(db_url, pm)
 
 
 @pytest.fixture
@@ -60,9 +52,9 @@ def lines_of(rows, tenant="voyages-lumiere"):
     return {r["line"]: r for r in rows if r["tenant"] == tenant}
 
 
-def test_invoice_lines_and_rounding(november, db_url):
+def test_invoice_lines_and_rounding(november, ccctl):
     plugin = FaxUsage([{"unit": "fax_page", "quantity": 3}, {"unit": "pigeon", "quantity": 2}])
-    result = runner_with(db_url, plugin)("report", "billing", "--month", "2026-11", "-t", "voyages-lumiere",
+    result = runner_with(ccctl, plugin, "faxes")("report", "billing", "--month", "2026-11", "-t", "voyages-lumiere",
                                          "--format", "json")
     lines = lines_of(json.loads(result.stdout))
     assert lines["monthly fee 2026-11"] == {"tenant": "voyages-lumiere", "line": "monthly fee 2026-11",
@@ -83,9 +75,9 @@ def test_invoice_lines_and_rounding(november, db_url):
     assert plugin.calls == [("voyages-lumiere", paris(2026, 11, 1), paris(2026, 12, 1))]
 
 
-def test_plugin_usage_replaces_the_history_fallback(november, db_url):
+def test_plugin_usage_replaces_the_history_fallback(november, ccctl):
     plugin = FaxUsage([{"unit": "sms_segment", "quantity": "10"}, {"unit": "sms_segment", "quantity": 2}])
-    rows = runner_with(db_url, plugin).json("report", "billing", "--month", "2026-11", "-t", "voyages-lumiere")
+    rows = runner_with(ccctl, plugin, "faxes").json("report", "billing", "--month", "2026-11", "-t", "voyages-lumiere")
     assert lines_of(rows)["SMS segments"]["quantity"] == "12"
 
 
@@ -119,9 +111,9 @@ def test_missing_month_and_unknown_tenant(billing_tenant, ccctl):
     assert "no tenant 'ghost'" in ccctl("report", "billing", "--month", "2026-11", "-t", "ghost", code=2).stderr
 
 
-def test_bad_plugin_usage_is_reported(november, db_url):
+def test_bad_plugin_usage_is_reported(november, ccctl):
     plugin = FaxUsage([{"unit": "fax_page", "quantity": "many"}])
-    result = runner_with(db_url, plugin)("report", "billing", "--month", "2026-11", "-t", "voyages-lumiere", code=1)
+    result = runner_with(ccctl, plugin, "faxes")("report", "billing", "--month", "2026-11", "-t", "voyages-lumiere", code=1)
     assert "usage 'fax_page' with quantity 'many'" in result.stderr
 
 

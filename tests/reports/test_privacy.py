@@ -9,11 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, create_engine, insert, select, text, update
 
-from reports.report_helpers import add_item, paris
+from reports.report_helpers import add_item, paris, runner_with
 
 from ccctl.hookspecs import hookimpl
-from ccctl.plugins import get_plugin_manager
-from tests.conftest import Runner
 
 NAME = "Zoé Quintard-Lebrun"
 EMAIL = "zoe.quintard@example.fr"
@@ -64,13 +62,11 @@ def faxes():
 
 
 @pytest.fixture
-def cli(db_url, example_tenants, faxes) -> Runner:
+def cli(db_url, example_tenants, faxes):
     engine = create_engine(db_url)
     fax_meta.create_all(engine)  # the plugin's own table
     engine.dispose()
-    pm = get_plugin_manager()
-    pm.register(faxes, name="faxes")
-    return Runner(db_url, pm)
+    return runner_with(example_tenants, faxes, "faxes")
 
 
 @pytest.fixture
