@@ -168,3 +168,28 @@ def test_tenant_without_email_enabled_is_refused(ccctl, apply_tenant, make_mail,
     result = ccctl("email", "ingest", "-t", "voyages-lumiere", input=make_mail(1).decode(), code=1)
     assert "does not enable the email plugin" in result.stderr
 
+
+
+def test_two_ingesters_racing_on_one_message_store_it_once(app, apply_tenant, make_mail):
+    """An MTA pipe and a fetch delivering the same message at once: one stores it, the other sees a duplicate."""
+    from ccctl_email.config import email_config
+    from ccctl_email.ingest import Ingester
+    from ccctl_email.mime import parse
+
+    apply_tenant()
+    raw = make_mail(1)
+    with app.session() as first, app.session() as second:
+        tenant_a, tenant_b = app.tenant(first, "voyages-lumiere"), app.tenant(second, "voyages-lumiere")
+        first.commit(), second.commit()
+        a = Ingester(app.context(first, tenant_a), email_config(tenant_a))
+        b = Ingester(app.context(second, tenant_b), email_config(tenant_b))
+        assert a.ingest(raw, "fetch").outcome == "new"
+        first.commit()
+        # b had looked the Message-ID up before a committed: it goes straight to storing.
+        assert b._one(parse(raw), raw, "pipe").outcome == "duplicate"
+        second.commit()
+        assert b.counts["quarantined"] == 0
+    with app.session() as session:
+        assert session.scalar(select(func.count()).select_from(EmailMessage)) == 1
+        assert session.scalar(select(func.count()).select_from(WorkItem)) == 1
+        assert session.scalar(select(func.count()).select_from(Interaction).where(Interaction.channel == "email")) == 1

@@ -114,14 +114,26 @@ class Ingester:
                 yield result
 
     def _one(self, parsed: ParsedMail, raw: bytes, source: str) -> Result:
+        from sqlalchemy.exc import IntegrityError
+
         try:
             with self.session.begin_nested():
                 result = self._store(parsed, raw, source)
+        except IntegrityError as exc:
+            self._customers.pop(parsed.from_addr, None)
+            if self._exists(parsed.message_id):  # another ingester (MTA pipe, fetch) stored it first
+                self.counts[DUPLICATE] += 1
+                return Result(DUPLICATE, parsed.message_id)
+            return self._quarantine(raw, f"could not store: {exc.orig}", source)
         except Exception as exc:  # noqa: BLE001 - one message must never stop the batch
             self._customers.pop(parsed.from_addr, None)  # may have been created in the rolled-back savepoint
             return self._quarantine(raw, f"could not store: {type(exc).__name__}: {exc}", source)
         self.counts[result.outcome] += 1
         return result
+
+    def _exists(self, message_id: str) -> bool:
+        return self.session.scalar(select(EmailMessage.id).where(
+            EmailMessage.tenant_id == self.tenant.id, EmailMessage.message_id == message_id)) is not None
 
     def _quarantine(self, raw: bytes, reason: str, source: str) -> Result:
         quarantine(self.session, self.tenant, raw, reason, source)
