@@ -64,6 +64,8 @@ def ingest_cmd(sources, no_ack, tenant_slug, fmt) -> None:
     from ccctl_email.ingest import Ingester, summary
     from ccctl_email.sources import open_source
 
+    if not sources and sys.stdin.isatty():
+        raise click.UsageError("give a SOURCE (file, Maildir, mbox) or pipe one message on stdin")
     with tenant_session(tenant_slug) as (app, session, tenant):
         config = _config(tenant)
         opened = [open_source(name) for name in (sources or ("-",))]
