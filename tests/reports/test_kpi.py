@@ -182,3 +182,18 @@ def test_backlog_sweep_matches_the_definition():
             assert got["backlog_oldest_h"] == round(max(ages), 1)
         else:
             assert got["backlog_median_age_h"] is None
+
+
+def test_html_escapes_names_and_survives_an_empty_period(example_tenants, tmp_path):
+    from ccctl.reports.html import kpi_page
+
+    page_file = tmp_path / "empty.html"
+    example_tenants("report", "kpi", "-t", "assurance-horizon", *DAY1, "--html", str(page_file))
+    html = page_file.read_text(encoding="utf-8")
+    assert html.count('<figure class="chart"') == 4 and "rect class=\"bar\"" not in html
+    rows = [{"period": "<b>", "items": 1, "sla_pct": None, "first_response_median_min": None, "backlog": 0,
+             "fcr_pct": None, "callback_reach_pct": None, "deflection_pct": None, "ch_<img src=x>": 1},
+            {"period": "total", "items": 1, "sla_pct": None, "first_response_median_min": None, "backlog": 0,
+             "fcr_pct": None, "callback_reach_pct": None, "deflection_pct": None, "ch_<img src=x>": 1}]
+    page = kpi_page("<script>alert(1)</script>", "p", "day", rows, ["period", "items", "ch_<img src=x>"])
+    assert "<script>" not in page and "<img" not in page and "&lt;script&gt;" in page
