@@ -65,3 +65,32 @@ def test_nothing_to_search_for(faq):
     assert faq.json("faq", "search", "le la les de", "-t", TENANT) == []  # stop words only
     assert faq.json("faq", "search", "zzzyx", "-t", TENANT) == []
     assert "no articles can be in locale" in faq("faq", "search", "x", "-t", TENANT, "--locale", "zz", code=2).stderr
+
+
+def test_common_words_are_left_out_beyond_the_candidate_budget(faq, app, monkeypatch):
+    import ccctl_selfhelp.search as search_module
+
+    with app.session() as session:
+        tenant = app.tenant(session, TENANT)
+        everything = [h.slug for h in search_module.search(session, tenant, "annulation chien")]
+        assert everything[0] == "animaux" and len(everything) > 3  # "annulation" is in several articles
+        monkeypatch.setattr(search_module, "CANDIDATE_BUDGET", 3)
+        assert [h.slug for h in search_module.search(session, tenant, "annulation chien")] == ["animaux"]
+        # Alone, a common word is still searched, whatever its frequency.
+        assert len(search_module.search(session, tenant, "annulation")) > 3
+
+
+def test_term_statistics_follow_the_articles(faq, app, tmp_path):
+    from sqlalchemy import select
+
+    from ccctl_selfhelp.models import TermStat
+
+    def docs(term):
+        with app.session() as session:
+            tenant = app.tenant(session, TENANT)
+            return session.scalar(select(TermStat.docs).where(TermStat.tenant_id == tenant.id, TermStat.term == term))
+
+    assert docs("chien") == 1 and docs("annul") >= 4
+    (tmp_path / "a.md").write_text("---\ntitle: Chien guide\n---\nUn chien guide voyage gratuitement.\n")
+    faq("faq", "sync", str(tmp_path), "-t", TENANT)
+    assert docs("chien") == 1 and docs("annul") is None and docs("guid") == 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from functools import lru_cache
 
 from ccctl_selfhelp.stopwords import STOPWORDS
 
@@ -49,16 +50,17 @@ def _stemmer(lang: str):
 
 def words(text: str) -> list[str]:
     """Lower-cased words worth searching: no stop word (any language), no single letter."""
-    out = []
-    for word in WORD.findall(text.lower()):
-        if len(word) < 2 and not word.isdigit():
-            continue
-        if word in STOPWORDS or fold(word) in STOPWORDS:
-            continue
-        out.append(word.replace("_", ""))
-    return [w for w in out if w]
+    return [w for w in map(_searchable, WORD.findall(text.lower())) if w]
 
 
+@lru_cache(maxsize=200_000)
+def _searchable(word: str) -> str:
+    if (len(word) < 2 and not word.isdigit()) or word in STOPWORDS or fold(word) in STOPWORDS:
+        return ""
+    return word.replace("_", "")
+
+
+@lru_cache(maxsize=200_000)  # vocabularies are small: most words are stemmed once per process
 def stem(word: str, lang: str) -> str:
     return fold(_stemmer(lang).stemWord(word))
 

@@ -46,6 +46,9 @@ def sync_cmd(folder: Path, dry_run: bool, show_all: bool, tenant_slug: str | Non
 
     with tenant_session(tenant_slug, commit=not dry_run) as (_app, session, tenant):
         sources = load_folder(folder, language(tenant.config.get("locale") or "fr"))
+        if "selfhelp" not in tenant.enabled_plugins():
+            click.echo(f"warning: tenant {tenant.slug} does not enable selfhelp: its articles are stored but "
+                       "neither served nor suggested (set plugins.selfhelp.enabled: true)", err=True)
         changes = plan(session, tenant, sources)
         if not dry_run:
             apply(session, tenant, sources, changes, progress=True)

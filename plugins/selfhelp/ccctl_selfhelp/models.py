@@ -85,3 +85,17 @@ class Event(Base):
         Index("ix_selfhelp_events_tenant_kind", "tenant_id", "kind", "created_at"),
         UniqueConstraint("tenant_id", "token"),
     )
+
+
+class TermStat(Base):
+    """How many of a tenant's articles contain each search term (document frequency).
+
+    Kept by ``faq sync``; lets a search leave out words found in most articles when rarer
+    ones are typed (see ``search.candidate_groups``), the same way on both backends.
+    """
+
+    __tablename__ = "selfhelp_terms"
+
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
+    term: Mapped[str] = mapped_column(String(200), primary_key=True)
+    docs: Mapped[int] = mapped_column()

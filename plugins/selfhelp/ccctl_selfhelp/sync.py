@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ccctl.db.models import Tenant, utcnow
 from ccctl_selfhelp.analysis import terms
 from ccctl_selfhelp.articles import ArticleSource
-from ccctl_selfhelp.models import Article
+from ccctl_selfhelp.models import Article, TermStat
 from ccctl_selfhelp.render import snippet, to_text
 
 
@@ -52,6 +52,25 @@ def apply(session: Session, tenant: Tenant, sources: list[ArticleSource], change
                 fill(article, by_slug[change.slug], tenant)
                 session.add(article)
     session.flush()
+    if todo:
+        refresh_term_stats(session, tenant)
+
+
+def refresh_term_stats(session: Session, tenant: Tenant) -> None:
+    """Recount, for every term, how many of the tenant's articles contain it."""
+    from collections import Counter
+
+    from sqlalchemy import delete, insert
+
+    docs: Counter[str] = Counter()
+    rows = session.execute(select(Article.terms_title, Article.terms_tags, Article.terms_body)
+                           .where(Article.tenant_id == tenant.id))
+    for title, tags, body in rows:
+        docs.update(set(f"{title} {tags} {body}".split()))
+    session.execute(delete(TermStat).where(TermStat.tenant_id == tenant.id))
+    if docs:
+        session.execute(insert(TermStat), [{"tenant_id": tenant.id, "term": term, "docs": n}
+                                           for term, n in docs.items() if len(term) <= 200])
 
 
 def fill(article: Article, src: ArticleSource, tenant: Tenant) -> None:

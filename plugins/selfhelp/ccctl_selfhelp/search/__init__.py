@@ -17,6 +17,9 @@ from ccctl_selfhelp.search.hit import Hit
 __all__ = ["Hit", "search"]
 
 MAX_QUERY = 2000  # characters; an e-mail body is cut there
+# Articles a search may rank at most, summed over its words' document frequencies: beyond
+# it the commonest words are left out (they weigh next to nothing in bm25 anyway).
+CANDIDATE_BUDGET = 1000
 
 
 def search(session: Session, tenant: Tenant, query: str, limit: int = 10, locale: str | None = None) -> list[Hit]:
@@ -26,7 +29,8 @@ def search(session: Session, tenant: Tenant, query: str, limit: int = 10, locale
     lang = language(locale) if locale else None
     if lang is not None and lang not in LANGUAGES:
         raise InputError(f"no articles can be in locale '{locale}' (known: {', '.join(LANGUAGES)})")
-    groups = query_groups(query[:MAX_QUERY], [lang] if lang else _tenant_languages(tenant))
+    all_groups = query_groups(query[:MAX_QUERY], [lang] if lang else _tenant_languages(tenant))
+    groups = candidate_groups(session, tenant, all_groups)
     if not groups:
         return []
     if session.get_bind().dialect.name == "postgresql":
@@ -34,11 +38,38 @@ def search(session: Session, tenant: Tenant, query: str, limit: int = 10, locale
     else:
         from ccctl_selfhelp.search.sqlite import ranked
     hits = ranked(session, tenant, groups, limit, lang)
-    wanted = {term for group in groups for term in group}
+    wanted = {term for group in all_groups for term in group}
     for hit, title_terms in hits:
         distinct = set(title_terms.split())
         hit.match = len(distinct & wanted) / len(distinct) if distinct else 0.0
     return [hit for hit, _ in hits]
+
+
+def candidate_groups(session: Session, tenant: Tenant, groups: list[list[str]]) -> list[list[str]]:
+    """The query's word groups worth matching: terms no article contains are dropped, and when
+    the words together would match more than CANDIDATE_BUDGET articles, the commonest words
+    are left out, rarest first kept, always at least one.  Before the tenant's first sync with
+    term statistics, every group is kept."""
+    from sqlalchemy import select
+
+    from ccctl_selfhelp.models import TermStat
+
+    wanted = {term for group in groups for term in group}
+    if not wanted:
+        return []
+    docs = dict(session.execute(select(TermStat.term, TermStat.docs).where(
+        TermStat.tenant_id == tenant.id, TermStat.term.in_(wanted))).all())
+    if not docs and not session.scalar(select(TermStat.term).where(TermStat.tenant_id == tenant.id).limit(1)):
+        return groups  # no statistics yet
+    sized = [([t for t in group if docs.get(t)], sum(docs.get(t, 0) for t in group)) for group in groups]
+    sized = sorted((item for item in sized if item[0]), key=lambda item: item[1])
+    kept, total = [], 0
+    for group, size in sized:
+        if kept and total + size > CANDIDATE_BUDGET:
+            break
+        kept.append(group)
+        total += size
+    return kept
 
 
 def _tenant_languages(tenant: Tenant) -> list[str]:

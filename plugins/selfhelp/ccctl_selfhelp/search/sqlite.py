@@ -11,13 +11,15 @@ from ccctl_selfhelp.search.hit import hit_from_row
 # bm25 column weights, in FTS5 column order: title, tags, body, scope (never scored).
 WEIGHTS = "10.0, 4.0, 1.0, 0.0"
 
+# Rank inside FTS5 and join the article rows only for the few kept: sorting thousands of
+# joined rows (with their summaries) was most of the cost.
 SQL = text(f"""
-SELECT a.id, a.slug, a.title, a.locale, a.summary, a.tags, a.terms_title,
-       -bm25(selfhelp_fts, {WEIGHTS}) AS score
-FROM selfhelp_fts JOIN selfhelp_articles a ON a.id = selfhelp_fts.rowid
-WHERE selfhelp_fts MATCH :match AND a.tenant_id = :tenant
-ORDER BY bm25(selfhelp_fts, {WEIGHTS}), a.id
-LIMIT :limit
+SELECT a.id, a.slug, a.title, a.locale, a.summary, a.tags, a.terms_title, best.score
+FROM (SELECT rowid, -bm25(selfhelp_fts, {WEIGHTS}) AS score FROM selfhelp_fts
+      WHERE selfhelp_fts MATCH :match ORDER BY bm25(selfhelp_fts, {WEIGHTS}) LIMIT :limit) AS best
+JOIN selfhelp_articles a ON a.id = best.rowid
+WHERE a.tenant_id = :tenant
+ORDER BY best.score DESC, a.id
 """)
 
 
