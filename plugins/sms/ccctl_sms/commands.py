@@ -239,7 +239,7 @@ def sync_cmd(tenant_slug, concurrency, fmt) -> None:
 @tenant_option
 @output_options
 def status_cmd(tenant_slug, fmt) -> None:
-    """Outbox report: messages per state and delivery status, due now, opted-out numbers.
+    """Outbox report: messages and segments per state, delivery status and kind, oldest and newest send time.
 
     \b
     Example:
