@@ -33,9 +33,12 @@ def _size(text: str) -> int:
 def _rate(text: str) -> tuple[int, float]:
     count, _, window = text.partition("/")
     try:
-        return int(count), float(window or 60)
+        limit, seconds = int(count), float(window or 60)
     except ValueError:
-        raise click.BadParameter(f"'{text}' is not a rate like 120/60 (requests/seconds) or 0") from None
+        limit, seconds = -1, 0.0
+    if limit < 0 or seconds <= 0:
+        raise click.BadParameter(f"'{text}' is not a rate like 120/60 (requests/seconds) or 0")
+    return limit, seconds
 
 
 def register(cli: click.Group) -> None:
@@ -43,7 +46,7 @@ def register(cli: click.Group) -> None:
     @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
     @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
     @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-                  help="Worker processes (SQLite copes with a few thanks to WAL).")
+                  help="Worker processes (on SQLite their writes queue on a lock file).")
     @click.option("--rate-limit", default="120/60", show_default=True, metavar="N/SECONDS",
                   help="Requests per client IP per window; 0 turns it off.")
     @click.option("--max-body", default="64k", show_default=True, metavar="SIZE",
@@ -69,6 +72,9 @@ def register(cli: click.Group) -> None:
                                trusted_proxies=tuple(trust_proxy), public_url=public_url,
                                replay_window=replay_window)
         _check_networks(settings.trusted_proxies)
+        if public_url and not public_url.startswith(("http://", "https://")):
+            raise click.BadParameter(f"'{public_url}' is not a URL like https://cc.example.com",
+                                     param_hint="--public-url")
         _run(ctx, settings, host, port, workers, log_level)
 
     @serve.command("snippet")

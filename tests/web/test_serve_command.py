@@ -94,8 +94,11 @@ def test_snippet_for_unknown_tenant(example_tenants):
 @pytest.mark.parametrize("args, message", [
     (["--max-body", "lots"], "'lots' is not a size"),
     (["--rate-limit", "fast"], "'fast' is not a rate"),
+    (["--rate-limit", "-5/60"], "'-5/60' is not a rate"),
+    (["--rate-limit", "5/0"], "'5/0' is not a rate"),
     (["--trust-proxy", "my-proxy"], "'my-proxy' is not an IP address or CIDR"),
     (["--workers", "0"], "--workers"),
+    (["--public-url", "cc.example.com"], "'cc.example.com' is not a URL"),
 ])
 def test_bad_options_exit_2(ccctl, args, message):
     result = ccctl("serve", *args, code=2)
