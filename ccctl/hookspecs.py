@@ -69,6 +69,13 @@ def ccctl_billing_usage(tenant, start, end, ctx):
     """
 
 
+@hookspec
+def ccctl_self_service_events(tenant, start, end, ctx):
+    """Return the times (aware datetimes in ``[start, end)``) at which self-service answered someone
+    without an agent and without a history entry (e.g. FAQ article views); ``report kpi`` counts them
+    as deflected contacts."""
+
+
 @hookspec(firstresult=True)
 def ccctl_send_notification(to, template, data, ctx, kind, idempotency_key, send_at):
     """Queue a notification (an SMS) to ``to``; return its outbox id, or None if no plugin sends one.

@@ -48,11 +48,11 @@ def kpi_cmd(tenant_slug, start, end, by, html_file, actor, fmt) -> None:
     from ccctl.reports.kpi import kpi_rows
     from ccctl.reports.period import day_period
 
-    with tenant_session(tenant_slug) as (_app, session, tenant):
+    with tenant_session(tenant_slug) as (app, session, tenant):
         period = day_period(start, end, tenant.timezone)
         if by == "hour" and period.end - period.start > _days(62):
             raise InputError("--by hour covers at most 62 days; narrow --from/--to or use --by day")
-        rows, columns = kpi_rows(session, tenant, period, by)
+        rows, columns = kpi_rows(session, tenant, period, by, ctx=app.context(session, tenant))
         audit(session, tenant.id, actor, "report.kpi", f"tenant:{tenant.slug}",
               {"from": period.start, "to": period.end, "by": by, "html": bool(html_file)})
         name = tenant.name

@@ -15,7 +15,9 @@ Definitions (also in docs/reports.md):
   customer, the share after which that customer opened no other item within 7 days;
 * call-back reach rate: of the bucket's closed ``callback`` items, the share with
   outcome ``reached``;
-* deflection: self-help interactions ÷ (self-help interactions + work items).
+* deflection: self-help contacts ÷ (self-help contacts + work items), where self-help contacts
+  are the ``selfhelp`` interactions plus the events plugins report through
+  ``ccctl_self_service_events`` (FAQ views that never reached the history).
 """
 
 from __future__ import annotations
@@ -64,13 +66,18 @@ class ItemFacts:
 
 
 def kpi_rows(session: Session, tenant: Tenant, period: Period, by: str = "day",
-             now: datetime | None = None) -> tuple[list[dict[str, Any]], list[str]]:
-    """One row per bucket plus a ``total`` row; and the column order (volume columns last)."""
+             now: datetime | None = None, ctx=None) -> tuple[list[dict[str, Any]], list[str]]:
+    """One row per bucket plus a ``total`` row; and the column order (volume columns last).
+
+    With ``ctx``, the tenant's plugins add their self-service events (``ccctl_self_service_events``).
+    """
     now = now or utcnow()
     items = _items(session, tenant, period)
     backlog = _backlog_candidates(session, tenant, period)
     repeats = _later_items_by_customer(session, tenant, period, items)
     selfhelp = _selfhelp_times(session, tenant, period)
+    if ctx is not None:
+        selfhelp += self_service_events(ctx, period)
     starts = buckets(period, by)
     cohort: dict[datetime, list[ItemFacts]] = defaultdict(list)
     for item in items:
@@ -213,6 +220,22 @@ def _later_items_by_customer(session: Session, tenant: Tenant, period: Period,
     for customer_id, created_at in rows:
         found[customer_id].append(created_at)
     return found
+
+
+def self_service_events(ctx, period: Period) -> list[datetime]:
+    """Times reported by the tenant's plugins; a naive or out-of-period time is a plugin bug, said so."""
+    from ccctl.errors import CcctlError
+
+    moments = []
+    for result in ctx.hook("ccctl_self_service_events")(tenant=ctx.tenant, start=period.start, end=period.end,
+                                                        ctx=ctx):
+        for moment in result or ():
+            if not isinstance(moment, datetime) or moment.tzinfo is None:
+                raise CcctlError(f"ccctl_self_service_events returned {moment!r}: want aware datetimes")
+            if not period.start <= moment < period.end:
+                raise CcctlError(f"ccctl_self_service_events returned {moment.isoformat()}, outside the period")
+            moments.append(moment)
+    return moments
 
 
 def _selfhelp_times(session: Session, tenant: Tenant, period: Period) -> list[datetime]:

@@ -3,13 +3,14 @@
 import csv
 import io
 import shutil
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from reports.report_helpers import add_interaction, add_item, paris
+from reports.report_helpers import EXAMPLES, add_interaction, add_item, paris, runner_with
 
 from ccctl.customers import add_customer
+from ccctl.hookspecs import hookimpl
 
 DAY1 = ("--from", "2026-11-02", "--to", "2026-11-03")
 
@@ -197,3 +198,45 @@ def test_html_escapes_names_and_survives_an_empty_period(example_tenants, tmp_pa
              "fcr_pct": None, "callback_reach_pct": None, "deflection_pct": None, "ch_<img src=x>": 1}]
     page = kpi_page("<script>alert(1)</script>", "p", "day", rows, ["period", "items", "ch_<img src=x>"])
     assert "<script>" not in page and "<img" not in page and "&lt;script&gt;" in page
+
+
+class FaqViews:
+    """A self-help plugin reporting anonymous FAQ views (no history entry)."""
+
+    def __init__(self, moments, keep_all=False):
+        self.moments, self.keep_all = moments, keep_all
+
+    @hookimpl
+    def ccctl_self_service_events(self, tenant, start, end, ctx):
+        if tenant.slug != "voyages-lumiere":
+            return []
+        return self.moments if self.keep_all else [m for m in self.moments if start <= m < end]
+
+
+def _enable(cli, name, tmp_path):
+    """Apply voyages-lumiere's example YAML with plugin ``name`` switched on too."""
+    path = tmp_path / "voyages.yaml"
+    path.write_text((EXAMPLES / "clients" / "voyages-lumiere.yaml").read_text(encoding="utf-8")
+                    + f"  {name}:\n    enabled: true\n", encoding="utf-8")
+    cli("tenant", "apply", "-f", str(path))
+
+
+def test_plugin_self_service_events_count_as_deflection(story, tmp_path):
+    views = FaqViews([paris(2026, 11, 2, 9, 30)] * 6 + [paris(2026, 11, 3, 10), paris(2026, 12, 1, 10)])
+    cli = runner_with(story, views, "faqviews")
+    assert cli.json("report", "kpi", "-t", "voyages-lumiere", *DAY1)[-1]["selfhelp"] == 5  # not enabled yet
+    _enable(cli, "faqviews", tmp_path)  # per-tenant hook calls reach it once the YAML enables it
+    day1, day2, total = cli.json("report", "kpi", "-t", "voyages-lumiere", *DAY1)
+    assert (day1["selfhelp"], day2["selfhelp"], total["selfhelp"]) == (4 + 6, 1 + 1, 12)
+    assert total["deflection_pct"] == round(100 * 12 / 18, 1)
+
+
+def test_a_plugin_returning_bad_times_is_named(story, tmp_path):
+    plugin = FaqViews([datetime(2026, 11, 2, 9)], keep_all=True)  # naive
+    cli = runner_with(story, plugin, "faqviews")
+    _enable(cli, "faqviews", tmp_path)
+    result = cli("report", "kpi", "-t", "voyages-lumiere", *DAY1, code=1)
+    assert "ccctl_self_service_events returned datetime.datetime(2026, 11, 2, 9, 0): want aware" in result.stderr
+    plugin.moments = [paris(2026, 12, 1, 10)]
+    result = cli("report", "kpi", "-t", "voyages-lumiere", *DAY1, code=1)
+    assert "returned 2026-12-01T09:00:00+00:00, outside the period" in result.stderr
