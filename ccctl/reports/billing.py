@@ -87,7 +87,11 @@ def usage_by_unit(app: App, session: Session, tenant: Tenant, period) -> dict[st
     """Usage reported by every loaded plugin (enabled now or not: it may have worked this month)."""
     ctx = app.context(session, tenant)
     totals: dict[str, Decimal] = {}
-    for result in app.pm.hook.ccctl_billing_usage(tenant=tenant, start=period.start, end=period.end, ctx=ctx):
+    try:
+        results = app.pm.hook.ccctl_billing_usage(tenant=tenant, start=period.start, end=period.end, ctx=ctx)
+    except Exception as exc:
+        raise CcctlError(f"a plugin failed in ccctl_billing_usage for {tenant.slug}: {exc}") from exc
+    for result in results:
         for line in result or ():
             unit = str(line.get("unit") or "")
             try:

@@ -227,8 +227,12 @@ def self_service_events(ctx, period: Period) -> list[datetime]:
     from ccctl.errors import CcctlError
 
     moments = []
-    for result in ctx.hook("ccctl_self_service_events")(tenant=ctx.tenant, start=period.start, end=period.end,
-                                                        ctx=ctx):
+    try:
+        results = ctx.hook("ccctl_self_service_events")(tenant=ctx.tenant, start=period.start, end=period.end,
+                                                        ctx=ctx)
+    except Exception as exc:
+        raise CcctlError(f"a plugin failed in ccctl_self_service_events: {exc}") from exc
+    for result in results:
         for moment in result or ():
             if not isinstance(moment, datetime) or moment.tzinfo is None:
                 raise CcctlError(f"ccctl_self_service_events returned {moment!r}: want aware datetimes")

@@ -128,3 +128,15 @@ def test_bad_rates_name_the_key(ccctl, tmp_path, change, key):
     path.write_text(BILLING_TENANT.replace(change, key), encoding="utf-8")
     result = ccctl("tenant", "apply", "-f", str(path), code=2)
     assert str(path) in result.stderr and "billing." + key.split(":")[0] in result.stderr
+
+
+class BrokenUsage:
+    @hookimpl
+    def ccctl_billing_usage(self, tenant, start, end, ctx):
+        raise RuntimeError("fax server unreachable")
+
+
+def test_a_failing_plugin_is_named(november, ccctl):
+    result = runner_with(ccctl, BrokenUsage(), "faxes")("report", "billing", "--month", "2026-11", code=1)
+    assert "a plugin failed in ccctl_billing_usage for assurance-horizon: fax server unreachable" in result.stderr
+    assert ccctl.json("audit", "--action", "report.billing") == []  # nothing half-recorded
