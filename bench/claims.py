@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import random
 import statistics
 import sys
@@ -103,8 +104,8 @@ def fill(app, tenant_id: int, count: int, seed: int) -> None:
         conn.exec_driver_sql("ANALYZE")
 
 
-def throughput(url: str, workers: int, claims: int) -> tuple[float, int, int]:
-    """(claims per second, double assignments, items claimed) for ``workers`` processes."""
+def throughput(url: str, workers: int, claims: int) -> tuple[float, int, int, float]:
+    """(claims per second, double assignments, items claimed, client CPU ms per claim+close)."""
     from ccctl.queue.drill import claim_and_close
 
     ctx = multiprocessing.get_context("spawn")
@@ -119,7 +120,8 @@ def throughput(url: str, workers: int, claims: int) -> tuple[float, int, int]:
         wall = time.perf_counter() - began
     seen = Counter(i for r in results for i in r["claimed"])
     doubles = sum(1 for c in seen.values() if c > 1)
-    return sum(seen.values()) / wall, doubles, sum(seen.values())
+    cpu_ms = 1000 * sum(r["cpu_seconds"] for r in results) / max(1, sum(seen.values()))
+    return sum(seen.values()) / wall, doubles, sum(seen.values()), cpu_ms
 
 
 def doubles_in_history(app) -> int:
@@ -144,13 +146,14 @@ def open_count(app, tenant_id: int) -> int:
             WorkItem.tenant_id == tenant_id, WorkItem.state == "open"))
 
 
-def latency(app, samples: int) -> tuple[float, float]:
-    """Median and p95 in ms of one claim transaction (in-process, warm)."""
+def latency(app, samples: int) -> tuple[float, float, float]:
+    """Median and p95 in ms of one claim transaction (in-process, warm), and its mean CPU ms."""
     from ccctl.queue.claims import claim_next
     from ccctl.queue.txn import immediate_session
 
-    times = []
+    times, cpu = [], 0.0
     for n in range(samples + 20):
+        cpu_started = time.process_time()
         started = time.perf_counter()
         with immediate_session(app.engine) as session:
             claim = claim_next(session, "solo")
@@ -158,26 +161,29 @@ def latency(app, samples: int) -> tuple[float, float]:
             sys.exit(f"latency run: nothing to claim ({claim.reason})")
         if n >= 20:  # the first ones warm connections and caches
             times.append((time.perf_counter() - started) * 1000)
+            cpu += (time.process_time() - cpu_started) * 1000
     times.sort()
-    return statistics.median(times), times[int(len(times) * 0.95) - 1]
+    return statistics.median(times), times[int(len(times) * 0.95) - 1], cpu / samples
 
 
 def run(kind: str, url: str, args) -> list[str]:
     log(f"== {kind}")
     app, tenant_id = prepare(url, args.workers)
     fill(app, tenant_id, args.items, seed=1)
-    rate, doubles, claimed = throughput(url, args.workers, args.claims)
+    load = os.getloadavg()[0]
+    rate, doubles, claimed, cpu_ms = throughput(url, args.workers, args.claims)
     history_doubles = doubles_in_history(app)
     lines = [f"{kind}: {claimed:,} claims+closes by {args.workers} workers from {args.items:,} items: "
              f"{rate:,.0f} claims/s (target >= {TARGETS[kind]:,}: {'met' if rate >= TARGETS[kind] else 'MISSED'}); "
-             f"double assignments: {doubles} seen by workers, {history_doubles} in history"]
+             f"double assignments: {doubles} seen by workers, {history_doubles} in history; "
+             f"client CPU {cpu_ms:.1f} ms per claim+close; load average {load:.1f} on {os.cpu_count()} CPUs"]
     log(lines[-1])
     missing = args.latency_items - open_count(app, tenant_id)
     if missing > 0:
         fill(app, tenant_id, missing, seed=2)
-    median, p95 = latency(app, args.latency_samples)
+    median, p95, cpu = latency(app, args.latency_samples)
     lines.append(f"{kind}: claim latency with {open_count(app, tenant_id) + args.latency_samples + 20:,} open items: "
-                 f"median {median:.2f} ms, p95 {p95:.2f} ms (target <= {LATENCY_TARGET_MS} ms: "
+                 f"median {median:.2f} ms, p95 {p95:.2f} ms, CPU {cpu:.2f} ms (target <= {LATENCY_TARGET_MS} ms: "
                  f"{'met' if median <= LATENCY_TARGET_MS else 'MISSED'})")
     log(lines[-1])
     app.engine.dispose()
@@ -205,7 +211,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--items", type=int, default=100_000, help="open items when the workers start")
-    parser.add_argument("--claims", type=int, default=20_000, help="items claimed and closed in the timed run")
+    parser.add_argument("--claims", type=int, default=10_000, help="items claimed and closed in the timed run")
     parser.add_argument("--latency-items", type=int, default=1_000_000, help="open items for the latency run")
     parser.add_argument("--latency-samples", type=int, default=300)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])

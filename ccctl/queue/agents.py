@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
 
@@ -15,11 +15,15 @@ from ccctl.queue.skills import normalise
 AGENT_NAME = r"^[a-z0-9][a-z0-9._-]{0,99}$"
 
 
+_AGENT = select(Agent).where(Agent.name == bindparam("name"))
+# Locking serialises one agent's claims on PostgreSQL (capacity check, then claim).
+_AGENT_LOCKED = _AGENT.with_for_update().options(lazyload(Agent.served))
+_HELD = select(func.count()).select_from(WorkItem).where(
+    WorkItem.claimed_by == bindparam("name"), WorkItem.state == "claimed")
+
+
 def get_agent(session: Session, name: str, lock: bool = False) -> Agent:
-    query = select(Agent).where(Agent.name == name)
-    if lock:  # serialises one agent's claims on PostgreSQL (capacity check, then claim)
-        query = query.with_for_update().options(lazyload(Agent.served))
-    agent = session.scalar(query)
+    agent = session.scalar(_AGENT_LOCKED if lock else _AGENT, {"name": name})
     if agent is None:
         raise InputError(f"no agent '{name}' (add one: ccctl agent add {name} --skill ... --serves TENANT)")
     return agent
@@ -82,8 +86,7 @@ def update_agent(session: Session, agent: Agent, *, skills: list[str] | None = N
 
 
 def held_count(session: Session, name: str) -> int:
-    return session.scalar(select(func.count()).select_from(WorkItem).where(
-        WorkItem.claimed_by == name, WorkItem.state == "claimed")) or 0
+    return session.scalar(_HELD, {"name": name}) or 0
 
 
 def agent_row(session: Session, agent: Agent) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from ccctl.db.models import AgentTenant, Tenant, WorkItem, utcnow
@@ -19,6 +19,20 @@ from ccctl.errors import CcctlError
 from ccctl.queue.agents import get_agent, held_count
 from ccctl.queue.history import record_step
 from ccctl.queue.skills import allowed_skill_sets
+
+
+# Built once: a claim is on the hot path, and ready-made statements skip most per-call SQLAlchemy work.
+_SERVED = select(AgentTenant.tenant_id).where(AgentTenant.agent_id == bindparam("agent_id"))
+_NEXT = (
+    select(WorkItem)
+    .where(WorkItem.state == "open", WorkItem.tenant_id.in_(bindparam("tenants", expanding=True)),
+           WorkItem.skill_set_id.in_(bindparam("sets", expanding=True)),
+           or_(WorkItem.not_before.is_(None), WorkItem.not_before <= bindparam("now")))
+    .order_by(WorkItem.priority.desc(), WorkItem.due_at.asc(), WorkItem.id.asc())
+    .limit(1)
+    .with_for_update(skip_locked=True)  # PostgreSQL; SQLite holds the database lock instead
+)
+_NEXT_IN_QUEUES = _NEXT.where(WorkItem.queue.in_(bindparam("queues", expanding=True)))
 
 
 @dataclass
@@ -33,7 +47,7 @@ def claim_next(session: Session, agent_name: str, *, tenant: Tenant | None = Non
     agent = get_agent(session, agent_name, lock=True)
     if not agent.available:
         raise CcctlError(f"agent {agent.name} is not available (ccctl agent set {agent.name} --available)")
-    served = list(session.scalars(select(AgentTenant.tenant_id).where(AgentTenant.agent_id == agent.id)))
+    served = list(session.scalars(_SERVED, {"agent_id": agent.id}))
     if tenant is not None:
         if tenant.id not in served:
             raise CcctlError(f"agent {agent.name} does not serve tenant {tenant.slug}")
@@ -43,22 +57,13 @@ def claim_next(session: Session, agent_name: str, *, tenant: Tenant | None = Non
     held = held_count(session, agent.name)
     if held >= agent.capacity:
         return Claim(None, f"{agent.name} already holds {held} item(s), the capacity")
-    skill_sets = allowed_skill_sets(session, agent.skills)
-    query = (
-        select(WorkItem)
-        .where(WorkItem.state == "open", WorkItem.tenant_id.in_(served), WorkItem.skill_set_id.in_(skill_sets),
-               or_(WorkItem.not_before.is_(None), WorkItem.not_before <= now))
-        .order_by(WorkItem.priority.desc(), WorkItem.due_at.asc(), WorkItem.id.asc())
-        .limit(1)
-        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite holds the database lock instead
-    )
+    params = {"tenants": served, "sets": allowed_skill_sets(session, agent.skills), "now": now}
     if queues:
-        query = query.where(WorkItem.queue.in_(queues))
-    item = session.scalar(query)
+        params["queues"] = list(queues)
+    item = session.scalar(_NEXT_IN_QUEUES if queues else _NEXT, params)
     if item is None:
         return Claim(None, f"nothing open that {agent.name} may take now")
     item.state, item.claimed_by, item.claimed_at = "claimed", agent.name, now
     record_step(session, session.get(Tenant, item.tenant_id), item, "claimed",
                 f"claimed by {agent.name}", actor=agent.name)
-    session.flush()
     return Claim(item)

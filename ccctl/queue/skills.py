@@ -35,7 +35,10 @@ def skill_set_id(session: Session, skills: Iterable[str]) -> int:
         return session.scalar(select(SkillSet.id).where(SkillSet.key == key))
 
 
+_ALL_SETS = select(SkillSet.id, SkillSet.skills)
+
+
 def allowed_skill_sets(session: Session, agent_skills: Iterable[str]) -> list[int]:
     """Ids of the skill sets an agent with ``agent_skills`` covers (every required skill held)."""
     held = set(normalise(agent_skills))
-    return [set_id for set_id, skills in session.execute(select(SkillSet.id, SkillSet.skills)) if set(skills) <= held]
+    return [set_id for set_id, skills in session.execute(_ALL_SETS) if set(skills) <= held]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ccctl.context import TenantContext
 from ccctl.db.models import WorkItem, utcnow
@@ -15,10 +15,13 @@ from ccctl.queue.skills import normalise, skill_set_id
 OUTCOME = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 
 
+_LOCK_ITEM = select(WorkItem).where(WorkItem.id == bindparam("id"), WorkItem.tenant_id == bindparam("tenant_id")) \
+    .with_for_update()
+
+
 def lock_item(ctx: TenantContext, item_id: int) -> WorkItem:
     """Item ``item_id`` of this tenant, row-locked on PostgreSQL (SQLite callers hold the write lock)."""
-    item = ctx.session.scalar(select(WorkItem).where(WorkItem.id == item_id, WorkItem.tenant_id == ctx.tenant.id)
-                              .with_for_update())
+    item = ctx.session.scalar(_LOCK_ITEM, {"id": item_id, "tenant_id": ctx.tenant.id})
     if item is None:
         raise CcctlError(f"no item {item_id} for tenant {ctx.tenant.slug}")
     return item
