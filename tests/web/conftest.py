@@ -23,6 +23,7 @@ class DemoPlugin:
         register("/demo/hello", hello, name="demo-hello")
         register("/demo/async/{word}", shout, methods=("GET",))
         register("/demo/twilio", twilio_hook, methods=("POST",))
+        register("/demo/twilio-json", twilio_json_hook, methods=("POST",))
 
 
 def hello(request):
@@ -41,6 +42,16 @@ def twilio_hook(request):
         ctx.session.add(Interaction(tenant_id=ctx.tenant.id, channel="demo", summary=form["Body"],
                                     external_id=form["MessageSid"]))
     return PlainTextResponse("<Response/>", media_type="application/xml")
+
+
+def twilio_json_hook(request):
+    """A JSON webhook (Twilio signs the URL, whose ?bodySHA256= covers the body)."""
+    import json
+
+    with tenant_scope(request) as ctx:
+        body = json.loads(verify_twilio(request, ctx, DEMO_TOKEN))
+        ctx.session.add(Interaction(tenant_id=ctx.tenant.id, channel="demo", summary=body["event"]))
+    return JSONResponse({"ok": True})
 
 
 TENANTS = {

@@ -108,3 +108,37 @@ def test_public_url_setting(demo_app, serve):
 def test_twilio_route_of_a_tenant_without_the_plugin_is_404(demo_app, serve):
     url = serve() + "/t/without-demo/demo/twilio"
     assert httpx.post(url, data=PARAMS, headers=signed(url, PARAMS)).status_code == 404
+
+
+def test_json_webhook_signed_with_body_hash(demo_app, serve):
+    import hashlib
+    import json
+
+    body = json.dumps({"event": "delivered"}).encode()
+    url = serve() + "/t/with-demo/demo/twilio-json?bodySHA256=" + hashlib.sha256(body).hexdigest()
+    headers = {**signed(url, {}), "Content-Type": "application/json"}
+    assert httpx.post(url, content=body, headers=headers).status_code == 200
+    tampered = json.dumps({"event": "failed"}).encode()
+    assert httpx.post(url, content=tampered, headers=headers).status_code == 403
+    assert rows(demo_app) == 1
+
+
+def test_a_digest_older_than_the_window_is_forgotten(demo_app, serve):
+    """Past --replay-window the digest is purged (the table does not grow forever)."""
+    from datetime import timedelta
+
+    from ccctl.db.models import Tenant, utcnow
+    from ccctl.web.twilio import request_digest
+
+    url = serve(replay_window=3600) + "/t/with-demo/demo/twilio"
+    headers = signed(url, PARAMS)
+    body = httpx.Request("POST", url, data=PARAMS).read()
+    with demo_app.session() as s:
+        tenant = s.scalar(select(Tenant).where(Tenant.slug == "with-demo"))
+        s.add(SeenRequest(tenant_id=tenant.id, digest=request_digest(headers["X-Twilio-Signature"], url, body),
+                          seen_at=utcnow() - timedelta(hours=2)))
+        s.commit()
+    assert httpx.post(url, data=PARAMS, headers=headers).status_code == 200
+    assert rows(demo_app) == 1
+    with demo_app.session() as s:
+        assert s.scalar(select(func.count()).select_from(SeenRequest)) == 1  # the old one went, this one stays
