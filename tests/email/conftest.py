@@ -140,7 +140,7 @@ def dovecot():
 
 
 class SmtpSink:
-    """A real SMTP server (aiosmtpd) keeping what it accepts; refuses RCPT to 'refused@...' addresses."""
+    """A real SMTP server (aiosmtpd) keeping what it accepts; refuses RCPT to refused@... (550), greylisted@... (450)."""
 
     def __init__(self, port: int | None = None) -> None:
         from aiosmtpd.controller import Controller
@@ -154,6 +154,8 @@ class SmtpSink:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("refused@"):
             return "550 5.1.1 no such user"
+        if address.startswith("greylisted@"):
+            return "450 4.7.1 greylisted, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -114,3 +114,11 @@ def test_refused_recipient_is_marked_failed(ccctl, apply_tenant, make_mail, smtp
     assert out["acks_failed"] == 1
     [row] = ccctl.json("email", "outbox", "--status", "failed", "-t", "voyages-lumiere")
     assert "no such user" in row["error"]
+
+
+def test_temporary_refusal_keeps_the_ack_queued(ccctl, apply_tenant, make_mail, smtp):
+    apply_tenant(smtp_port=smtp.port, ack=ACK_ON)
+    ingest(ccctl, make_mail(1, sender="greylisted@example.fr"))
+    [row] = ccctl.json("email", "outbox", "-t", "voyages-lumiere")
+    assert row["status"] == "queued" and "greylisted" in row["error"]
+    assert ccctl.json("email", "send", "-t", "voyages-lumiere")["deferred"] == 1

@@ -39,7 +39,7 @@ def _send_acks(ctx, config, session) -> dict:
     from ccctl_email.outbound import send_queued
 
     if config.smtp is None:
-        return {"sent": 0, "failed": 0}
+        return {"sent": 0, "failed": 0, "deferred": 0}
     return send_queued(ctx, config, commit=session.commit)
 
 
@@ -85,7 +85,7 @@ def ingest_cmd(sources, no_ack, tenant_slug, fmt) -> None:
                     if done % COMMIT_EVERY == 0:
                         session.commit()  # batches: few transactions, and a kill loses one batch at most
         session.commit()
-        sent = _send_acks(ctx, config, session) if not no_ack else {"sent": 0, "failed": 0}
+        sent = _send_acks(ctx, config, session) if not no_ack else {"sent": 0, "failed": 0, "deferred": 0}
         result = {"tenant": tenant.slug, **summary(ingester.counts), "acks_sent": sent["sent"],
                   "acks_failed": sent["failed"]}
     emit_object(result, fmt)

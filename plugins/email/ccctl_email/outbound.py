@@ -84,7 +84,7 @@ def send_queued(ctx, config: EmailConfig, only: list[int] | None = None, commit=
     if only is not None:
         query = query.where(OutboundMail.id.in_(only))
     rows = list(session.scalars(query.order_by(OutboundMail.id)))
-    counts = {"sent": 0, "failed": 0}
+    counts = {"sent": 0, "failed": 0, "deferred": 0}
     if not rows:
         return counts
     sender = email.utils.parseaddr(config.smtp.sender)[1]
@@ -94,8 +94,21 @@ def send_queued(ctx, config: EmailConfig, only: list[int] | None = None, commit=
             try:
                 conn.sendmail(sender, [row.to_addr], row.raw)
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
-                row.status, row.error = "failed", str(exc)[:2000]
-                counts["failed"] += 1
+                row.error = str(exc)[:2000]
+                if _smtp_code(exc) >= 500:
+                    row.status = "failed"
+                    counts["failed"] += 1
+                else:  # 4xx: the server asks us to try later; the mail stays queued
+                    counts["deferred"] += 1
+            except (smtplib.SMTPException, OSError) as exc:
+                # The connection broke: this mail and the rest stay queued for `ccctl email send`.
+                from ccctl.errors import CcctlError
+
+                row.error = str(exc)[:2000]
+                if commit is not None:
+                    commit()
+                raise CcctlError(f"SMTP {config.smtp.host}: connection lost after {counts['sent']} sent: {exc}") \
+                    from None
             else:
                 row.status, row.sent_at, row.error = "sent", utcnow(), None
                 record_interaction(session, tenant, "email", customer_id=row.customer_id, direction="out",
@@ -106,3 +119,9 @@ def send_queued(ctx, config: EmailConfig, only: list[int] | None = None, commit=
             if commit is not None:
                 commit()
     return counts
+
+
+def _smtp_code(exc: smtplib.SMTPException) -> int:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return min((code for code, _msg in exc.recipients.values()), default=550)
+    return getattr(exc, "smtp_code", 550)
