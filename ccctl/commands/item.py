@@ -44,11 +44,11 @@ def show_cmd(item_id, agent_name, tenant_slug, fmt) -> None:
     from sqlalchemy import select
 
     from ccctl.db.models import Interaction
-    from ccctl.queue.cli import write_session
+    from ccctl.queue.cli import item_session
     from ccctl.queue.items import get_item
     from ccctl.queue.views import item_row
 
-    with write_session(tenant_slug, agent=agent_name, item_id=item_id) as (app, session, tenant):
+    with item_session(tenant_slug, agent=agent_name, item_id=item_id, write=False) as (app, session, tenant):
         found = get_item(app.context(session, tenant), item_id)
         record = {"tenant": tenant.slug, **item_row(found), "body": found.body, "attributes": found.attributes}
         steps = session.scalars(select(Interaction).where(
@@ -67,10 +67,10 @@ def show_cmd(item_id, agent_name, tenant_slug, fmt) -> None:
 @output_options
 def release_cmd(item_id, agent_name, note, tenant_slug, fmt) -> None:
     """Give a claimed item back to its queue (with --agent: only if that agent holds it)."""
-    from ccctl.queue.cli import write_session
+    from ccctl.queue.cli import item_session
     from ccctl.queue.work import lock_item, release
 
-    with write_session(tenant_slug, agent=agent_name, item_id=item_id) as (app, session, tenant):
+    with item_session(tenant_slug, agent=agent_name, item_id=item_id) as (app, session, tenant):
         ctx = app.context(session, tenant)
         done = release(ctx, lock_item(ctx, item_id), agent=agent_name, note=note)
     _done(done, fmt)
@@ -92,10 +92,10 @@ def transfer_cmd(item_id, queue_name, to_agent, agent_name, note, tenant_slug, f
       ccctl item transfer 4711 --queue apres-vente --note "refund request"
       ccctl item transfer 4711 --to-agent paul --agent marie
     """
-    from ccctl.queue.cli import write_session
+    from ccctl.queue.cli import item_session
     from ccctl.queue.work import lock_item, transfer
 
-    with write_session(tenant_slug, agent=agent_name, item_id=item_id) as (app, session, tenant):
+    with item_session(tenant_slug, agent=agent_name, item_id=item_id) as (app, session, tenant):
         ctx = app.context(session, tenant)
         done = transfer(ctx, lock_item(ctx, item_id), queue=queue_name, to_agent=to_agent, agent=agent_name,
                         note=note)
@@ -116,10 +116,10 @@ def close_cmd(item_id, outcome, agent_name, note, tenant_slug, fmt) -> None:
     Example:
       ccctl item close 4711 --outcome resolved --note "booking moved to 12 May"
     """
-    from ccctl.queue.cli import write_session
+    from ccctl.queue.cli import item_session
     from ccctl.queue.work import close, lock_item
 
-    with write_session(tenant_slug, agent=agent_name, item_id=item_id) as (app, session, tenant):
+    with item_session(tenant_slug, agent=agent_name, item_id=item_id) as (app, session, tenant):
         ctx = app.context(session, tenant)
         ctx.actor = agent_name
         done = close(ctx, lock_item(ctx, item_id), outcome=outcome, agent=agent_name, note=note)

@@ -15,9 +15,9 @@ def current_app() -> App:
 
 
 @contextlib.contextmanager
-def write_session(tenant_slug: str | None = None, *, agent: str | None = None, item_id: int | None = None,
-                  need_tenant: bool = True) -> Iterator[tuple]:
-    """Yield (app, session, tenant) in an immediate write transaction, committed on success.
+def item_session(tenant_slug: str | None = None, *, agent: str | None = None, item_id: int | None = None,
+                 write: bool = True) -> Iterator[tuple]:
+    """Yield (app, session, tenant); ``write``: in an immediate transaction, committed on success.
 
     Without --tenant and with several tenants, an item command by an agent acts in the
     item's own tenant when the agent serves it, so `item close 4711 --agent marie` just works.
@@ -25,11 +25,8 @@ def write_session(tenant_slug: str | None = None, *, agent: str | None = None, i
     from ccctl.queue.txn import immediate_session
 
     app = current_app()
-    with immediate_session(app.engine) as session:
-        tenant = None
-        if need_tenant:
-            tenant = item_tenant(app, session, tenant_slug, agent, item_id)
-        yield app, session, tenant
+    with (immediate_session(app.engine) if write else app.session()) as session:
+        yield app, session, item_tenant(app, session, tenant_slug, agent, item_id)
 
 
 def item_tenant(app: App, session, tenant_slug: str | None, agent: str | None, item_id: int | None):
@@ -46,7 +43,7 @@ def item_tenant(app: App, session, tenant_slug: str | None, agent: str | None, i
         from ccctl.queue.agents import get_agent
 
         served = {a.tenant_id for a in get_agent(session, agent).served}
-        tenant_id = session.get(WorkItem, item_id).tenant_id if session.get(WorkItem, item_id) else None
-        if tenant_id is None or tenant_id not in served:
+        found = session.get(WorkItem, item_id)
+        if found is None or found.tenant_id not in served:
             raise InputError(f"no item {item_id} in the tenants {agent} serves (pass --tenant SLUG)") from None
-        return session.get(Tenant, tenant_id)
+        return session.get(Tenant, found.tenant_id)
