@@ -42,9 +42,10 @@ MASK = "***"  # never longer than an identifier we look for (>= 3 characters)
 KEEP_KEYS = frozenset({"referral", "referral_code", "partner", "partner_code", "ref", "utm_source",
                        "utm_campaign", "kind", "status", "outcome", "direction", "deflected", "segments",
                        "duration_seconds", "minutes", "template"})
-# Tables the sweep never touches: no personal data by design, or identity rows erased by id
-# (a namesake's customer row must not lose its name).
-SWEEP_SKIP = frozenset({"alembic_version", "tenants", "audit_log", "customers", "contact_points"})
+# Tables the sweep never touches: no personal data by design, or identity rows erased by id.
+SWEEP_SKIP = frozenset({"alembic_version", "tenants", "audit_log", "contact_points"})
+# Columns it leaves alone: another customer's own name (a longer name may contain hers).
+SWEEP_KEEP_COLUMNS = frozenset({("customers", "name"), ("customers", "name_key")})
 MIN_IDENTIFIER = 3
 
 
@@ -200,6 +201,8 @@ def erase_person(ctx: TenantContext, customer_id: int) -> dict[str, Any]:
         row.summary, row.payload, row.customer_id = ERASED, figures_only(row.payload, scrubber), None
         if row.external_id and scrubber.holds(row.external_id):
             row.external_id = f"erased:{row.id}"
+        if row.actor and scrubber.holds(row.actor):  # inbound mail names its sender as the actor
+            row.actor = None
     for item in items:
         item.subject, item.body, item.customer_id = ERASED, "", None
         item.attributes = figures_only(item.attributes, scrubber)
@@ -235,7 +238,8 @@ def sweep(session: Session, tenant: Tenant, scrubber: Scrubber) -> dict[str, int
     for table in meta.sorted_tables:
         if table.name in SWEEP_SKIP or "tenant_id" not in table.c or not table.primary_key.columns:
             continue
-        columns = [c for c in table.c if isinstance(c.type, String | Text | JSON)]
+        columns = [c for c in table.c if isinstance(c.type, String | Text | JSON)
+                   and (table.name, c.name) not in SWEEP_KEEP_COLUMNS]
         if not columns:
             continue
         unique = {c.name for con in table.constraints if isinstance(con, UniqueConstraint) for c in con.columns}

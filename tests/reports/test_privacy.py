@@ -91,6 +91,11 @@ def person(cli, app, db_url, tmp_path) -> dict:
         input=json.dumps({"to": PHONE, "body": f"Bonjour {NAME}, votre rappel est noté", "kind": "transactional"}))
     bystander = cli.json("customer", "add", "Paul Martin", "--email", "paul@example.fr", "-t", "voyages-lumiere")
     with app.session() as s:
+        from ccctl.db.models import Customer
+
+        s.get(Customer, bystander["id"]).attributes = {"travels_with": f"{NAME} ({EMAIL})", "seat": "12A"}
+        s.commit()
+    with app.session() as s:
         tenant = app.tenant(s, "voyages-lumiere")
         s.execute(insert(fax_log).values(tenant_id=tenant.id, customer_id=by_email, number="+33671234589",
                                          note=f"Fax de {NAME}"))
@@ -159,7 +164,7 @@ def test_erase_leaves_no_trace_anywhere(cli, person, db_url, faxes):
     assert sorted(result["customers"]) == sorted([person["id"], person["merged"]])
     assert set(faxes.erased) == {person["id"], person["merged"]}
     assert {"email", "callback", "sms", "faxes"} <= set(result["plugins"])
-    assert result["swept"].get("fax_log") == 1 and result["swept"].get("work_items") == 1
+    assert result["swept"] == {"fax_log": 1, "work_items": 1, "customers": 1}
     # secure_delete and the WAL checkpoint already cleaned the file as the erase left it...
     assert found(db_url, vacuum=False) == []
     # ...and nothing comes back from free pages after a VACUUM.
@@ -171,6 +176,7 @@ def test_erase_leaves_no_trace_anywhere(cli, person, db_url, faxes):
     # The bystander keeps his record, minus her address.
     paul = cli.json("customer", "show", str(person["bystander"]), "-t", "voyages-lumiere")
     assert paul["name"] == "Paul Martin" and paul["emails"] == ["paul@example.fr"]
+    assert paul["attributes"] == {"travels_with": "*** (***)", "seat": "12A"}
     entry = cli.json("audit", "--action", "customer.erase")[0]
     assert entry["actor"] == "dpo" and entry["target"] == f"customer:{person['id']}"
 
