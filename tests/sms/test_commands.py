@@ -173,3 +173,40 @@ def test_auto_answer_replies_to_sms_items_only(sms_env, app, session):
     session.commit()
     [row] = session.query(SmsMessage).all()
     assert (row.to_number, row.body) == (PHONE, "Nos horaires : https://aide.example/horaires")
+
+
+def test_opt_out_blocks_pending_and_opt_in_allows_new_ones(sms_env):
+    sms_env.schedule([{"to": PHONE, "body": "demain", "send_at": "2099-01-01T00:00:00Z"}])
+    assert "opted out" in sms_env.ccctl("sms", "opt-out", "06 12 34 56 78", "-t", "sms-test").stderr
+    assert "already" in sms_env.ccctl("sms", "opt-out", PHONE, "-t", "sms-test").stderr
+    [row] = sms_env.outbox()
+    assert row["state"] == "blocked"
+    sms_env.ccctl("sms", "opt-in", PHONE, "-t", "sms-test")
+    assert sms_env.outbox()[0]["state"] == "blocked"          # what was blocked stays blocked
+    assert json.loads(sms_env.ccctl("sms", "send", PHONE, "--body", "ok", "--format", "json").stdout)["state"] == "sent"
+    assert "not a valid phone number" in sms_env.ccctl("sms", "opt-out", "12", "-t", "sms-test", code=2).stderr
+
+
+def test_dispatch_shows_progress_on_stderr(sms_env):
+    sms_env.schedule([{"to": PHONE, "body": "x"}])
+    result = sms_env.ccctl("sms", "dispatch", "--format", "json")
+    assert "Sending SMS" in result.stderr and json.loads(result.stdout)["sent"] == 1
+
+
+def test_status_callback_before_bookkeeping_marks_the_row_sent(sms_env, app, session):
+    """Twilio's first callback can beat the dispatcher's own UPDATE: the attempt id proves it was accepted."""
+    from sqlalchemy import select, update
+
+    from ccctl_sms.models import SmsMessage
+    from ccctl_sms.outbox import record_status
+
+    sms_env.schedule([{"to": PHONE, "body": "x"}])
+    session.execute(update(SmsMessage).values(state="sending", attempt_id="f" * 32, attempts=1))
+    session.commit()
+    tenant = app.tenant(session, "sms-test")
+    [row_id] = session.scalars(select(SmsMessage.id)).all()
+    assert record_status(session, tenant, "SM" + "9" * 32, "sent", outbox_id=row_id, attempt_id="e" * 32) is None
+    row = record_status(session, tenant, "SM" + "9" * 32, "sent", outbox_id=row_id, attempt_id="f" * 32)
+    session.commit()
+    assert (row.state, row.provider_sid, row.delivery_status) == ("sent", "SM" + "9" * 32, "sent")
+
