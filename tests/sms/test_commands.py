@@ -107,8 +107,10 @@ def test_console_backend_prints(ccctl, tmp_path):
     assert "[sms dry run] to +33612345678" in result.stderr
 
 
-def test_dispatch_refuses_a_tenant_without_sms(ccctl, example_tenants):
-    assert "does not enable the sms plugin" in ccctl("sms", "dispatch", "-t", "assurance-horizon", code=1).stderr
+def test_commands_refuse_a_tenant_without_sms(ccctl, example_tenants):
+    for args in (["dispatch"], ["send", PHONE, "--body", "x"], ["schedule", "-"]):
+        result = ccctl("sms", *args, "-t", "assurance-horizon", input='{"to": "0612345678", "body": "x"}\n', code=1)
+        assert "does not enable the sms plugin" in result.stderr
 
 
 def test_send_notification_hook_is_idempotent_and_tenant_scoped(sms_env, app, session):

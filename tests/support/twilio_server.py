@@ -12,7 +12,8 @@ It speaks the request and response shapes of Twilio's API 2010 (twilio/twilio-oa
 The real SDK is pointed at it with ``client.api.base_url = server.url`` (see :meth:`client`).
 Behaviour is programmable: per-number permanent errors (21211, 21610, 21614...), queued transient
 failures (429/20429, 5xx), responses lost after the message was stored (the ambiguous case that
-makes exactly-once hard), a fixed latency per request, basic-auth checking, and signed callbacks
+makes exactly-once hard), lists that lag behind creates (``list_lag``), a fixed latency per
+request, basic-auth checking, and signed callbacks
 (status callbacks, inbound SMS, TwiML fetches) posted to your webhook URLs.
 
 Run it by hand: ``python tests/support/twilio_server.py --port 8099 --latency 0.1``.
@@ -31,7 +32,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -87,6 +88,7 @@ class TwilioTestServer:
         self.accounts = {self.account_sid: self.auth_token}
         self.latency = latency
         # Programmable behaviour.
+        self.list_lag = 0.0                           # seconds before a new message shows in lists
         self.number_errors: dict[str, int] = {}       # To number -> permanent error code
         self.call_outcomes: dict[str, str] = {}       # To number -> final call status for answer_call
         self._transient: list[tuple[int, int, str | None]] = []  # (status, code, only for To)
@@ -417,6 +419,9 @@ class TwilioTestServer:
     def _list(self, key: str, store: dict[str, dict[str, Any]], p: dict[str, Any], path: str):
         with self.lock:
             rows = list(reversed(store.values()))  # newest first, as Twilio lists
+        if self.list_lag:  # Twilio's lists are eventually consistent
+            horizon = datetime.now(timezone.utc) - timedelta(seconds=self.list_lag)
+            rows = [r for r in rows if _parse(r["date_created"]) <= horizon]
         for name in ("To", "From", "Status"):
             if p.get(name):
                 rows = [r for r in rows if r.get(name.lower()) == p[name]]
@@ -440,10 +445,14 @@ class TwilioTestServer:
                      "previous_page_uri": uri(page - 1) if page else None, "start": page * size, "uri": uri(page)}
 
 
-def _day(rfc: str) -> str:
+def _parse(rfc: str) -> datetime:
     from email.utils import parsedate_to_datetime
 
-    return parsedate_to_datetime(rfc).astimezone(timezone.utc).strftime("%Y-%m-%d")
+    return parsedate_to_datetime(rfc)
+
+
+def _day(rfc: str) -> str:
+    return _parse(rfc).astimezone(timezone.utc).strftime("%Y-%m-%d")
 
 
 def _segments(body: str) -> int:

@@ -103,6 +103,7 @@ def send_cmd(to, template, body, data, locale, kind, key, send_at, queue_only, t
     from ccctl_sms.schedule import parse_when
 
     with tenant_session(tenant_slug) as (app, session, tenant):
+        _require_sms(tenant)
         when = parse_when(send_at, tenant.timezone, "--at")
         row, created = enqueue(session, tenant, to, template=template, body=body, data=data, kind=kind,
                                idempotency_key=key, send_at=when, locale=locale)
@@ -147,6 +148,7 @@ def schedule_cmd(source, dry_run, tenant_slug, fmt) -> None:
     name = "<stdin>" if name in ("-", "<stdin>") else name
     rows = read_rows(source.read(), name)
     with tenant_session(tenant_slug, commit=not dry_run) as (_app, session, tenant):
+        _require_sms(tenant)
         config = sms_config(tenant)
         drafts = []
         for row in rows:  # every line is checked before anything is stored
@@ -167,6 +169,13 @@ def schedule_cmd(source, dry_run, tenant_slug, fmt) -> None:
     emit_object({**counts, "dry_run": dry_run}, fmt)
 
 
+def _require_sms(tenant) -> None:
+    from ccctl.errors import CcctlError
+
+    if "sms" not in tenant.enabled_plugins():
+        raise CcctlError(f"tenant {tenant.slug} does not enable the sms plugin (plugins.sms.enabled in its YAML)")
+
+
 def _sms_tenants(session, tenant_slug, app):
     from sqlalchemy import select
 
@@ -174,10 +183,7 @@ def _sms_tenants(session, tenant_slug, app):
 
     if tenant_slug:
         tenant = app.tenant(session, tenant_slug)
-        if "sms" not in tenant.enabled_plugins():
-            from ccctl.errors import CcctlError
-
-            raise CcctlError(f"tenant {tenant.slug} does not enable the sms plugin")
+        _require_sms(tenant)
         return [tenant]
     return [t for t in session.scalars(select(Tenant).order_by(Tenant.slug)) if "sms" in t.enabled_plugins()]
 
