@@ -107,6 +107,25 @@ def _check_networks(networks) -> None:
             raise click.BadParameter(f"'{net}' is not an IP address or CIDR", param_hint="--trust-proxy") from None
 
 
+def _check_can_listen(host: str, port: int) -> None:
+    """Fail with exit code 1 and a plain message (uvicorn would exit 3 after start-up logs)."""
+    import socket
+
+    from ccctl.errors import CcctlError
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise CcctlError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            raise CcctlError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
 def _run(ctx: click.Context, settings, host: str, port: int, workers: int, log_level: str) -> None:
     import json
     import os
@@ -118,6 +137,7 @@ def _run(ctx: click.Context, settings, host: str, port: int, workers: int, log_l
     from ccctl.web.factory import BLOCKED_ENV
     from ccctl.web.settings import ENV_VAR, SECRET_ENV_VAR
 
+    _check_can_listen(host, port)
     app = ctx.find_object(App)
     app.engine  # migrate once here, before several workers could race to do it
     settings = settings.with_secret()

@@ -103,3 +103,14 @@ def test_snippet_for_unknown_tenant(example_tenants):
 def test_bad_options_exit_2(ccctl, args, message):
     result = ccctl("serve", *args, code=2)
     assert message in result.output
+
+
+def test_port_in_use_is_a_plain_error(ccctl):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = ccctl("serve", "--host", "127.0.0.1", "--port", str(port), code=1)
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in result.output
