@@ -29,10 +29,15 @@ def fill(target, name="Élodie Martin", email="elodie.martin@example.org", phone
 
 
 def test_visitor_fills_form_and_item_is_queued(app, example_tenants, live_server, page):
+    console_errors = []
+    page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
     page.goto(f"{live_server}/t/{TENANT}/contact?ref=PARTNER42")
+    assert page.locator("h1").inner_text() == "Contact Voyages Lumière"
+    assert page.evaluate("getComputedStyle(document.querySelector('button')).color") == "rgb(255, 255, 255)"
     fill(page)
     page.wait_for_selector("#thanks")
     assert page.url.endswith(f"/t/{TENANT}/contact/thanks")
+    assert console_errors == []  # e.g. no Content-Security-Policy refusals of our own style
     [item] = web_items(app)
     assert item.queue == "reservations"  # the tenant's first queue (routing's default)
     assert item.body == "Je voudrais un devis pour Lisbonne en mai."
@@ -80,6 +85,9 @@ def test_embedded_form_on_a_client_site(app, example_tenants, live_server, page)
         page.goto(site + "?ref=NEWSLETTER")
         frame = page.frame_locator("iframe")
         frame.locator("#name").wait_for()
+        # The form tells the page its height (postMessage) and the snippet sizes the iframe to it.
+        page.wait_for_function("document.querySelector('iframe').style.height.endsWith('px')")
+        assert page.evaluate("document.querySelector('iframe').getBoundingClientRect().height") > 300
         fill(frame)
         frame.locator("#thanks").wait_for()
     [item] = web_items(app)
