@@ -3,7 +3,8 @@
 Callers run this inside :func:`ccctl.queue.txn.immediate_session`: on SQLite the write lock
 is held from BEGIN, so claimers queue up one after another; on PostgreSQL the agent row is
 locked (capacity stays exact) and the item is picked ``FOR UPDATE SKIP LOCKED``, so
-concurrent claimers each lock a different item without waiting.
+concurrent claimers each lock a different item without waiting. A long-running client can
+prepare its :class:`Claimer` in a read beforehand, keeping the write lock short.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from ccctl.db.models import AgentTenant, Tenant, WorkItem, utcnow
+from ccctl.db.models import Agent, AgentTenant, Tenant, WorkItem, utcnow
 from ccctl.errors import CcctlError
 from ccctl.queue.agents import get_agent, held_count
 from ccctl.queue.history import record_step
@@ -35,16 +36,28 @@ _NEXT = (
 _NEXT_IN_QUEUES = _NEXT.where(WorkItem.queue.in_(bindparam("queues", expanding=True)))
 
 
+_AGENT_NOW = select(Agent.available, Agent.capacity).where(Agent.id == bindparam("agent_id")).with_for_update()
+
+
 @dataclass
 class Claim:
     item: WorkItem | None
     reason: str = ""  # why nothing was claimed
 
 
-def claim_next(session: Session, agent_name: str, *, tenant: Tenant | None = None,
-               queues: list[str] | None = None, now: datetime | None = None) -> Claim:
-    now = now or utcnow()
-    agent = get_agent(session, agent_name, lock=True)
+@dataclass
+class Claimer:
+    """What a claim needs to know about the agent; read before the write lock is taken."""
+
+    agent_id: int
+    name: str
+    tenants: list[int]
+    skill_sets: list[int]
+
+
+def claimer(session: Session, agent_name: str, tenant: Tenant | None = None) -> Claimer:
+    """Check the agent may claim (for ``tenant`` when given) and gather its tenants and skill sets."""
+    agent = get_agent(session, agent_name)
     if not agent.available:
         raise CcctlError(f"agent {agent.name} is not available (ccctl agent set {agent.name} --available)")
     served = list(session.scalars(_SERVED, {"agent_id": agent.id}))
@@ -54,16 +67,28 @@ def claim_next(session: Session, agent_name: str, *, tenant: Tenant | None = Non
         served = [tenant.id]
     if not served:
         raise CcctlError(f"agent {agent.name} serves no tenant (ccctl agent set {agent.name} --serves SLUG)")
-    held = held_count(session, agent.name)
-    if held >= agent.capacity:
-        return Claim(None, f"{agent.name} already holds {held} item(s), the capacity")
-    params = {"tenants": served, "sets": allowed_skill_sets(session, agent.skills), "now": now}
+    return Claimer(agent.id, agent.name, served, allowed_skill_sets(session, agent.skills))
+
+
+def claim_next(session: Session, who: str | Claimer, *, tenant: Tenant | None = None,
+               queues: list[str] | None = None, now: datetime | None = None) -> Claim:
+    """Claim for ``who`` (an agent name, or a :func:`claimer` prepared in an earlier read)."""
+    now = now or utcnow()
+    who = who if isinstance(who, Claimer) else claimer(session, who, tenant)
+    # Re-read under lock: availability and capacity may have changed since `claimer`.
+    available, capacity = session.execute(_AGENT_NOW, {"agent_id": who.agent_id}).one()
+    if not available:
+        raise CcctlError(f"agent {who.name} is not available (ccctl agent set {who.name} --available)")
+    held = held_count(session, who.name)
+    if held >= capacity:
+        return Claim(None, f"{who.name} already holds {held} item(s), the capacity")
+    params = {"tenants": who.tenants, "sets": who.skill_sets, "now": now}
     if queues:
         params["queues"] = list(queues)
     item = session.scalar(_NEXT_IN_QUEUES if queues else _NEXT, params)
     if item is None:
-        return Claim(None, f"nothing open that {agent.name} may take now")
-    item.state, item.claimed_by, item.claimed_at = "claimed", agent.name, now
+        return Claim(None, f"nothing open that {who.name} may take now")
+    item.state, item.claimed_by, item.claimed_at = "claimed", who.name, now
     record_step(session, session.get(Tenant, item.tenant_id), item, "claimed",
-                f"claimed by {agent.name}", actor=agent.name)
+                f"claimed by {who.name}", actor=who.name)
     return Claim(item)

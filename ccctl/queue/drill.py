@@ -11,7 +11,7 @@ def claim_and_close(database_url: str, agent: str, limit: int | None = None, sta
     from ccctl.context import App
     from ccctl.db.models import Tenant
     from ccctl.plugins import get_plugin_manager
-    from ccctl.queue.claims import claim_next
+    from ccctl.queue.claims import claim_next, claimer
     from ccctl.queue.txn import immediate_session
     from ccctl.queue.work import close, lock_item
 
@@ -23,17 +23,22 @@ def claim_and_close(database_url: str, agent: str, limit: int | None = None, sta
     if start is not None:
         start.wait()
     began, cpu_began = time.perf_counter(), time.process_time()
+    tenants: dict[int, Tenant] = {}  # read once: only their id and config are used
     try:
         while limit is None or len(claimed) < limit:
             started = time.perf_counter()
+            with app.session() as session:  # a plain read: the write lock is not held meanwhile
+                who = claimer(session, agent)
             with immediate_session(app.engine) as session:
-                claim = claim_next(session, agent)
+                claim = claim_next(session, who)
                 if claim.item is None:
                     break
                 item_id, tenant_id = claim.item.id, claim.item.tenant_id
             latencies.append(time.perf_counter() - started)
             with immediate_session(app.engine) as session:
-                ctx = app.context(session, session.get(Tenant, tenant_id))
+                if tenant_id not in tenants:
+                    tenants[tenant_id] = session.get(Tenant, tenant_id)
+                ctx = app.context(session, tenants[tenant_id])
                 close(ctx, lock_item(ctx, item_id), outcome="done", agent=agent)
             claimed.append(item_id)
     finally:
