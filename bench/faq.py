@@ -122,7 +122,8 @@ def timed(calls) -> list[float]:
 
 
 def like_baseline(session, tenant, query: str) -> None:
-    """What a search costs without a full-text index: LIKE over every article's terms."""
+    """What a search costs without a full-text index: every article whose terms contain a
+    query term (LIKE, all of them, as ranking needs) — no ranking done."""
     from sqlalchemy import or_, select
 
     from ccctl_selfhelp.analysis import query_groups
@@ -131,8 +132,7 @@ def like_baseline(session, tenant, query: str) -> None:
     terms = [t for g in query_groups(query, ["fr", "en"]) for t in g]
     conditions = [getattr(Article, c).like(f"%{t}%") for t in terms
                   for c in ("terms_title", "terms_tags", "terms_body")]
-    session.execute(select(Article.id, Article.title).where(Article.tenant_id == tenant.id, or_(*conditions))
-                    .limit(10)).all()
+    session.execute(select(Article.id).where(Article.tenant_id == tenant.id, or_(*conditions))).all()
 
 
 def run(kind: str, url: str, args) -> dict:
@@ -202,8 +202,8 @@ def main() -> None:
         print(f"  search median {f['median ms']:.2f} ms, p95 {f['p95 ms']:.2f} ms "
               f"(target <= {TARGET_MS} ms: {verdict})")
         print(f"  worst case, only the commonest words: median {f['common median ms']:.2f} ms")
-        print(f"  LIKE scan baseline median {f['LIKE baseline median ms']:.2f} ms "
-              f"({f['LIKE baseline median ms'] / f['median ms']:.0f}x slower than the index)")
+        print(f"  baseline, unindexed LIKE scan finding the same articles (unranked): median "
+              f"{f['LIKE baseline median ms']:.2f} ms = {f['LIKE baseline median ms'] / f['median ms']:.1f}x the search")
         print(f"  recall@3 on {QUERIES.relative_to(ROOT)}: {f['recall@3 example FAQ']:.3f} (example FAQ alone), "
               f"{f['recall@3 with distractors']:.3f} (with the generated articles)")
         for miss in f["misses"]:

@@ -73,7 +73,7 @@ def test_common_words_are_left_out_beyond_the_candidate_budget(faq, app, monkeyp
     with app.session() as session:
         tenant = app.tenant(session, TENANT)
         everything = [h.slug for h in search_module.search(session, tenant, "annulation chien")]
-        assert everything[0] == "animaux" and len(everything) > 3  # "annulation" is in several articles
+        assert "animaux" in everything and len(everything) > 3  # "annulation" is in several articles
         monkeypatch.setattr(search_module, "CANDIDATE_BUDGET", 3)
         assert [h.slug for h in search_module.search(session, tenant, "annulation chien")] == ["animaux"]
         # Alone, a common word is still searched, whatever its frequency.

@@ -41,6 +41,13 @@ def test_an_email_item_gets_the_top_articles(faq, app):
     assert "auto_answer" not in item.attributes and history == []  # off unless the tenant allows it
 
 
+def test_web_requests_are_matched_on_the_message_not_the_made_up_subject(faq, app):
+    item, rows, _ = new_item(app, TENANT, channel="web", subject="Information request from Jean Valise",
+                             body="Mon chien peut-il voyager avec moi ?")
+    slugs = [s["slug"] for s in item.attributes["suggestions"]]
+    assert slugs[0] == "animaux" and "bagages-perdus" not in slugs and len(rows) == len(slugs)
+
+
 def test_other_channels_tenants_and_quoted_text_get_nothing(faq, app, tmp_path):
     item, rows, _ = new_item(app, TENANT, channel="sms")
     assert "suggestions" not in item.attributes and rows == []

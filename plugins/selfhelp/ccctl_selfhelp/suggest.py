@@ -50,7 +50,10 @@ def suggest_for_item(item, ctx) -> list[dict[str, Any]]:
     config = SelfhelpConfig.model_validate(ctx.tenant.plugin_config("selfhelp"))
     if item.channel not in config.suggest_channels:
         return []
-    hits = search(ctx.session, ctx.tenant, request_text(item.subject, item.body), limit=config.suggestions)
+    # Web forms make their subject up (core's contact form: "Information request from <name>"):
+    # only the visitor's message says what they need.
+    subject = "" if item.channel == "web" else item.subject
+    hits = search(ctx.session, ctx.tenant, request_text(subject, item.body), limit=config.suggestions)
     decision = decide(hits, config)
     attached = []
     for rank, hit in enumerate(hits, start=1):

@@ -52,8 +52,8 @@ def apply(session: Session, tenant: Tenant, sources: list[ArticleSource], change
                 fill(article, by_slug[change.slug], tenant)
                 session.add(article)
     session.flush()
-    if todo:
-        refresh_term_stats(session, tenant)
+    if todo or not session.scalar(select(TermStat.term).where(TermStat.tenant_id == tenant.id).limit(1)):
+        refresh_term_stats(session, tenant)  # also fills them after the upgrade that added them
 
 
 def refresh_term_stats(session: Session, tenant: Tenant) -> None:

@@ -7,6 +7,8 @@ title counting most, then tags, then the body.
 
 from __future__ import annotations
 
+import math
+
 from sqlalchemy.orm import Session
 
 from ccctl.db.models import Tenant
@@ -20,6 +22,7 @@ MAX_QUERY = 2000  # characters; an e-mail body is cut there
 # Articles a search may rank at most, summed over its words' document frequencies: beyond
 # it the commonest words are left out (they weigh next to nothing in bm25 anyway).
 CANDIDATE_BUDGET = 1000
+MAX_GROUPS = 12
 
 
 def search(session: Session, tenant: Tenant, query: str, limit: int = 10, locale: str | None = None) -> list[Hit]:
@@ -30,14 +33,14 @@ def search(session: Session, tenant: Tenant, query: str, limit: int = 10, locale
     if lang is not None and lang not in LANGUAGES:
         raise InputError(f"no articles can be in locale '{locale}' (known: {', '.join(LANGUAGES)})")
     all_groups = query_groups(query[:MAX_QUERY], [lang] if lang else _tenant_languages(tenant))
-    groups = candidate_groups(session, tenant, all_groups)
+    groups, idf = candidate_groups(session, tenant, all_groups)
     if not groups:
         return []
     if session.get_bind().dialect.name == "postgresql":
         from ccctl_selfhelp.search.postgres import ranked
     else:
         from ccctl_selfhelp.search.sqlite import ranked
-    hits = ranked(session, tenant, groups, limit, lang)
+    hits = ranked(session, tenant, groups, idf, limit, lang)
     wanted = {term for group in all_groups for term in group}
     for hit, title_terms in hits:
         distinct = set(title_terms.split())
@@ -45,31 +48,38 @@ def search(session: Session, tenant: Tenant, query: str, limit: int = 10, locale
     return [hit for hit, _ in hits]
 
 
-def candidate_groups(session: Session, tenant: Tenant, groups: list[list[str]]) -> list[list[str]]:
-    """The query's word groups worth matching: terms no article contains are dropped, and when
-    the words together would match more than CANDIDATE_BUDGET articles, the commonest words
-    are left out, rarest first kept, always at least one.  Before the tenant's first sync with
-    term statistics, every group is kept."""
-    from sqlalchemy import select
+def candidate_groups(session: Session, tenant: Tenant,
+                     groups: list[list[str]]) -> tuple[list[list[str]], list[float]]:
+    """The query's word groups worth matching, rarest first, with their idf.
 
-    from ccctl_selfhelp.models import TermStat
+    Terms no article contains are dropped; when the groups together would match more than
+    CANDIDATE_BUDGET articles, the commonest are left out (always one kept), and at most
+    MAX_GROUPS are kept (a long e-mail is matched on its rarest words). Before the tenant's
+    first sync with term statistics, every group is kept with idf 1.
+    """
+    from sqlalchemy import func, select
+
+    from ccctl_selfhelp.models import Article, TermStat
 
     wanted = {term for group in groups for term in group}
     if not wanted:
-        return []
+        return [], []
     docs = dict(session.execute(select(TermStat.term, TermStat.docs).where(
         TermStat.tenant_id == tenant.id, TermStat.term.in_(wanted))).all())
     if not docs and not session.scalar(select(TermStat.term).where(TermStat.tenant_id == tenant.id).limit(1)):
-        return groups  # no statistics yet
+        return groups[:MAX_GROUPS], [1.0] * len(groups[:MAX_GROUPS])  # no statistics yet
     sized = [([t for t in group if docs.get(t)], sum(docs.get(t, 0) for t in group)) for group in groups]
     sized = sorted((item for item in sized if item[0]), key=lambda item: item[1])
     kept, total = [], 0
-    for group, size in sized:
+    for group, size in sized[:MAX_GROUPS]:
         if kept and total + size > CANDIDATE_BUDGET:
             break
-        kept.append(group)
+        kept.append((group, size))
         total += size
-    return kept
+    if not kept:
+        return [], []
+    n = session.scalar(select(func.count()).select_from(Article).where(Article.tenant_id == tenant.id)) or 1
+    return [g for g, _ in kept], [math.log(1 + (n - size + 0.5) / (size + 0.5)) for _, size in kept]
 
 
 def _tenant_languages(tenant: Tenant) -> list[str]:

@@ -33,7 +33,9 @@ def match_expression(tenant_id: int, groups: list[list[str]], lang: str | None) 
     return f"{{search_scope}}: ({scope}) AND {{terms_title terms_tags terms_body}}: ({alternatives})"
 
 
-def ranked(session: Session, tenant: Tenant, groups: list[list[str]], limit: int, lang: str | None):
+def ranked(session: Session, tenant: Tenant, groups: list[list[str]], idf: list[float], limit: int,
+           lang: str | None):
+    del idf  # bm25 has its own
     rows = session.execute(SQL, {"match": match_expression(tenant.id, groups, lang),
                                  "tenant": tenant.id, "limit": limit}).all()
     return [hit_from_row(r) for r in rows]
