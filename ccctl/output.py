@@ -128,7 +128,8 @@ def emit_object(obj: Mapping[str, Any], fmt: str | None = None, file=None, tz=No
                 file.write(f"\n{key}:\n")
                 emit(value, fmt="table", file=file, tz=zone)
             else:
-                file.write(f"{key.ljust(width)}  {_cell(value, zone)}\n")
+                shown = "(none)" if value == [] else _cell(value, zone)
+                file.write(f"{key.ljust(width)}  {shown}\n")
     elif fmt == "jsonl":
         file.write(to_json(obj, indent=None) + "\n")
     elif fmt == "csv":

@@ -102,3 +102,9 @@ def test_emit_object_nests_lists_of_records_on_tables():
     out = io.StringIO()
     emit_object({"id": 7, "timeline": ROWS}, fmt="json", file=out)
     assert json.loads(out.getvalue())["timeline"][0]["at"] == "2026-03-01T12:00:00+00:00"
+
+
+def test_emit_object_says_none_for_empty_lists():
+    out = io.StringIO()
+    emit_object({"id": 7, "open_items": [], "phones": []}, fmt="table", file=out)
+    assert out.getvalue().splitlines()[1:] == ["open_items  (none)", "phones      (none)"]
