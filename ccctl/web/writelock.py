@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 _locks: dict[str, tuple[threading.Lock, int]] = {}
 _guard = threading.Lock()
+_held = threading.local()  # paths whose turn this thread holds: a nested scope must not wait for itself
 
 
 @contextlib.contextmanager
@@ -28,12 +29,19 @@ def sqlite_writer(engine: Engine) -> Iterator[None]:
     if not path or path == ":memory:":
         yield
         return
-    thread_lock, fd = _lock_for(os.path.abspath(path))
+    path = os.path.abspath(path)
+    held = _held.__dict__.setdefault("paths", set())
+    if path in held:
+        yield
+        return
+    thread_lock, fd = _lock_for(path)
     with thread_lock:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        held.add(path)
         try:
             yield
         finally:
+            held.discard(path)
             fcntl.flock(fd, fcntl.LOCK_UN)
 
 
