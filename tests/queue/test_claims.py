@@ -175,3 +175,22 @@ def test_many_processes_never_claim_one_item_twice(db_url, app, tenants, make_it
             Interaction.channel == "queue", Interaction.payload["step"].as_string() == "claimed")))
         assert set(claims.values()) == {1} and len(claims) == len(ids)
         assert session.scalar(select(func.count()).select_from(WorkItem).where(WorkItem.state != "closed")) == 0
+
+
+def test_a_prepared_claimer_still_sees_availability_and_capacity_under_lock(app, ccctl, tenants, make_item):
+    from ccctl.errors import CcctlError
+    from ccctl.queue.claims import claim_next, claimer
+    from ccctl.queue.txn import immediate_session
+
+    first = make_item(subject="a", queue="bookings")
+    make_item(subject="b", queue="bookings")
+    add_agent(ccctl, "marie", "booking", "travel", 1)
+    with app.session() as session:
+        who = claimer(session, "marie")
+    with immediate_session(app.engine) as session:
+        assert claim_next(session, who).item.id == first
+    with immediate_session(app.engine) as session:
+        assert "capacity" in claim_next(session, who).reason
+    ccctl("agent", "set", "marie", "--capacity", "2", "--unavailable")
+    with pytest.raises(CcctlError, match="not available"), immediate_session(app.engine) as session:
+        claim_next(session, who)
