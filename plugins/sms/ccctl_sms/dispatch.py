@@ -255,12 +255,24 @@ class Dispatcher:
 
     def recover(self, session, now: datetime) -> None:
         """Rows left ``sending`` by a dead or stuck dispatcher go back to pending, to be reconciled."""
-        rows = session.scalars(self._due_filter(select(SmsMessage).where(SmsMessage.state == SENDING))
-                               .with_for_update(skip_locked=True)).all()
-        for row in rows:
-            age = (now - row.claimed_at).total_seconds() if row.claimed_at else self.stale_after
-            dead = claimant_dead(row.claimed_by) and age >= self.setups[row.tenant_id].config.reconcile_after
+        # Read first, lock only the stale ones: live dispatchers' rows are never locked by us.
+        claims = session.execute(self._due_filter(select(
+            SmsMessage.id, SmsMessage.attempt_id, SmsMessage.claimed_at, SmsMessage.claimed_by, SmsMessage.tenant_id)
+            .where(SmsMessage.state == SENDING))).all()
+        stale = []
+        for row_id, attempt_id, claimed_at, claimed_by, tenant_id in claims:
+            age = (now - claimed_at).total_seconds() if claimed_at else self.stale_after
+            dead = claimant_dead(claimed_by) and age >= self.setups[tenant_id].config.reconcile_after
             if age >= self.stale_after or dead:
+                stale.append((row_id, attempt_id))
+        if not stale:
+            return
+        rows = session.scalars(select(SmsMessage).where(
+            SmsMessage.id.in_([row_id for row_id, _ in stale]), SmsMessage.state == SENDING)
+            .with_for_update(skip_locked=True)).all()
+        seen = dict(stale)
+        for row in rows:
+            if row.attempt_id == seen.get(row.id):  # still the claim we judged stale
                 row.state, row.next_attempt_at = PENDING, now
                 row.reconcile_since = row.reconcile_since or row.claimed_at
                 row.error = f"recovered from {row.claimed_by} (attempt {row.attempts})"
