@@ -212,3 +212,22 @@ def test_status_callback_before_bookkeeping_marks_the_row_sent(sms_env, app, ses
     session.commit()
     assert (row.state, row.provider_sid, row.delivery_status) == ("sent", "SM" + "9" * 32, "sent")
 
+
+
+def test_send_bad_input(sms_env):
+    assert "'tomorrow' is not a date-time" in sms_env.ccctl("sms", "send", PHONE, "--body", "x", "--at", "tomorrow",
+                                                              code=2).stderr
+    assert "give a template or a body" in sms_env.ccctl("sms", "send", PHONE, code=2).stderr
+    assert "give a template or a body" in sms_env.ccctl("sms", "send", PHONE, "--body", "x", "--template", "reminder",
+                                                        code=2).stderr
+    assert "the message is empty" in sms_env.ccctl("sms", "send", PHONE, "--body", "   ", code=2).stderr
+    assert "no SMS template 'nope'" in sms_env.ccctl("sms", "send", PHONE, "--template", "nope", code=2).stderr
+    assert "longer than 200" in sms_env.ccctl("sms", "send", PHONE, "--body", "x", "--key", "k" * 201, code=2).stderr
+    assert sms_env.outbox() == [] and sms_env.twilio.requests == []
+
+
+def test_send_later_only_queues(sms_env):
+    row = json.loads(sms_env.ccctl("sms", "send", PHONE, "--body", "x", "--at", "2099-06-01T09:00",
+                                   "--format", "json").stdout)
+    assert row["state"] == "pending" and row["send_at"].startswith("2099-06-01T07:00")   # Paris summer time
+    assert sms_env.twilio.requests == []
