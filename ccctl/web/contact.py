@@ -10,7 +10,6 @@ from ccctl.web import csrf
 from ccctl.web.contact_form import ContactForm, clean_referral, read_form, validate
 from ccctl.web.cookies import set_cookie
 from ccctl.web.pages import page, render
-from ccctl.web.proxy import external_base
 
 REF_COOKIE = "ccctl_ref"
 REF_MAX_AGE = 30 * 86400
@@ -74,8 +73,7 @@ async def thanks(request: Request) -> Response:
 
 async def embed_script(request: Request) -> Response:
     info = request.state.tenant_info
-    base = external_base(request.scope, request.app.state.settings)
-    body = render("embed.js", {"base": base, "tenant": info.slug, "tenant_name": info.name})
+    body = render("embed.js", {"tenant": info.slug, "tenant_name": info.name})
     return Response(body, media_type="text/javascript; charset=utf-8",
                     headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"})
 

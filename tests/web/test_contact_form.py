@@ -185,7 +185,8 @@ def test_embed_script(base):
     response = httpx.get(base + f"/t/{TENANT}/embed.js")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/javascript")
-    assert f'var base = "{base}", tenant = "{TENANT}";' in response.text
+    assert f'tenant = "{TENANT}";' in response.text
+    assert "new URL(script.src).origin" in response.text  # not the Host header, which a client picks
 
 
 def test_cookies_over_https_work_in_a_cross_site_iframe(app, example_tenants):

@@ -1,8 +1,9 @@
 /* ccctl contact form for {{ tenant_name }}: puts the form in an iframe where this script is pasted. */
 (function () {
-  var base = {{ base | tojson }}, tenant = {{ tenant | tojson }};
-  var holder = document.getElementById("ccctl-contact-" + tenant);
+  // Where this script came from is where the form lives (no Host header trusted for it).
   var script = document.currentScript;
+  var base = new URL(script.src).origin, tenant = {{ tenant | tojson }};
+  var holder = document.getElementById("ccctl-contact-" + tenant);
   if (!holder) {
     holder = document.createElement("div");
     script.parentNode.insertBefore(holder, script);
