@@ -130,6 +130,23 @@ def figures_only(payload: dict[str, Any], scrubber: Scrubber) -> dict[str, Any]:
     return kept
 
 
+def history_of(session: Session, tenant: Tenant, ids: list[int]) -> tuple[list[WorkItem], list[Interaction]]:
+    """The person's work items, and the interactions that are theirs or on their items (oldest first)."""
+    items = list(session.scalars(select(WorkItem).where(
+        WorkItem.tenant_id == tenant.id, WorkItem.customer_id.in_(ids)).order_by(WorkItem.id)))
+    item_ids = [i.id for i in items]
+    interactions = list(session.scalars(select(Interaction).where(
+        Interaction.tenant_id == tenant.id,
+        or_(Interaction.customer_id.in_(ids), Interaction.item_id.in_(item_ids) if item_ids else false()))
+        .order_by(Interaction.occurred_at, Interaction.id)))
+    return items, interactions
+
+
+def _merges_of(ids: list[int], tenant: Tenant):
+    return (CustomerMerge.tenant_id == tenant.id) & or_(CustomerMerge.source_id.in_(ids),
+                                                        CustomerMerge.target_id.in_(ids))
+
+
 # --------------------------------------------------------------------------- export
 
 
@@ -137,17 +154,9 @@ def export_person(ctx: TenantContext, customer_id: int) -> dict[str, Any]:
     """Everything held about the person: core rows and every loaded plugin's part."""
     session, tenant = ctx.session, ctx.tenant
     group = person(session, tenant, customer_id)
-    ids = [c.id for c in group]
-    item_ids = list(session.scalars(select(WorkItem.id).where(
-        WorkItem.tenant_id == tenant.id, WorkItem.customer_id.in_(ids))))
-    interactions = session.scalars(select(Interaction).where(
-        Interaction.tenant_id == tenant.id,
-        or_(Interaction.customer_id.in_(ids), Interaction.item_id.in_(item_ids) if item_ids else false()))
-        .order_by(Interaction.occurred_at, Interaction.id))
-    items = session.scalars(select(WorkItem).where(WorkItem.id.in_(item_ids)).order_by(WorkItem.id))
-    merges = session.scalars(select(CustomerMerge).where(
-        CustomerMerge.tenant_id == tenant.id,
-        or_(CustomerMerge.source_id.in_(ids), CustomerMerge.target_id.in_(ids))).order_by(CustomerMerge.id))
+    items, interactions = history_of(session, tenant, [c.id for c in group])
+    merges = session.scalars(select(CustomerMerge).where(_merges_of([c.id for c in group], tenant))
+                             .order_by(CustomerMerge.id))
     return {
         "tenant": tenant.slug,
         "customer": _customer_dict(ctx, group[0]),
@@ -191,12 +200,7 @@ def erase_person(ctx: TenantContext, customer_id: int) -> dict[str, Any]:
     scrubber = Scrubber(identifiers(tenant, group, names=not namesake))
     plugins = sorted({name for name, _ in call_every_plugin(ctx, "ccctl_customer_erased",
                                                              lambda c: {"customer": c}, group)})
-    items = list(session.scalars(select(WorkItem).where(
-        WorkItem.tenant_id == tenant.id, WorkItem.customer_id.in_(ids))))
-    item_ids = [i.id for i in items]
-    interactions = list(session.scalars(select(Interaction).where(
-        Interaction.tenant_id == tenant.id,
-        or_(Interaction.customer_id.in_(ids), Interaction.item_id.in_(item_ids) if item_ids else false()))))
+    items, interactions = history_of(session, tenant, ids)
     for row in interactions:
         row.summary, row.payload, row.customer_id = ERASED, figures_only(row.payload, scrubber), None
         if row.external_id and scrubber.holds(row.external_id):
@@ -208,9 +212,7 @@ def erase_person(ctx: TenantContext, customer_id: int) -> dict[str, Any]:
         item.attributes = figures_only(item.attributes, scrubber)
         if item.external_ref and scrubber.holds(item.external_ref):
             item.external_ref = f"erased:{item.id}"
-    merges = session.execute(delete(CustomerMerge).where(
-        CustomerMerge.tenant_id == tenant.id,
-        or_(CustomerMerge.source_id.in_(ids), CustomerMerge.target_id.in_(ids)))).rowcount
+    merges = session.execute(delete(CustomerMerge).where(_merges_of(ids, tenant))).rowcount
     session.flush()
     session.execute(delete(ContactPoint).where(ContactPoint.tenant_id == tenant.id,
                                                ContactPoint.customer_id.in_(ids)))

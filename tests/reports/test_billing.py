@@ -1,7 +1,6 @@
 """ccctl report billing: rates from the tenant YAML, month boundaries in the tenant's zone, Decimal rounding."""
 
 import json
-from datetime import timedelta
 
 import pytest
 
