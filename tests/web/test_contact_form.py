@@ -116,6 +116,14 @@ def test_missing_csrf_token_is_403_and_stores_nothing(app, visitor):
     assert count(app, WorkItem) == 0
 
 
+def test_embedded_form_without_cookie_offers_its_own_window(app, base):
+    response = httpx.post(base + f"/t/{TENANT}/contact", data={**GOOD, "embed": "1", "csrf_token": "x"})
+    assert response.status_code == 403
+    assert f'<a href="/t/{TENANT}/contact" target="_blank" rel="noopener">' in response.text
+    assert "ccctl_csrf=" in response.headers["set-cookie"]  # a fresh cookie to try again with
+    assert count(app, WorkItem) == 0
+
+
 def test_token_from_another_visitor_is_403(app, base, visitor):
     stranger = Visitor(base)
     stranger.load()
