@@ -1,36 +1,19 @@
-"""Real headless chromium: search and vote on the served FAQ, search on the static site
-(from file:// and from a plain local HTTP server)."""
+"""Real headless chromium (the shared ``browser``/``page`` fixtures): search and vote on the served
+FAQ, search on the static site from file:// and from ``python -m http.server``."""
 
 from __future__ import annotations
 
 import contextlib
-import functools
-import http.server
-import threading
+import subprocess
+import sys
+import time
+import urllib.request
 
 import pytest
 
 from .conftest import TENANT
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    from web.browser import launch
-
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context()
-    yield context.new_page()
-    context.close()
 
 
 def result_titles(page):
@@ -55,21 +38,25 @@ def test_search_and_vote_on_the_served_faq(faq, live_server, page):
 
 
 @contextlib.contextmanager
-def static_server(folder):
-    handler = functools.partial(QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+def http_server(folder):
+    """``python -m http.server`` on 127.0.0.1 serving ``folder``, as a client might host the site."""
+    from support.live_server import free_port
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                                "--directory", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        for _ in range(200):  # until it answers (at most ~10 s)
+            try:
+                urllib.request.urlopen(base + "/index.html", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield base
     finally:
-        server.shutdown()
-        server.server_close()
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def check_static_search(page, index_url):
@@ -95,5 +82,5 @@ def test_static_site_search_from_file_and_http(faq, tmp_path, page):
     out = tmp_path / "site"
     faq("faq", "build", "--out", str(out), "-t", TENANT)
     check_static_search(page, (out / "index.html").as_uri())
-    with static_server(out) as base:
+    with http_server(out) as base:
         check_static_search(page, f"{base}/index.html")
