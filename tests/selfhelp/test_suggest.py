@@ -127,3 +127,31 @@ def test_suggest_hook_for_other_plugins(faq, app):
         ctx = app.context(session, tenant)
         (found,) = [r for r in ctx.hook("ccctl_suggest")(item=None, text="valise perdue", ctx=ctx) if r]
     assert found[0]["slug"] == "bagages-perdus" and found[0]["url"].endswith("/faq/bagages-perdus")
+
+
+def test_faq_suggest_shows_the_decision_without_changing_anything(example_tenants, tmp_path, db_url):
+    app, _ = auto_tenant(example_tenants, tmp_path, db_url)
+    result = example_tenants("faq", "suggest", "Annuler ma réservation ?", "-t", "auto", "--format", "json")
+    assert "automatic answer: annuler-reservation (" in result.stderr
+    import json
+
+    rows = json.loads(result.stdout)
+    assert rows[0]["slug"] == "annuler-reservation" and rows[0]["auto_answer"] is True
+    assert not any(r["auto_answer"] for r in rows[1:])
+    off = example_tenants("faq", "suggest", "Annuler ma réservation ?", "-t", TENANT, "--format", "json")
+    assert "automatic answer: no (automatic answers are off" in off.stderr
+    app.engine.dispose()
+
+
+def test_a_failing_search_never_stops_the_item(faq, app, monkeypatch, caplog):
+    from sqlalchemy.exc import OperationalError
+
+    import ccctl_selfhelp.suggest as suggest
+
+    def broken(*args, **kwargs):
+        raise OperationalError("SELECT ...", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(suggest, "search", broken)
+    item, rows, _ = new_item(app, TENANT)
+    assert item.id and "suggestions" not in item.attributes and rows == []
+    assert "no FAQ suggestions for item" in caplog.text

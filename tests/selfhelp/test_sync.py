@@ -84,3 +84,12 @@ def test_show_and_missing_article(faq):
     assert shown["title"] == "Comment annuler ma réservation ?" and "| Délai avant le départ |" in shown["body"]
     result = faq("faq", "show", "nope", "-t", TENANT, code=1)
     assert "no article 'nope'" in result.stderr
+
+
+def test_sync_warns_when_the_tenant_does_not_enable_selfhelp(example_tenants, tmp_path):
+    from .conftest import tenant_yaml
+
+    example_tenants("tenant", "apply", "-f", str(tenant_yaml(tmp_path, "sans-faq", "enabled: false")))
+    result = example_tenants("faq", "sync", str(FAQ), "-t", "sans-faq", "--format", "json")
+    assert "warning: tenant sans-faq does not enable selfhelp" in result.stderr
+    assert "warning" not in example_tenants("faq", "sync", str(FAQ), "-t", TENANT).stderr

@@ -20,6 +20,7 @@ since_option = click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%
 Examples:
   ccctl faq sync examples/faq/voyages-lumiere -t voyages-lumiere --dry-run
   ccctl faq search "remboursement annulation" -t voyages-lumiere
+  ccctl faq suggest "Bonjour, je veux annuler ma réservation" -t voyages-lumiere
   ccctl faq build --out site/ -t voyages-lumiere
   ccctl faq stats -t voyages-lumiere; ccctl faq gaps -t voyages-lumiere
 """)
@@ -78,6 +79,30 @@ def search_cmd(query: str, limit: int, locale: str | None, tenant_slug: str | No
     with tenant_session(tenant_slug, commit=False) as (_app, session, tenant):
         hits = search(session, tenant, query, limit=limit, locale=locale)
     emit([h.row() for h in hits], HIT_COLUMNS, fmt)
+
+
+@faq.command("suggest")
+@click.argument("text")
+@tenant_option
+@output_options
+def suggest_cmd(text: str, tenant_slug: str | None, fmt: str | None) -> None:
+    """What a new e-mail saying TEXT would get: the suggested articles, and whether the tenant's
+    settings would answer it automatically (the reason is printed on stderr). Changes nothing.
+
+    \b
+    Example:
+      ccctl faq suggest "Bonjour, comment annuler ma réservation ?" -t voyages-lumiere
+    """
+    from ccctl_selfhelp.config import SelfhelpConfig
+    from ccctl_selfhelp.search import search
+    from ccctl_selfhelp.suggest import decide
+
+    with tenant_session(tenant_slug, commit=False) as (_app, session, tenant):
+        config = SelfhelpConfig.model_validate(tenant.plugin_config("selfhelp"))
+        hits = search(session, tenant, text, limit=config.suggestions)
+    decision = decide(hits, config)
+    click.echo(f"automatic answer: {decision.hit.slug if decision.hit else 'no'} ({decision.reason})", err=True)
+    emit([{**h.row(), "auto_answer": h is decision.hit} for h in hits], HIT_COLUMNS + ["auto_answer"], fmt)
 
 
 @faq.command("list")
