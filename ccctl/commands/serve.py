@@ -134,11 +134,17 @@ def _run(ctx: click.Context, settings, host: str, port: int, workers: int, log_l
 
     from ccctl.context import App
     from ccctl.entry_points import ccctl_entry_points
+    from ccctl.errors import CcctlError
+    from ccctl.web.app import tenant_routes
     from ccctl.web.factory import BLOCKED_ENV
     from ccctl.web.settings import ENV_VAR, SECRET_ENV_VAR
 
-    _check_can_listen(host, port)
     app = ctx.find_object(App)
+    try:
+        tenant_routes(app.pm)  # a plugin's bad route stops us here, not in every worker
+    except ValueError as exc:
+        raise CcctlError(f"{exc} (ccctl --disable-plugin NAME serve ... runs without it)") from None
+    _check_can_listen(host, port)
     app.engine  # migrate once here, before several workers could race to do it
     settings = settings.with_secret()
     # Workers are fresh processes: everything they need goes through the environment.

@@ -29,20 +29,10 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 def create_web_app(app: App, settings: WebSettings | None = None) -> Starlette:
     """The ASGI app for ``app`` (plugin manager + database), with server-wide ``settings``."""
-    from ccctl.web.contact import contact_routes
-
     settings = (settings or WebSettings()).with_secret()
     routes = [Route("/health", health, methods=["GET"], name="health")]
-    core = list(contact_routes())
-    taken = {(path, m) for path, _e, methods, _n in core for m in methods}
-    for path, endpoint, methods, name in core:
-        routes.append(tenant_route(path, endpoint, methods, name, plugin=None))
-    for route in plugin_routes(app.pm):
-        clash = [m for m in route.methods if (route.path, m) in taken]
-        if clash:
-            raise ValueError(f"plugin {route.plugin}: route {clash[0]} {route.path} is a core route")
-        plugin = route.plugin if is_switchable(app.pm, route.plugin) else None
-        routes.append(tenant_route(route.path, route.endpoint, route.methods, route.name, plugin))
+    for path, endpoint, methods, name, plugin in tenant_routes(app.pm):
+        routes.append(tenant_route(path, endpoint, methods, name, plugin))
     web = Starlette(routes=routes, middleware=[
         Middleware(RateLimit, settings=settings),   # outermost: a flood is refused before any work
         Middleware(BodyLimit, settings=settings),
@@ -51,6 +41,25 @@ def create_web_app(app: App, settings: WebSettings | None = None) -> Starlette:
     web.state.settings = settings
     web.state.tenants = TenantDirectory(app)
     return web
+
+
+def tenant_routes(pm) -> list[tuple[str, Callable, tuple[str, ...], str | None, str | None]]:
+    """(path, endpoint, methods, name, plugin or None when always on) of every /t/<tenant> route.
+
+    Raises ValueError naming the plugin when a route is malformed or taken (by core or another plugin).
+    """
+    from ccctl.web.contact import contact_routes
+
+    core = [(path, endpoint, tuple(methods), name, None) for path, endpoint, methods, name in contact_routes()]
+    taken = {(path, m) for path, _e, methods, _n, _p in core for m in methods}
+    routes = list(core)
+    for route in plugin_routes(pm):
+        clash = [m for m in route.methods if (route.path, m) in taken]
+        if clash:
+            raise ValueError(f"plugin {route.plugin}: route {clash[0]} {route.path} is a core route")
+        plugin = route.plugin if is_switchable(pm, route.plugin) else None
+        routes.append((route.path, route.endpoint, route.methods, route.name, plugin))
+    return routes
 
 
 def tenant_route(path: str, endpoint: Callable, methods: Iterable[str], name: str | None,

@@ -73,3 +73,26 @@ def test_path_without_leading_slash_is_refused():
     pm = get_plugin_manager(extra=[("bad", BadPath())])
     with pytest.raises(ValueError, match="plugin bad: route path 'demo/no-slash' must start with '/'"):
         plugin_routes(pm)
+
+
+class TakesCoreRoute:
+    @hookimpl
+    def ccctl_register_routes(self, register):
+        register("/contact", lambda request: PlainTextResponse("mine"), methods=("POST",))
+
+
+def test_a_plugin_cannot_take_a_core_route():
+    from ccctl.web.app import tenant_routes
+
+    pm = get_plugin_manager(extra=[("greedy", TakesCoreRoute())])
+    with pytest.raises(ValueError, match="plugin greedy: route POST /contact is a core route"):
+        tenant_routes(pm)
+
+
+def test_serve_refuses_to_start_with_a_bad_plugin_route(db_url):
+    from conftest import Runner
+
+    pm = get_plugin_manager(extra=[("bad", BadPath())])
+    result = Runner(db_url, pm)("serve", "--port", "0", code=1)
+    assert "plugin bad: route path 'demo/no-slash' must start with '/'" in result.output
+    assert "--disable-plugin" in result.output
