@@ -88,7 +88,7 @@ def kpi_rows(session: Session, tenant: Tenant, period: Period, by: str = "day",
     ends = [*starts[1:], period.end]
     rows = []
     for start, open_at_end in zip(starts, _backlog_series(backlog, ends)):
-        row = {"period": bucket_label(start, by)}
+        row = {"period": bucket_label(start, by, period.zone)}
         row.update(_measures(cohort.get(start, []), helped[start], repeats, now))
         row.update(open_at_end)
         row.update(_volumes(cohort.get(start, []), channels, queues))

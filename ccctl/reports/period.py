@@ -60,25 +60,39 @@ def _midnight(day: date, zone: ZoneInfo) -> datetime:
 
 
 def bucket_start(moment: datetime, zone: ZoneInfo, by: str) -> datetime:
-    """Start (local time) of the day or hour ``moment`` falls in."""
+    """Start of the local day or hour ``moment`` falls in, as a UTC instant.
+
+    UTC keys keep the two 02:00 hours of a DST fall-back night apart (local wall times
+    that differ only by ``fold`` compare equal in Python).
+    """
     local = moment.astimezone(zone)
     if by == "hour":
-        return local.replace(minute=0, second=0, microsecond=0)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+        local = local.replace(minute=0, second=0, microsecond=0)
+    else:
+        local = local.replace(hour=0, minute=0, second=0, microsecond=0, fold=0)
+    return local.astimezone(timezone.utc)
 
 
 def buckets(period: Period, by: str) -> list[datetime]:
-    """Every bucket start (local) of the period, in order, empty ones included."""
-    step = timedelta(hours=1) if by == "hour" else timedelta(days=1)
+    """Every bucket start (UTC instants) of the period, in order, empty ones included."""
     out, moment = [], period.start
     while moment < period.end:
         start = bucket_start(moment, period.zone, by)
         if not out or out[-1] != start:
             out.append(start)
-        # Step in UTC for hours (DST-safe), in local calendar days for days.
-        moment = moment + step if by == "hour" else _midnight(start.date() + step, period.zone)
+        if by == "hour":  # hours step in UTC: a DST night has 23 or 25 of them
+            moment = moment + timedelta(hours=1)
+        else:
+            moment = _midnight(start.astimezone(period.zone).date() + timedelta(days=1), period.zone)
     return out
 
 
-def bucket_label(start: datetime, by: str) -> str:
-    return start.strftime("%Y-%m-%d %H:00") if by == "hour" else start.strftime("%Y-%m-%d")
+def bucket_label(start: datetime, by: str, zone: ZoneInfo) -> str:
+    """Local label; the repeated hour of a DST fall-back night carries its UTC offset."""
+    local = start.astimezone(zone)
+    if by != "hour":
+        return local.strftime("%Y-%m-%d")
+    label = local.strftime("%Y-%m-%d %H:00")
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        label += local.strftime(" %z")[:-2] + ":" + local.strftime("%z")[-2:]
+    return label

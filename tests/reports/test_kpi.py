@@ -240,3 +240,27 @@ def test_a_plugin_returning_bad_times_is_named(story, tmp_path):
     plugin.moments = [paris(2026, 12, 1, 10)]
     result = cli("report", "kpi", "-t", "voyages-lumiere", *DAY1, code=1)
     assert "returned 2026-12-01T09:00:00+00:00, outside the period" in result.stderr
+
+
+def test_dst_nights_keep_every_hour(example_tenants, app):
+    """25 hours on the autumn night (the two 02:00 hours apart), 23 in spring, days cut at local midnight."""
+    from datetime import timezone
+
+    with app.session() as s:
+        t = app.tenant(s, "voyages-lumiere")
+        add_item(s, t, created=datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc))  # 02:30 +02:00
+        add_item(s, t, created=datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc))  # 02:30 +01:00
+        add_item(s, t, created=datetime(2026, 10, 25, 22, 30, tzinfo=timezone.utc))  # 23:30 local, still the 25th
+        s.commit()
+    autumn = example_tenants.json("report", "kpi", "-t", "voyages-lumiere", "--by", "hour",
+                                  "--from", "2026-10-25", "--to", "2026-10-25")
+    assert len(autumn) == 25 + 1
+    by_label = {r["period"]: r["items"] for r in autumn}
+    assert by_label["2026-10-25 02:00 +02:00"] == 1 and by_label["2026-10-25 02:00 +01:00"] == 1
+    assert by_label["2026-10-25 23:00"] == 1 and by_label["total"] == 3
+    spring = example_tenants.json("report", "kpi", "-t", "voyages-lumiere", "--by", "hour",
+                                  "--from", "2026-03-29", "--to", "2026-03-29")
+    assert len(spring) == 23 + 1 and "2026-03-29 02:00" not in {r["period"] for r in spring}
+    days = example_tenants.json("report", "kpi", "-t", "voyages-lumiere", "--from", "2026-10-24", "--to", "2026-10-26")
+    assert [(r["period"], r["items"]) for r in days] == [("2026-10-24", 0), ("2026-10-25", 3), ("2026-10-26", 0),
+                                                         ("total", 3)]
