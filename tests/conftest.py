@@ -122,6 +122,13 @@ def ccctl(db_url) -> Runner:
 
 
 @pytest.fixture
+def ccctl_with(db_url):
+    """ccctl_with(pm) → a runner like ``ccctl`` whose CLI is built on plugin manager ``pm``
+    (use it instead of ``from conftest import Runner``, which picks whichever conftest loaded last)."""
+    return lambda pm: Runner(db_url, pm)
+
+
+@pytest.fixture
 def example_tenants(ccctl) -> Runner:
     """The two example clients applied; returns the runner."""
     ccctl("tenant", "apply", "-f", str(EXAMPLES / "clients"))

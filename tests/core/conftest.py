@@ -118,8 +118,3 @@ def tenant_yaml(write_yaml):
 
     return make
 
-
-@pytest.fixture
-def ccctl_with(ccctl):
-    """ccctl_with(pm) → the CLI runner of the shared ``ccctl`` fixture, built on plugin manager ``pm``."""
-    return lambda pm: type(ccctl)(ccctl.db_url, pm)
