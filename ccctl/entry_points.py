@@ -1,7 +1,7 @@
 """The ``ccctl`` entry points of every installed distribution, memoised between runs.
 
 ``importlib.metadata`` reads the metadata of every installed distribution, which costs
-more than the rest of ``ccctl --help``.  The result is cached in a small JSON file whose
+more than the rest of ``ccctl --help``.  The result is cached in a small file (marshal format) whose
 key is a fingerprint of ``sys.path``: the modification time of each folder on it (adding
 or removing a distribution creates or deletes a ``*.dist-info`` folder there) and of each
 ``entry_points.txt`` that declared a ccctl plugin (editing one in place).  Any change
@@ -11,7 +11,7 @@ means a fresh scan, so a plugin is found exactly as without the cache.
 
 from __future__ import annotations
 
-import json
+import marshal  # builtin and already loaded: json would cost --help a millisecond
 import os
 import sys
 import zlib
@@ -65,7 +65,7 @@ def cache_file() -> str:
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "ccctl")
     # One file per interpreter and search path, so virtualenvs never share an answer.
     digest = zlib.crc32("\0".join([sys.executable, *sys.path]).encode())
-    return os.path.join(base, f"entry-points-{digest:08x}.json")
+    return os.path.join(base, f"entry-points-{digest:08x}.marshal")
 
 
 def _mtime(path: str) -> int | None:
@@ -85,9 +85,9 @@ def _files_unchanged(files: dict[str, int | None]) -> bool:
 
 def _read(path: str) -> dict | None:
     try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, ValueError):
+        with open(path, "rb") as f:
+            data = marshal.load(f)
+    except (OSError, ValueError, EOFError, TypeError):
         return None
     return data if isinstance(data, dict) and data.get("version") == CACHE_VERSION else None
 
@@ -98,8 +98,8 @@ def _write(path: str, key: list, found: list[EntryPoint]) -> None:
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(data, f)
+        with open(tmp, "wb") as f:
+            marshal.dump(data, f)
         os.replace(tmp, path)
     except OSError:
         pass  # a read-only home only costs speed

@@ -4,6 +4,7 @@ check_pending, and the per-tenant switch (a plugin disabled for a tenant never h
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import subprocess
 import sys
@@ -248,11 +249,14 @@ def test_entry_point_cache_is_rewritten_when_damaged(tmp_path, monkeypatch):
     fresh = entry_points.ccctl_entry_points()
     assert sorted(ep.name for ep in fresh) == BUILT_IN
     path = entry_points.cache_file()
-    assert json.loads(open(path).read())["entry_points"]
-    cached = json.loads(open(path).read())
+    with open(path, "rb") as f:
+        cached = marshal.load(f)
+    assert cached["entry_points"]
     cached["entry_points"] = [["only-two", "fields"]]
-    open(path, "w").write(json.dumps(cached))
+    with open(path, "wb") as f:
+        marshal.dump(cached, f)
     assert entry_points.ccctl_entry_points() == fresh
-    open(path, "w").write("not json")
+    with open(path, "wb") as f:
+        f.write(b"not marshal data")
     assert entry_points.ccctl_entry_points() == fresh
     assert entry_points.ccctl_entry_points() == entry_points.scan()
