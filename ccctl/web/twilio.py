@@ -42,7 +42,14 @@ def verify_twilio(request: Request, ctx: TenantContext, auth_token: str) -> Any:
     url = external_url(request.scope, request.app.state.settings)
     body: bytes = request.state.body
     form = request.state.form
-    params: Any = form if form is not None else body.decode("utf-8", "replace")
+    if form is not None:
+        params: Any = form
+    elif "bodySHA256" in request.query_params:
+        params = body.decode("utf-8", "replace")  # JSON webhooks: the URL's hash covers the body
+    elif body:
+        raise HTTPException(403, "a Twilio request body must be a form or carry ?bodySHA256=")
+    else:
+        params = {}  # GET webhooks: the signed URL holds every parameter
     algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
     if not RequestValidator(auth_token).validate(url, params, signature, algorithm):
         raise HTTPException(403, "bad Twilio signature")

@@ -24,6 +24,7 @@ class DemoPlugin:
         register("/demo/async/{word}", shout, methods=("GET",))
         register("/demo/twilio", twilio_hook, methods=("POST",))
         register("/demo/twilio-json", twilio_json_hook, methods=("POST",))
+        register("/demo/twilio-get", twilio_get_hook, methods=("GET",))
 
 
 def hello(request):
@@ -52,6 +53,14 @@ def twilio_json_hook(request):
         body = json.loads(verify_twilio(request, ctx, DEMO_TOKEN))
         ctx.session.add(Interaction(tenant_id=ctx.tenant.id, channel="demo", summary=body["event"]))
     return JSONResponse({"ok": True})
+
+
+def twilio_get_hook(request):
+    """A webhook configured with method GET: the parameters are in the signed URL."""
+    with tenant_scope(request) as ctx:
+        verify_twilio(request, ctx, DEMO_TOKEN)
+        ctx.session.add(Interaction(tenant_id=ctx.tenant.id, channel="demo", summary=request.query_params["Body"]))
+    return PlainTextResponse("<Response/>", media_type="application/xml")
 
 
 TENANTS = {

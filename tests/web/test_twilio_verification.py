@@ -142,3 +142,19 @@ def test_a_digest_older_than_the_window_is_forgotten(demo_app, serve):
     assert rows(demo_app) == 1
     with demo_app.session() as s:
         assert s.scalar(select(func.count()).select_from(SeenRequest)) == 1  # the old one went, this one stays
+
+
+def test_a_body_that_is_neither_form_nor_hashed_is_refused(demo_app, serve):
+    url = serve() + "/t/with-demo/demo/twilio-json"
+    headers = {**signed(url, {}), "Content-Type": "application/json"}  # signs the URL only
+    response = httpx.post(url, content=b'{"event": "forged"}', headers=headers)
+    assert response.status_code == 403 and "bodySHA256" in response.text
+    assert rows(demo_app) == 0
+
+
+def test_get_webhook_is_signed_by_its_url(demo_app, serve):
+    url = serve() + "/t/with-demo/demo/twilio-get?MessageSid=SM9&Body=hello"
+    assert httpx.get(url, headers=signed(url, {})).status_code == 200
+    assert httpx.get(url.replace("hello", "bye"), headers=signed(url, {})).status_code == 403
+    assert httpx.get(url, headers=signed(url, {})).status_code == 403  # replay
+    assert rows(demo_app) == 1
