@@ -64,10 +64,10 @@ def add_interaction(session, tenant, channel, *, at, direction="in", item=None, 
     return row
 
 
-def runner_with(ccctl, plugin, name: str):
-    """The shared test CLI runner (the ``ccctl`` fixture) with one more plugin loaded under ``name``."""
+def runner_with(ccctl_with, plugin, name: str):
+    """A test CLI runner (the shared ``ccctl_with`` fixture) with one more plugin loaded under ``name``."""
     from ccctl.plugins import get_plugin_manager
 
     pm = get_plugin_manager()
     pm.register(plugin, name=name)
-    return type(ccctl)(ccctl.db_url, pm)
+    return ccctl_with(pm)

@@ -51,9 +51,9 @@ def lines_of(rows, tenant="voyages-lumiere"):
     return {r["line"]: r for r in rows if r["tenant"] == tenant}
 
 
-def test_invoice_lines_and_rounding(november, ccctl):
+def test_invoice_lines_and_rounding(november, ccctl_with):
     plugin = FaxUsage([{"unit": "fax_page", "quantity": 3}, {"unit": "pigeon", "quantity": 2}])
-    result = runner_with(ccctl, plugin, "faxes")("report", "billing", "--month", "2026-11", "-t", "voyages-lumiere",
+    result = runner_with(ccctl_with, plugin, "faxes")("report", "billing", "--month", "2026-11", "-t", "voyages-lumiere",
                                          "--format", "json")
     lines = lines_of(json.loads(result.stdout))
     assert lines["monthly fee 2026-11"] == {"tenant": "voyages-lumiere", "line": "monthly fee 2026-11",
@@ -74,9 +74,9 @@ def test_invoice_lines_and_rounding(november, ccctl):
     assert plugin.calls == [("voyages-lumiere", paris(2026, 11, 1), paris(2026, 12, 1))]
 
 
-def test_plugin_usage_replaces_the_history_fallback(november, ccctl):
+def test_plugin_usage_replaces_the_history_fallback(november, ccctl_with):
     plugin = FaxUsage([{"unit": "sms_segment", "quantity": "10"}, {"unit": "sms_segment", "quantity": 2}])
-    rows = runner_with(ccctl, plugin, "faxes").json("report", "billing", "--month", "2026-11", "-t", "voyages-lumiere")
+    rows = runner_with(ccctl_with, plugin, "faxes").json("report", "billing", "--month", "2026-11", "-t", "voyages-lumiere")
     assert lines_of(rows)["SMS segments"]["quantity"] == "12"
 
 
@@ -110,9 +110,9 @@ def test_missing_month_and_unknown_tenant(billing_tenant, ccctl):
     assert "no tenant 'ghost'" in ccctl("report", "billing", "--month", "2026-11", "-t", "ghost", code=2).stderr
 
 
-def test_bad_plugin_usage_is_reported(november, ccctl):
+def test_bad_plugin_usage_is_reported(november, ccctl_with):
     plugin = FaxUsage([{"unit": "fax_page", "quantity": "many"}])
-    result = runner_with(ccctl, plugin, "faxes")("report", "billing", "--month", "2026-11", "-t", "voyages-lumiere", code=1)
+    result = runner_with(ccctl_with, plugin, "faxes")("report", "billing", "--month", "2026-11", "-t", "voyages-lumiere", code=1)
     assert "usage 'fax_page' with quantity 'many'" in result.stderr
 
 
@@ -135,7 +135,7 @@ class BrokenUsage:
         raise RuntimeError("fax server unreachable")
 
 
-def test_a_failing_plugin_is_named(november, ccctl):
-    result = runner_with(ccctl, BrokenUsage(), "faxes")("report", "billing", "--month", "2026-11", code=1)
+def test_a_failing_plugin_is_named(november, ccctl, ccctl_with):
+    result = runner_with(ccctl_with, BrokenUsage(), "faxes")("report", "billing", "--month", "2026-11", code=1)
     assert "a plugin failed in ccctl_billing_usage for assurance-horizon: fax server unreachable" in result.stderr
     assert ccctl.json("audit", "--action", "report.billing") == []  # nothing half-recorded

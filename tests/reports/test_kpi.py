@@ -2,7 +2,6 @@
 
 import csv
 import io
-import shutil
 from datetime import datetime, timedelta
 
 import pytest
@@ -114,44 +113,29 @@ def test_report_is_audited(story):
     assert entries[0]["details"]["by"] == "day"
 
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
 @pytest.mark.browser
-def test_html_report_renders_charts_offline(story, tmp_path):
-    pytest.importorskip("playwright.sync_api")
-    if not shutil.which("chromium"):
-        pytest.skip("chromium is not installed (scripts/install-test-deps.sh installs it)")
-    from playwright.sync_api import sync_playwright
-
+def test_html_report_renders_charts_offline(story, page, tmp_path):
     page_file = tmp_path / "kpi.html"
     story("report", "kpi", "-t", "voyages-lumiere", *DAY1, "--html", str(page_file), "--format", "json")
     html = page_file.read_text(encoding="utf-8")
     assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in html
     requests = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM)
-        try:
-            page = browser.new_page()
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(page_file.as_uri())
-            charts = page.eval_on_selector_all("figure.chart", "els => els.map(e => e.dataset.chart)")
-            assert charts == ["volumes", "sla", "first-response", "backlog"]
-            for name in charts:
-                box = page.locator(f'figure[data-chart="{name}"] svg').bounding_box()
-                assert box["width"] > 600 and box["height"] > 200
-            bars = page.locator('figure[data-chart="volumes"] rect.bar')
-            assert bars.count() == 3  # day 1: email and callback stacked; day 2: email
-            heights = [bars.nth(i).bounding_box()["height"] for i in range(bars.count())]
-            assert all(h > 0 for h in heights)
-            # Day 1's email bar (3 items) is three times day 2's (1 item).
-            email = page.locator('figure[data-chart="volumes"] rect.bar[data-series="email"]')
-            assert email.nth(0).bounding_box()["height"] == pytest.approx(3 * email.nth(1).bounding_box()["height"], rel=0.01)
-            assert page.locator('figure[data-chart="sla"] polyline.line').count() == 1
-            assert "Voyages Lumière" in page.title()
-            page.screenshot(path=str(tmp_path / "kpi.png"), full_page=True)
-        finally:
-            browser.close()
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(page_file.as_uri())
+    charts = page.eval_on_selector_all("figure.chart", "els => els.map(e => e.dataset.chart)")
+    assert charts == ["volumes", "sla", "first-response", "backlog"]
+    for name in charts:
+        box = page.locator(f'figure[data-chart="{name}"] svg').bounding_box()
+        assert box["width"] > 600 and box["height"] > 200
+    bars = page.locator('figure[data-chart="volumes"] rect.bar')
+    assert bars.count() == 3  # day 1: email and callback stacked; day 2: email
+    assert all(bars.nth(i).bounding_box()["height"] > 0 for i in range(bars.count()))
+    # Day 1's email bar (3 items) is three times day 2's (1 item).
+    email = page.locator('figure[data-chart="volumes"] rect.bar[data-series="email"]')
+    assert email.nth(0).bounding_box()["height"] == pytest.approx(3 * email.nth(1).bounding_box()["height"], rel=0.01)
+    assert page.locator('figure[data-chart="sla"] polyline.line').count() == 1
+    assert "Voyages Lumière" in page.title()
+    page.screenshot(path=str(tmp_path / "kpi.png"), full_page=True)
     assert requests == [page_file.as_uri()]  # the page itself, nothing else
     assert (tmp_path / "kpi.png").stat().st_size > 10_000
 
@@ -221,9 +205,9 @@ def _enable(cli, name, tmp_path):
     cli("tenant", "apply", "-f", str(path))
 
 
-def test_plugin_self_service_events_count_as_deflection(story, tmp_path):
+def test_plugin_self_service_events_count_as_deflection(story, ccctl_with, tmp_path):
     views = FaqViews([paris(2026, 11, 2, 9, 30)] * 6 + [paris(2026, 11, 3, 10), paris(2026, 12, 1, 10)])
-    cli = runner_with(story, views, "faqviews")
+    cli = runner_with(ccctl_with, views, "faqviews")
     assert cli.json("report", "kpi", "-t", "voyages-lumiere", *DAY1)[-1]["selfhelp"] == 5  # not enabled yet
     _enable(cli, "faqviews", tmp_path)  # per-tenant hook calls reach it once the YAML enables it
     day1, day2, total = cli.json("report", "kpi", "-t", "voyages-lumiere", *DAY1)
@@ -231,9 +215,9 @@ def test_plugin_self_service_events_count_as_deflection(story, tmp_path):
     assert total["deflection_pct"] == round(100 * 12 / 18, 1)
 
 
-def test_a_plugin_returning_bad_times_is_named(story, tmp_path):
+def test_a_plugin_returning_bad_times_is_named(story, ccctl_with, tmp_path):
     plugin = FaqViews([datetime(2026, 11, 2, 9)], keep_all=True)  # naive
-    cli = runner_with(story, plugin, "faqviews")
+    cli = runner_with(ccctl_with, plugin, "faqviews")
     _enable(cli, "faqviews", tmp_path)
     result = cli("report", "kpi", "-t", "voyages-lumiere", *DAY1, code=1)
     assert "ccctl_self_service_events returned datetime.datetime(2026, 11, 2, 9, 0): want aware" in result.stderr

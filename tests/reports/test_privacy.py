@@ -62,11 +62,11 @@ def faxes():
 
 
 @pytest.fixture
-def cli(db_url, example_tenants, faxes):
+def cli(db_url, example_tenants, ccctl_with, faxes):
     engine = create_engine(db_url)
     fax_meta.create_all(engine)  # the plugin's own table
     engine.dispose()
-    return runner_with(example_tenants, faxes, "faxes")
+    return runner_with(ccctl_with, faxes, "faxes")
 
 
 @pytest.fixture
