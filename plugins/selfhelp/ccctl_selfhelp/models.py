@@ -87,6 +87,9 @@ class Event(Base):
     )
 
 
+ARTICLE_COUNT = ""  # the TermStat row holding the tenant's number of articles (no term is empty)
+
+
 class TermStat(Base):
     """How many of a tenant's articles contain each search term (document frequency).
 

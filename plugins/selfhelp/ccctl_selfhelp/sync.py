@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ccctl.db.models import Tenant, utcnow
 from ccctl_selfhelp.analysis import terms
 from ccctl_selfhelp.articles import ArticleSource
-from ccctl_selfhelp.models import Article, TermStat
+from ccctl_selfhelp.models import ARTICLE_COUNT, Article, TermStat
 from ccctl_selfhelp.render import snippet, to_text
 
 
@@ -67,6 +67,7 @@ def refresh_term_stats(session: Session, tenant: Tenant) -> None:
                            .where(Article.tenant_id == tenant.id))
     for title, tags, body in rows:
         docs.update(set(f"{title} {tags} {body}".split()))
+        docs[ARTICLE_COUNT] += 1
     session.execute(delete(TermStat).where(TermStat.tenant_id == tenant.id))
     if docs:
         session.execute(insert(TermStat), [{"tenant_id": tenant.id, "term": term, "docs": n}

@@ -57,17 +57,18 @@ def candidate_groups(session: Session, tenant: Tenant,
     MAX_GROUPS are kept (a long e-mail is matched on its rarest words). Before the tenant's
     first sync with term statistics, every group is kept with idf 1.
     """
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
-    from ccctl_selfhelp.models import Article, TermStat
+    from ccctl_selfhelp.models import ARTICLE_COUNT, TermStat
 
     wanted = {term for group in groups for term in group}
     if not wanted:
         return [], []
     docs = dict(session.execute(select(TermStat.term, TermStat.docs).where(
-        TermStat.tenant_id == tenant.id, TermStat.term.in_(wanted))).all())
-    if not docs and not session.scalar(select(TermStat.term).where(TermStat.tenant_id == tenant.id).limit(1)):
-        return groups[:MAX_GROUPS], [1.0] * len(groups[:MAX_GROUPS])  # no statistics yet
+        TermStat.tenant_id == tenant.id, TermStat.term.in_(wanted | {ARTICLE_COUNT}))).all())
+    n = docs.pop(ARTICLE_COUNT, None)
+    if n is None:  # no statistics yet (the tenant was not synced since the upgrade)
+        return groups[:MAX_GROUPS], [1.0] * len(groups[:MAX_GROUPS])
     sized = [([t for t in group if docs.get(t)], sum(docs.get(t, 0) for t in group)) for group in groups]
     sized = sorted((item for item in sized if item[0]), key=lambda item: item[1])
     kept, total = [], 0
@@ -78,7 +79,6 @@ def candidate_groups(session: Session, tenant: Tenant,
         total += size
     if not kept:
         return [], []
-    n = session.scalar(select(func.count()).select_from(Article).where(Article.tenant_id == tenant.id)) or 1
     return [g for g, _ in kept], [math.log(1 + (n - size + 0.5) / (size + 0.5)) for _, size in kept]
 
 
