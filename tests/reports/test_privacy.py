@@ -239,3 +239,18 @@ def test_audit_filters_and_bad_since(cli, person):
     assert "no tenant 'ghost'" in cli("audit", "--tenant", "ghost", code=2).stderr
     out = cli("audit", "--format", "csv").stdout
     assert out.splitlines()[0] == "at,tenant,actor,action,target,details"
+
+
+class BrokenEraser:
+    @hookimpl
+    def ccctl_customer_erased(self, customer, ctx):
+        raise RuntimeError("archive server unreachable")
+
+
+def test_a_failing_plugin_stops_the_erasure_whole(example_tenants, ccctl_with):
+    cli = runner_with(ccctl_with, BrokenEraser(), "archive")
+    added = cli.json("customer", "add", NAME, "--email", EMAIL, "-t", "voyages-lumiere")
+    result = cli("customer", "erase", str(added["id"]), "-t", "voyages-lumiere", "--yes", code=1)
+    assert "plugin 'archive' failed in ccctl_customer_erased: archive server unreachable" in result.stderr
+    assert cli.json("customer", "show", str(added["id"]), "-t", "voyages-lumiere")["emails"] == [EMAIL]
+    assert cli.json("audit", "--action", "customer.erase") == []
