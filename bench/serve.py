@@ -13,6 +13,9 @@ POST its own submission id and email; without wrk, a Python asyncio/httpx loop i
 processes (heavier: it takes CPU from the server on small machines). Prints requests/s, latency
 percentiles and errors per phase, and checks the database holds one web item per submission.
 
+"server CPU ms/req" is the CPU the server processes spent per request: unlike req/s it does not
+depend on what else the machine runs. On SQLite, submissions also queue for the one writer.
+
 Target: `submit` >= 300 req/s on SQLite with 2 workers, no errors.
 
 Usage:
@@ -221,12 +224,14 @@ def main() -> int:
             for phase in args.phases.split(","):
                 _method, tenant = PHASES[phase]
                 before = web_items(url, tenant) if PHASES[phase][0] == "POST" else 0
+                cpu_before = base.cpu_seconds()
                 row = rows[phase] = run(base, phase, args, tmp)
+                row["cpu_ms"] = 1000 * (base.cpu_seconds() - cpu_before) / max(1, row["requests"])
                 stored = web_items(url, tenant) - before if PHASES[phase][0] == "POST" else None
                 # wrk stops with requests in flight: those are stored but not counted.
                 row["stored_ok"] = stored is None or row["requests"] <= stored <= row["requests"] + args.connections
                 print(f"  {phase:<15} {row['rps']:8.1f} req/s   p50 {row['p50_ms']:7.1f} ms   p99 {row['p99_ms']:7.1f} ms"
-                      f"   {row['requests']:6d} ok   {row['errors']} errors"
+                      f"   {row['requests']:6d} ok   {row['errors']} errors   server CPU {row['cpu_ms']:.2f} ms/req"
                       + ("" if stored is None else f"   {stored} items stored"
                          + ("" if row["stored_ok"] else " (MISMATCH)")))
                 if row["errors"]:

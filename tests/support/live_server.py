@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 
@@ -21,9 +22,29 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class ServerURL(str):
+    """The base URL of a running server; ``.pid`` is its main process (uvicorn's workers are its children)."""
+
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User+system CPU used so far by the server and its live worker processes (Linux /proc)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # a process that just ended
+            pid, ppid = int(stat.parent.name), int(fields[1])
+            if self.pid in (pid, ppid):
+                total += (int(fields[11]) + int(fields[12])) / tick
+        return total
+
+
 @contextlib.contextmanager
 def running_server(db_url: str, *serve_args: str, env: dict[str, str] | None = None,
-                   start_timeout: float = 60.0) -> Iterator[str]:
+                   start_timeout: float = 60.0) -> Iterator[ServerURL]:
     """Start ``ccctl --database-url DB serve --host 127.0.0.1 --port FREE *serve_args``; yield its base URL.
 
     The server is stopped (SIGTERM, then SIGKILL of its whole process group) on exit.
@@ -34,7 +55,8 @@ def running_server(db_url: str, *serve_args: str, env: dict[str, str] | None = N
                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", *serve_args]
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                                env={**os.environ, "CCCTL_TENANT": "", **(env or {})})
-    base = f"http://127.0.0.1:{port}"
+    base = ServerURL(f"http://127.0.0.1:{port}")
+    base.pid = process.pid
     try:
         _wait_until_healthy(process, base, log, start_timeout)
         yield base
