@@ -8,6 +8,7 @@ title counting most, then tags, then the body.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -25,6 +26,16 @@ CANDIDATE_BUDGET = 1000
 MAX_GROUPS = 12
 
 
+@dataclass
+class Plan:
+    """What the backend matches: word groups (any may match), their idf, and whether to look
+    in titles and tags only (when even the rarest word is in more than CANDIDATE_BUDGET articles)."""
+
+    groups: list[list[str]]
+    idf: list[float]
+    headings_only: bool = False
+
+
 def search(session: Session, tenant: Tenant, query: str, limit: int = 10, locale: str | None = None) -> list[Hit]:
     """Articles of ``tenant`` matching ``query``, best first; [] when nothing matches."""
     if limit < 1:
@@ -33,14 +44,14 @@ def search(session: Session, tenant: Tenant, query: str, limit: int = 10, locale
     if lang is not None and lang not in LANGUAGES:
         raise InputError(f"no articles can be in locale '{locale}' (known: {', '.join(LANGUAGES)})")
     all_groups = query_groups(query[:MAX_QUERY], [lang] if lang else _tenant_languages(tenant))
-    groups, idf = candidate_groups(session, tenant, all_groups)
-    if not groups:
+    plan = candidate_groups(session, tenant, all_groups)
+    if not plan.groups:
         return []
     if session.get_bind().dialect.name == "postgresql":
         from ccctl_selfhelp.search.postgres import ranked
     else:
         from ccctl_selfhelp.search.sqlite import ranked
-    hits = ranked(session, tenant, groups, idf, limit, lang)
+    hits = ranked(session, tenant, plan, limit, lang)
     wanted = {term for group in all_groups for term in group}
     for hit, title_terms in hits:
         distinct = set(title_terms.split())
@@ -48,14 +59,14 @@ def search(session: Session, tenant: Tenant, query: str, limit: int = 10, locale
     return [hit for hit, _ in hits]
 
 
-def candidate_groups(session: Session, tenant: Tenant,
-                     groups: list[list[str]]) -> tuple[list[list[str]], list[float]]:
+def candidate_groups(session: Session, tenant: Tenant, groups: list[list[str]]) -> Plan:
     """The query's word groups worth matching, rarest first, with their idf.
 
     Terms no article contains are dropped; when the groups together would match more than
     CANDIDATE_BUDGET articles, the commonest are left out (always one kept), and at most
-    MAX_GROUPS are kept (a long e-mail is matched on its rarest words). Before the tenant's
-    first sync with term statistics, every group is kept with idf 1.
+    MAX_GROUPS are kept (a long e-mail is matched on its rarest words). When even the rarest
+    is that common, it is looked for in titles and tags only. Before the tenant's first sync
+    with term statistics, every group is kept with idf 1.
     """
     from sqlalchemy import select
 
@@ -63,12 +74,12 @@ def candidate_groups(session: Session, tenant: Tenant,
 
     wanted = {term for group in groups for term in group}
     if not wanted:
-        return [], []
+        return Plan([], [])
     docs = dict(session.execute(select(TermStat.term, TermStat.docs).where(
         TermStat.tenant_id == tenant.id, TermStat.term.in_(wanted | {ARTICLE_COUNT}))).all())
     n = docs.pop(ARTICLE_COUNT, None)
     if n is None:  # no statistics yet (the tenant was not synced since the upgrade)
-        return groups[:MAX_GROUPS], [1.0] * len(groups[:MAX_GROUPS])
+        return Plan(groups[:MAX_GROUPS], [1.0] * len(groups[:MAX_GROUPS]))
     sized = [([t for t in group if docs.get(t)], sum(docs.get(t, 0) for t in group)) for group in groups]
     sized = sorted((item for item in sized if item[0]), key=lambda item: item[1])
     kept, total = [], 0
@@ -77,9 +88,8 @@ def candidate_groups(session: Session, tenant: Tenant,
             break
         kept.append((group, size))
         total += size
-    if not kept:
-        return [], []
-    return [g for g, _ in kept], [math.log(1 + (n - size + 0.5) / (size + 0.5)) for _, size in kept]
+    return Plan([g for g, _ in kept], [math.log(1 + (n - size + 0.5) / (size + 0.5)) for _, size in kept],
+                headings_only=total > CANDIDATE_BUDGET)
 
 
 def _tenant_languages(tenant: Tenant) -> list[str]:

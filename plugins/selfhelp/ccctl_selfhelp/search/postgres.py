@@ -27,13 +27,13 @@ LIMIT :limit
 """
 
 
-def ranked(session: Session, tenant: Tenant, groups: list[list[str]], idf: list[float], limit: int,
-           lang: str | None):
-    # Terms are \\w characters only (see analysis): nothing to escape in a tsquery.
+def ranked(session: Session, tenant: Tenant, plan, limit: int, lang: str | None):
+    # Terms are \w characters only (see analysis): nothing to escape in a tsquery.
+    weights = ":AB" if plan.headings_only else ""  # titles and tags only
     params = {"scope": f"t{tenant.id}" + (f" & l{lang}" if lang else ""), "tenant": tenant.id, "limit": limit,
-              "any": " | ".join(term for group in groups for term in group)}
+              "any": " | ".join(term + weights for group in plan.groups for term in group)}
     parts = []
-    for i, (group, weight) in enumerate(zip(groups, idf)):
+    for i, (group, weight) in enumerate(zip(plan.groups, plan.idf)):
         params[f"q{i}"], params[f"w{i}"] = " | ".join(group), weight
         parts.append(f":w{i} * ts_rank({WEIGHTS}, a.search_vector, to_tsquery('simple', :q{i}), 1)")
     rows = session.execute(text(SQL.format(score=" + ".join(parts))), params).all()

@@ -23,20 +23,18 @@ ORDER BY best.score DESC, a.id
 """)
 
 
-def match_expression(tenant_id: int, groups: list[list[str]], lang: str | None) -> str:
+def match_expression(tenant_id: int, plan, lang: str | None) -> str:
     """``{search_scope}: (t1 AND lfr) AND {terms_title terms_tags terms_body}: (a OR b OR ...)``.
 
     Terms are ``\\w`` characters only (see analysis), so quoting them is enough.
     """
     scope = f'"t{tenant_id}"' + (f' AND "l{lang}"' if lang else "")
-    alternatives = " OR ".join(f'"{term}"' for group in groups for term in group)
-    return f"{{search_scope}}: ({scope}) AND {{terms_title terms_tags terms_body}}: ({alternatives})"
+    columns = "terms_title terms_tags" + ("" if plan.headings_only else " terms_body")
+    alternatives = " OR ".join(f'"{term}"' for group in plan.groups for term in group)
+    return f"{{search_scope}}: ({scope}) AND {{{columns}}}: ({alternatives})"
 
 
-def ranked(session: Session, tenant: Tenant, groups: list[list[str]], idf: list[float], limit: int,
-           lang: str | None):
-    del idf  # bm25 has its own
-    rows = session.execute(SQL, {"match": match_expression(tenant.id, groups, lang),
+def ranked(session: Session, tenant: Tenant, plan, limit: int, lang: str | None):
+    rows = session.execute(SQL, {"match": match_expression(tenant.id, plan, lang),
                                  "tenant": tenant.id, "limit": limit}).all()
     return [hit_from_row(r) for r in rows]
-
