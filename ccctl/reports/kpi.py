@@ -72,8 +72,9 @@ def kpi_rows(session: Session, tenant: Tenant, period: Period, by: str = "day",
     With ``ctx``, the tenant's plugins add their self-service events (``ccctl_self_service_events``).
     """
     now = now or utcnow()
-    items = _items(session, tenant, period)
-    backlog = _backlog_candidates(session, tenant, period)
+    backlog = _open_during(session, tenant, period)
+    items = _with_first_responses(session, tenant, period,
+                                  [i for i in backlog if i.created_at >= period.start])
     repeats = _later_items_by_customer(session, tenant, period, items)
     selfhelp = _selfhelp_times(session, tenant, period)
     if ctx is not None:
@@ -174,11 +175,16 @@ _FACT_COLUMNS = (WorkItem.id, WorkItem.channel, WorkItem.queue, WorkItem.custome
                  WorkItem.due_at, WorkItem.claimed_at, WorkItem.closed_at, WorkItem.outcome)
 
 
-def _items(session: Session, tenant: Tenant, period: Period) -> list[ItemFacts]:
-    query = (select(*_FACT_COLUMNS).where(
-        WorkItem.tenant_id == tenant.id, WorkItem.created_at >= period.start, WorkItem.created_at < period.end)
-        .order_by(WorkItem.created_at))
-    items = [ItemFacts(*row) for row in session.execute(query)]
+def _open_during(session: Session, tenant: Tenant, period: Period) -> list[ItemFacts]:
+    """Items open at some moment of the period: the backlog's candidates, and the period's own items."""
+    query = select(*_FACT_COLUMNS).where(
+        WorkItem.tenant_id == tenant.id, WorkItem.created_at < period.end,
+        or_(WorkItem.closed_at.is_(None), WorkItem.closed_at >= period.start)).order_by(WorkItem.created_at)
+    return [ItemFacts(*row) for row in session.execute(query)]
+
+
+def _with_first_responses(session: Session, tenant: Tenant, period: Period,
+                          items: list[ItemFacts]) -> list[ItemFacts]:
     by_id = {item.id: item for item in items}
     # Replies, and the queue's "claimed" steps: a claim released since left no claimed_at behind.
     events = session.execute(select(Interaction.item_id, Interaction.occurred_at, Interaction.channel,
@@ -199,13 +205,6 @@ def _responds(channel: str, payload: dict[str, Any]) -> bool:
     if channel == QUEUE_STEPS:
         return payload.get("step") == "claimed"
     return channel != SELFHELP and payload.get("kind") not in AUTOMATIC_KINDS
-
-
-def _backlog_candidates(session: Session, tenant: Tenant, period: Period) -> list[ItemFacts]:
-    query = select(*_FACT_COLUMNS).where(
-        WorkItem.tenant_id == tenant.id, WorkItem.created_at < period.end,
-        or_(WorkItem.closed_at.is_(None), WorkItem.closed_at >= period.start))
-    return [ItemFacts(*row) for row in session.execute(query)]
 
 
 def _later_items_by_customer(session: Session, tenant: Tenant, period: Period,
