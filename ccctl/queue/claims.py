@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from ccctl.db.models import Agent, AgentTenant, Tenant, WorkItem, utcnow
 from ccctl.errors import CcctlError
-from ccctl.queue.agents import get_agent, held_count
+from ccctl.queue.agents import get_agent
 from ccctl.queue.history import record_step
 from ccctl.queue.skills import allowed_skill_sets
 
@@ -25,8 +25,11 @@ from ccctl.queue.skills import allowed_skill_sets
 # Built once: a claim is on the hot path, and ready-made statements skip most per-call SQLAlchemy work.
 _SERVED = select(AgentTenant.tenant_id).where(AgentTenant.agent_id == bindparam("agent_id"))
 _NEXT = (
+    # No join to tenants here: SQLite would then start from tenants and sort that tenant's items.
     select(WorkItem)
-    .where(WorkItem.state == "open", WorkItem.tenant_id.in_(bindparam("tenants", expanding=True)),
+    # `tenant_id + 0`: no index on it, so the planner cannot trade ix_work_items_claim_order (already
+    # in claim order) for ix_work_items_pick plus a sort of a whole tenant's items.
+    .where(WorkItem.state == "open", (WorkItem.tenant_id + 0).in_(bindparam("tenants", expanding=True)),
            WorkItem.skill_set_id.in_(bindparam("sets", expanding=True)),
            or_(WorkItem.not_before.is_(None), WorkItem.not_before <= bindparam("now")))
     .order_by(WorkItem.priority.desc(), WorkItem.due_at.asc(), WorkItem.id.asc())
@@ -34,9 +37,11 @@ _NEXT = (
     .with_for_update(skip_locked=True)  # PostgreSQL; SQLite holds the database lock instead
 )
 _NEXT_IN_QUEUES = _NEXT.where(WorkItem.queue.in_(bindparam("queues", expanding=True)))
-
-
-_AGENT_NOW = select(Agent.available, Agent.capacity).where(Agent.id == bindparam("agent_id")).with_for_update()
+# Under lock, in one round trip: availability and capacity (they may have changed) and items held.
+_HELD = (select(func.count()).select_from(WorkItem)
+         .where(WorkItem.claimed_by == Agent.name, WorkItem.state == "claimed").scalar_subquery())
+_AGENT_NOW = (select(Agent.available, Agent.capacity, _HELD).where(Agent.id == bindparam("agent_id"))
+              .with_for_update(of=Agent))
 
 
 @dataclass
@@ -75,11 +80,9 @@ def claim_next(session: Session, who: str | Claimer, *, tenant: Tenant | None = 
     """Claim for ``who`` (an agent name, or a :func:`claimer` prepared in an earlier read)."""
     now = now or utcnow()
     who = who if isinstance(who, Claimer) else claimer(session, who, tenant)
-    # Re-read under lock: availability and capacity may have changed since `claimer`.
-    available, capacity = session.execute(_AGENT_NOW, {"agent_id": who.agent_id}).one()
+    available, capacity, held = session.execute(_AGENT_NOW, {"agent_id": who.agent_id}).one()
     if not available:
         raise CcctlError(f"agent {who.name} is not available (ccctl agent set {who.name} --available)")
-    held = held_count(session, who.name)
     if held >= capacity:
         return Claim(None, f"{who.name} already holds {held} item(s), the capacity")
     params = {"tenants": who.tenants, "sets": who.skill_sets, "now": now}
@@ -89,6 +92,6 @@ def claim_next(session: Session, who: str | Claimer, *, tenant: Tenant | None = 
     if item is None:
         return Claim(None, f"nothing open that {who.name} may take now")
     item.state, item.claimed_by, item.claimed_at = "claimed", who.name, now
-    record_step(session, session.get(Tenant, item.tenant_id), item, "claimed",
+    record_step(session, tenant or session.get(Tenant, item.tenant_id), item, "claimed",
                 f"claimed by {who.name}", actor=who.name)
     return Claim(item)
