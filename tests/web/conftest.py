@@ -1,73 +1,13 @@
-"""Fixtures for the HTTP front: an in-process app with a demo plugin, and tenant files enabling it."""
+"""Fixtures for the HTTP front: an App with the demo plugin, and tenants enabling it or not."""
 
 from __future__ import annotations
 
 import pytest
-from starlette.responses import JSONResponse, PlainTextResponse
 
 from ccctl.context import App
-from ccctl.db.models import Interaction
-from ccctl.hookspecs import hookimpl
 from ccctl.plugins import get_plugin_manager
-from ccctl.web.scope import run_in_tenant, tenant_scope
-from ccctl.web.twilio import verify_twilio
 
-DEMO_TOKEN = "demo-auth-token-0123456789"
-
-
-class DemoPlugin:
-    """A plugin with a plain page, an async route and a Twilio webhook that writes a row."""
-
-    @hookimpl
-    def ccctl_register_routes(self, register):
-        register("/demo/hello", hello, name="demo-hello")
-        register("/demo/async/{word}", shout, methods=("GET",))
-        register("/demo/twilio", twilio_hook, methods=("POST",))
-        register("/demo/twilio-json", twilio_json_hook, methods=("POST",))
-        register("/demo/twilio-get", twilio_get_hook, methods=("GET",))
-
-
-def hello(request):
-    with tenant_scope(request) as ctx:
-        return PlainTextResponse(f"hello from {ctx.tenant.slug}")
-
-
-async def shout(request):
-    slug = await run_in_tenant(request, lambda ctx: ctx.tenant.slug)
-    return JSONResponse({"tenant": slug, "word": request.path_params["word"].upper()})
-
-
-def twilio_hook(request):
-    with tenant_scope(request) as ctx:
-        form = verify_twilio(request, ctx, DEMO_TOKEN)
-        ctx.session.add(Interaction(tenant_id=ctx.tenant.id, channel="demo", summary=form["Body"],
-                                    external_id=form["MessageSid"]))
-    return PlainTextResponse("<Response/>", media_type="application/xml")
-
-
-def twilio_json_hook(request):
-    """A JSON webhook (Twilio signs the URL, whose ?bodySHA256= covers the body)."""
-    import json
-
-    with tenant_scope(request) as ctx:
-        body = json.loads(verify_twilio(request, ctx, DEMO_TOKEN))
-        ctx.session.add(Interaction(tenant_id=ctx.tenant.id, channel="demo", summary=body["event"]))
-    return JSONResponse({"ok": True})
-
-
-def twilio_get_hook(request):
-    """A webhook configured with method GET: the parameters are in the signed URL."""
-    with tenant_scope(request) as ctx:
-        verify_twilio(request, ctx, DEMO_TOKEN)
-        ctx.session.add(Interaction(tenant_id=ctx.tenant.id, channel="demo", summary=request.query_params["Body"]))
-    return PlainTextResponse("<Response/>", media_type="application/xml")
-
-
-TENANTS = {
-    "with-demo": "tenant: with-demo\nname: With Demo\nqueues: [{name: general}]\nplugins: {demo: {enabled: true}}\n",
-    "without-demo": "tenant: without-demo\nname: Without Demo\nqueues: [{name: general}]\n"
-                    "plugins: {demo: {enabled: false}}\n",
-}
+from .demo_plugin import TENANTS, DemoPlugin
 
 
 @pytest.fixture
@@ -76,10 +16,9 @@ def demo_pm():
 
 
 @pytest.fixture
-def demo_app(db_url, demo_pm, tmp_path) -> App:
+def demo_app(db_url, demo_pm, tmp_path, ccctl) -> App:
     """An App whose plugin manager has the demo plugin, with tenants with-demo and without-demo."""
-    from conftest import Runner
-
+    Runner = type(ccctl)  # the shared CLI runner, here with the demo plugin loaded
     folder = tmp_path / "clients"
     folder.mkdir()
     for slug, text in TENANTS.items():

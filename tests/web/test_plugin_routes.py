@@ -11,7 +11,7 @@ from ccctl.plugins import get_plugin_manager
 from ccctl.web.app import create_web_app
 from ccctl.web.routes import plugin_routes
 
-from .conftest import DemoPlugin
+from .demo_plugin import DemoPlugin
 
 
 @pytest.fixture
@@ -89,10 +89,8 @@ def test_a_plugin_cannot_take_a_core_route():
         tenant_routes(pm)
 
 
-def test_serve_refuses_to_start_with_a_bad_plugin_route(db_url):
-    from conftest import Runner
-
+def test_serve_refuses_to_start_with_a_bad_plugin_route(db_url, ccctl):
     pm = get_plugin_manager(extra=[("bad", BadPath())])
-    result = Runner(db_url, pm)("serve", "--port", "0", code=1)
+    result = type(ccctl)(db_url, pm)("serve", "--port", "0", code=1)
     assert "plugin bad: route path 'demo/no-slash' must start with '/'" in result.output
     assert "--disable-plugin" in result.output

@@ -11,7 +11,7 @@ from ccctl.db.models import Interaction, SeenRequest
 from ccctl.web.app import create_web_app
 from ccctl.web.settings import WebSettings
 
-from .conftest import DEMO_TOKEN
+from .demo_plugin import DEMO_TOKEN
 
 PARAMS = {"MessageSid": "SM0001", "Body": "bonjour", "From": "+33612345678"}
 
