@@ -51,6 +51,13 @@ def ccctl_auto_answer(item, answer, ctx):
 
 
 @hookimpl
+def ccctl_billing_usage(tenant, start, end, ctx):
+    from ccctl_sms.billing import usage_lines
+
+    return usage_lines(ctx.session, tenant, start, end)
+
+
+@hookimpl
 def ccctl_register_routes(register):
     from ccctl_sms.webhooks import inbound, status_callback
 

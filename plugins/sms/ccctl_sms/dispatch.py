@@ -100,6 +100,7 @@ class Task:
     reconcile_since: datetime | None
     outgoing: Outgoing
     exclude: set[str] = field(default_factory=set)
+    segments: int = 1
 
 
 @dataclass
@@ -318,7 +319,7 @@ class Dispatcher:
         outgoing = Outgoing(row.id, row.attempt_id, row.to_number, row.body, config.sender,
                             config.messaging_service_sid, callback)
         return Task(row.id, row.tenant_id, row.customer_id, row.attempt_id, row.attempts, row.claimed_at,
-                    row.reconcile_since, outgoing)
+                    row.reconcile_since, outgoing, segments=row.segments)
 
     def _fill_excludes(self, session, tasks: list[Task]) -> None:
         """Provider ids other rows already own: a reconcile must never take a sibling's message."""
@@ -418,7 +419,8 @@ class Dispatcher:
             tenant = self.setups[task.tenant_id].tenant
             record_interaction(session, tenant, "sms", customer_id=task.customer_id, direction="out",
                                summary=task.outgoing.body[:500], external_id=accepted.sid,
-                               payload={"outbox_id": task.row_id, "to": task.outgoing.to, "sid": accepted.sid})
+                               payload={"outbox_id": task.row_id, "to": task.outgoing.to, "sid": accepted.sid,
+                                        "segments": task.segments})
 
     def _record_error(self, session, outcome: Outcome) -> None:
         task, error = outcome.task, outcome.error
