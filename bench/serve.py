@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import re
@@ -39,6 +40,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -194,6 +196,26 @@ def web_items(url: str, tenant: str) -> int:
     return n
 
 
+@contextlib.contextmanager
+def database(url: str | None, tmp: str) -> Iterator[str]:
+    """A fresh SQLite file, or a throwaway schema in the PostgreSQL database ``url`` (dropped after)."""
+    if not url:
+        yield f"sqlite:///{tmp}/bench.db"
+        return
+    from sqlalchemy import create_engine, text
+
+    schema = f"bench_serve_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp dir")
@@ -208,8 +230,7 @@ def main() -> int:
     from support.live_server import running_server
 
     run = run_wrk if args.generator == "wrk" else run_python
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or f"sqlite:///{tmp}/bench.db"
+    with tempfile.TemporaryDirectory() as tmp, database(args.database_url, tmp) as url:
         clients = Path(tmp) / "clients"
         shutil.copytree(ROOT / "examples" / "clients", clients)
         (clients / "bench-web.yaml").write_text(BENCH_TENANT)
@@ -237,8 +258,8 @@ def main() -> int:
                 if row["errors"]:
                     print("    first error:", row["first_error"][:600])
         submit = rows.get("submit")
-        if submit is None:
-            return 0
+        if submit is None or kind != "sqlite":
+            return 0  # the target is set for SQLite
         ok = submit["rps"] >= TARGET and submit["errors"] == 0 and submit["stored_ok"]
         print(f"submit: {submit['rps']:.1f} req/s (target >= {TARGET} req/s, no errors, on SQLite with 2 workers): "
               f"{'met' if ok else 'NOT met'}")
