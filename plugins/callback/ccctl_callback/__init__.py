@@ -35,6 +35,13 @@ def ccctl_register_routes(register):
 
 
 @hookimpl
+def ccctl_billing_usage(tenant, start, end, ctx):
+    from ccctl_callback.billing import usage_lines
+
+    return usage_lines(ctx.session, tenant, start, end)
+
+
+@hookimpl
 def ccctl_customer_export(customer, ctx):
     from ccctl_callback.privacy import export
 

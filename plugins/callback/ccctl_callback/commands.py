@@ -214,9 +214,12 @@ def show_cmd(item_id, limit, tenant_slug, fmt) -> None:
 @click.option("--outcome", type=click.Choice(["reached", "no-answer", "wrong-number", "cancelled"]),
               default=None, help="With --manual: how the call went.")
 @click.option("--note", default="", help="With --manual: a note kept with the attempt.")
+@click.option("--duration", default=None, metavar="TIME",
+              help="With --manual --outcome reached|wrong-number: talk time, billed per started minute; "
+                   "a bare number is minutes (4), or 4m, or seconds as 95s.")
 @tenant_option
 @output_options
-def dial_cmd(item_id, agent, agent_phone, manual, outcome, note, tenant_slug, fmt) -> None:
+def dial_cmd(item_id, agent, agent_phone, manual, outcome, note, duration, tenant_slug, fmt) -> None:
     """Call back ITEM_ID: Twilio rings the agent, then bridges the customer; or record a manual call.
 
     Outside the tenant's calling hours the call is refused (a request is the person's consent,
@@ -227,19 +230,29 @@ def dial_cmd(item_id, agent, agent_phone, manual, outcome, note, tenant_slug, fm
     Examples:
       ccctl callback dial 4711 --agent marie
       ccctl callback dial 4711 --agent marie --manual --outcome no-answer --note "messagerie"
+      ccctl callback dial 4711 --agent marie --manual --outcome reached --duration 95s
     """
     from ccctl_callback.requests import request_for_item
 
     if manual and not outcome:
         raise click.UsageError("--manual needs --outcome reached|no-answer|wrong-number|cancelled")
-    if not manual and (outcome or note):
-        raise click.UsageError("--outcome and --note go with --manual (Twilio reports the outcome itself)")
+    if not manual and (outcome or note or duration):
+        raise click.UsageError("--outcome, --note and --duration go with --manual "
+                               "(Twilio reports the outcome and the talk time itself)")
+    seconds = None
+    if duration is not None:
+        from ccctl_callback.billing import parse_manual_duration
+
+        if outcome not in ("reached", "wrong-number"):
+            raise click.UsageError(f"--duration goes with --outcome reached or wrong-number: "
+                                   f"a '{outcome}' call had no talk time")
+        seconds = parse_manual_duration(duration)
     with tenant_session(tenant_slug) as (app, session, tenant):
         ctx = app.context(session, tenant)
         ctx.actor = agent
         request = request_for_item(ctx, item_id)
         if manual:
-            row = _manual(ctx, request, agent, outcome, note)
+            row = _manual(ctx, request, agent, outcome, note, seconds)
         else:
             from ccctl_callback.dialer import dial
 
@@ -249,11 +262,12 @@ def dial_cmd(item_id, agent, agent_phone, manual, outcome, note, tenant_slug, fm
     emit_object(row, fmt)
 
 
-def _manual(ctx, request, agent, outcome, note) -> dict:
+def _manual(ctx, request, agent, outcome, note, seconds=None) -> dict:
     from ccctl_callback.outcomes import record_outcome, start_attempt
 
     # Cancelling is not a call: no calling-hours check for it.
     attempt = start_attempt(ctx, request, agent, "manual", check_hours=outcome != "cancelled")
+    attempt.duration_seconds = seconds
     result = record_outcome(ctx, request, attempt, outcome, note)
     return {"item": request.item_id, "attempt": attempt.number, "outcome": outcome, "state": result["state"],
-            "next_attempt": result["next_attempt"]}
+            "next_attempt": result["next_attempt"], "duration_seconds": seconds}

@@ -103,6 +103,12 @@ def apply_status(ctx: TenantContext, attempt: CallbackAttempt, leg: str, params)
             attempt.status, attempt.note = f"agent-{status}", f"agent {attempt.agent} did not take the call"
         return None
     attempt.status = status or attempt.status
+    if status == "completed" and attempt.duration_seconds is None:
+        from ccctl_callback.billing import parse_call_duration
+
+        attempt.duration_seconds = parse_call_duration(params.get("CallDuration"))
+        if attempt.duration_seconds is None:  # still record the outcome: the call did happen
+            attempt.note = f"Twilio sent no readable CallDuration ({params.get('CallDuration')!r}): not billed"
     outcome = CUSTOMER_OUTCOMES.get(status)
     if outcome is None or attempt.outcome is not None:
         return None

@@ -78,6 +78,9 @@ class CallbackAttempt(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column()
+    # Talk time in seconds: Twilio's CallDuration of the completed customer leg, or what the agent
+    # gave with a manual outcome; None when unknown. Billed per started minute (ccctl_callback.billing).
+    duration_seconds: Mapped[int | None] = mapped_column()
 
     __table_args__ = (
         UniqueConstraint("request_id", "number"),

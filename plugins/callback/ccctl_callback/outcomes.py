@@ -84,6 +84,7 @@ def record_outcome(ctx: TenantContext, request: CallbackRequest, attempt: Callba
         summary=summary + (f" ({note})" if note else ""),
         payload={"request": request.id, "attempt": attempt.number, "mode": attempt.mode,
                  "call_sid": attempt.call_sid, "outcome": outcome, "status": attempt.status,
+                 "duration_seconds": attempt.duration_seconds,
                  "next_attempt": next_attempt.isoformat() if next_attempt else None},
         external_id=f"attempt-{attempt.id}",
     )
@@ -113,4 +114,4 @@ def attempts_of(ctx: TenantContext, request: CallbackRequest) -> list[CallbackAt
 def attempt_row(attempt: CallbackAttempt) -> dict:
     return {"attempt": attempt.number, "agent": attempt.agent, "mode": attempt.mode,
             "started": attempt.started_at, "status": attempt.status, "outcome": attempt.outcome,
-            "call_sid": attempt.call_sid, "note": attempt.note}
+            "call_sid": attempt.call_sid, "duration_seconds": attempt.duration_seconds, "note": attempt.note}
