@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ccctl.web import csrf
-from ccctl.web.contact_form import ContactForm, clean_referral, read_form, validate
+from ccctl.web.contact_form import MAX_PAGE, ContactForm, clean_referral, read_form, validate
 from ccctl.web.cookies import set_cookie
 from ccctl.web.pages import page, render
 
@@ -34,7 +34,7 @@ def contact_routes():
 async def show_form(request: Request) -> Response:
     embed = request.query_params.get("embed") == "1"
     form = ContactForm(referral_code=_referral(request, request.query_params.get("ref")),
-                       page=request.query_params.get("page", "")[:500])
+                       page=request.query_params.get("page", "")[:MAX_PAGE])
     return _form_page(request, form, {}, embed)
 
 
