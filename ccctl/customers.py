@@ -30,6 +30,16 @@ def owner_of(session: Session, tenant: Tenant, kind: str, value: str) -> Custome
     )
 
 
+def owners_of(session: Session, tenant: Tenant, kind: str, values: Iterable[str]) -> dict[str, Customer]:
+    """Bulk :func:`owner_of`: normalised value → owning customer, for the values that have one."""
+    rows = session.execute(
+        select(ContactPoint.value, Customer).join(ContactPoint.customer).where(
+            ContactPoint.tenant_id == tenant.id, ContactPoint.kind == kind, ContactPoint.value.in_(set(values))
+        )
+    )
+    return {value: customer for value, customer in rows}
+
+
 def add_customer(session: Session, tenant: Tenant, name: str, emails: Iterable[str] = (),
                  phones: Iterable[str] = (), attributes: dict[str, Any] | None = None) -> Customer:
     points = contact_values(tenant, emails, phones)
@@ -134,9 +144,9 @@ def record_interaction(session: Session, tenant: Tenant, channel: str, *, custom
             Interaction.external_id == external_id))
         if existing is not None:
             return existing, False
-    row = Interaction(tenant_id=tenant.id, customer_id=customer_id, channel=channel, direction=direction,
-                      summary=summary, payload=payload or {}, external_id=external_id, item_id=item_id,
-                      occurred_at=occurred_at or utcnow(), actor=actor)
+    row = Interaction(**interaction_values(tenant, channel, customer_id=customer_id, direction=direction,
+                                           summary=summary, payload=payload, external_id=external_id,
+                                           item_id=item_id, occurred_at=occurred_at, actor=actor))
     if external_id is None:  # nothing it could collide with: no savepoint (hot path of queue claims)
         session.add(row)
         session.flush()
@@ -153,6 +163,39 @@ def record_interaction(session: Session, tenant: Tenant, channel: str, *, custom
             raise
         return existing, False
     return row, True
+
+
+def interaction_values(tenant: Tenant, channel: str, *, customer_id: int | None = None, direction: str = "in",
+                       summary: str = "", payload: dict[str, Any] | None = None, external_id: str | None = None,
+                       item_id: int | None = None, occurred_at: datetime | None = None,
+                       actor: str | None = None) -> dict[str, Any]:
+    """The column values of one history event (shared by the single and the bulk insert)."""
+    return dict(tenant_id=tenant.id, customer_id=customer_id, channel=channel, direction=direction,
+                summary=summary, payload=payload or {}, external_id=external_id, item_id=item_id,
+                occurred_at=occurred_at or utcnow(), actor=actor)
+
+
+def record_interactions(session: Session, tenant: Tenant, events: list[dict[str, Any]]) -> list[tuple[Interaction, bool]]:
+    """Bulk :func:`record_interaction`: each event is its keyword arguments (``channel`` included).
+
+    One query finds the external ids already stored, one INSERT stores the rest; the result
+    is aligned with ``events``. A concurrent writer storing one of the ids first makes the
+    INSERT fail: the batch is then redone one event at a time (rare, correct, slower).
+    """
+    from sqlalchemy import tuple_
+
+    from ccctl.db.bulk import insert_missing
+
+    keys = [(e["channel"], e["external_id"]) if e.get("external_id") is not None else None for e in events]
+    known: dict[tuple[str, str], Interaction] = {}
+    if any(keys):
+        known = {(r.channel, r.external_id): r for r in session.scalars(select(Interaction).where(
+            Interaction.tenant_id == tenant.id,
+            tuple_(Interaction.channel, Interaction.external_id).in_({k for k in keys if k})))}
+    out = insert_missing(session, Interaction, keys, known, lambda n: interaction_values(tenant, **events[n]))
+    if out is None:
+        return [record_interaction(session, tenant, **event) for event in events]
+    return out
 
 
 def timeline(session: Session, tenant: Tenant, customer: Customer, limit: int | None = None) -> list[Interaction]:

@@ -88,8 +88,22 @@ def plugin_names(pm: pluggy.PluginManager) -> list[str]:
 
 
 def tenant_hook(pm: pluggy.PluginManager, enabled: Iterable[str], hook_name: str):
-    """A caller for ``hook_name`` that reaches only core and the ``enabled`` plugins."""
-    enabled = set(enabled)
+    """A caller for ``hook_name`` that reaches only core and the ``enabled`` plugins.
+
+    Callers are memoised on ``pm`` (building a subset caller costs more than most hook
+    calls: ingest fires one per item); the key holds the registered names, so a plugin
+    registered or unregistered later gets a fresh caller.
+    """
+    enabled = frozenset(enabled)
+    key = (enabled, hook_name, tuple(name for name, _plugin in pm.list_name_plugin()))
+    cache = pm.__dict__.setdefault("_ccctl_tenant_hooks", {})
+    caller = cache.get(key)
+    if caller is None:
+        caller = cache[key] = _tenant_hook(pm, enabled, hook_name)
+    return caller
+
+
+def _tenant_hook(pm: pluggy.PluginManager, enabled: frozenset[str], hook_name: str):
     remove = [
         plugin
         for name, plugin in pm.list_name_plugin()

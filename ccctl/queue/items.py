@@ -13,19 +13,21 @@ from ccctl.db.models import Customer, WorkItem, utcnow
 from ccctl.errors import CcctlError
 from ccctl.queue.history import record_step
 from ccctl.queue.routing import Decision, Sample, needs_customer, parse_rules, route
-from ccctl.queue.skills import normalise, skill_set_id
-from ccctl.queue.sla import due_at
+from ccctl.queue.skills import normalise, skill_key, skill_set_id
+from ccctl.queue.sla import due_at as sla_due_at
 
 
 def create_item(ctx: TenantContext, channel: str, *, subject: str = "", body: str = "",
                 customer_id: int | None = None, queue: str | None = None, priority: int | None = None,
                 not_before: datetime | None = None, attributes: dict[str, Any] | None = None,
-                external_ref: str | None = None, skills: list[str] | None = None) -> tuple[WorkItem, bool]:
+                external_ref: str | None = None, skills: list[str] | None = None,
+                sla: str | None = None) -> tuple[WorkItem, bool]:
     """Route, give an SLA due time, store, then fire ``ccctl_item_created``: (item, created).
 
     ``queue=None`` lets the tenant's routing rules decide (queue, priority, extra skills);
     an explicit ``priority`` or ``skills`` wins over both queue and rule. The SLA clock starts
-    at ``not_before`` when that is later than now, and runs in the tenant's business hours.
+    at ``not_before`` when that is later than now, and runs in the tenant's business hours;
+    ``sla`` (e.g. "8h": a channel's own SLA) replaces the chosen queue's.
     The same ``external_ref`` on a channel returns the existing item (re-runs are harmless).
     """
     session, tenant = ctx.session, ctx.tenant
@@ -33,23 +35,10 @@ def create_item(ctx: TenantContext, channel: str, *, subject: str = "", body: st
         existing = _by_ref(ctx, channel, external_ref)
         if existing is not None:
             return existing, False
-    attributes = dict(attributes or {})
-    decision = decide(ctx, channel, subject, body, customer_id, attributes) if queue is None \
-        else Decision(None, queue)
-    spec = queue_spec(ctx, decision.queue)
-    now = utcnow()
-    start = max(now, not_before) if not_before else now
-    if priority is None:
-        priority = spec.get("priority", 0) if decision.priority is None else decision.priority
-    if skills is None:
-        skills = [*spec.get("skills", []), *decision.skills]
-    item = WorkItem(
-        tenant_id=tenant.id, channel=channel, queue=decision.queue, customer_id=customer_id,
-        subject=subject[:500], body=body, priority=priority, skills=normalise(skills),
-        skill_set_id=skill_set_id(session, skills), not_before=not_before,
-        due_at=due_at(start, spec, tenant.config), attributes=attributes, external_ref=external_ref,
-        routed_by=decision.rule,
-    )
+    values, how = plan_item(ctx, channel, subject=subject, body=body, customer_id=customer_id, queue=queue,
+                            priority=priority, not_before=not_before, attributes=attributes,
+                            external_ref=external_ref, skills=skills, sla=sla)
+    item = WorkItem(**values)
     try:
         with session.begin_nested():
             session.add(item)
@@ -59,11 +48,91 @@ def create_item(ctx: TenantContext, channel: str, *, subject: str = "", body: st
         if existing is None:
             raise
         return existing, False
-    how = f"rule {decision.rule}" if decision.rule else ("the caller" if queue else "default queue")
-    record_step(session, tenant, item, "created", f"queued in {item.queue} ({how}), due {item.due_at:%Y-%m-%d %H:%M} UTC",
-                actor=ctx.actor, once_key="created", rule=decision.rule, priority=item.priority)
+    record_step(session, tenant, item, **created_step(ctx, item, how))
     ctx.hook("ccctl_item_created")(item=item, ctx=ctx)
     return item, True
+
+
+def create_items(ctx: TenantContext, specs: list[dict[str, Any]]) -> list[tuple[WorkItem, bool]]:
+    """Bulk :func:`create_item`: each spec is its keyword arguments (``channel`` included).
+
+    Known ``external_ref``s are found with one query per channel, the new items stored with
+    one INSERT and their "created" steps with another, then ``ccctl_item_created`` fires for
+    each new item. The result is aligned with ``specs``. Should a concurrent writer store one
+    of the refs first, the batch is redone one item at a time.
+    """
+    from ccctl.customers import record_interactions
+    from ccctl.db.bulk import insert_missing
+    from ccctl.queue.history import step_fields
+
+    session = ctx.session
+    keys = [(s["channel"], s["external_ref"]) if s.get("external_ref") is not None else None for s in specs]
+    known: dict[tuple[str, str], WorkItem] = {}
+    for channel in {s["channel"] for s in specs}:
+        refs = [key[1] for key in keys if key and key[0] == channel]
+        if refs:
+            known.update(((channel, i.external_ref), i) for i in session.scalars(select(WorkItem).where(
+                WorkItem.tenant_id == ctx.tenant.id, WorkItem.channel == channel, WorkItem.external_ref.in_(refs))))
+    hows: dict[int, str] = {}
+    skill_ids: dict[str, int] = {}
+
+    def values_of(n: int) -> dict[str, Any]:
+        values, hows[n] = plan_item(ctx, **specs[n], skill_ids=skill_ids)
+        return values
+
+    out = insert_missing(session, WorkItem, keys, known, values_of)
+    if out is None:
+        return [create_item(ctx, **spec) for spec in specs]
+    new = [(item, hows[n]) for n, (item, created) in enumerate(out) if created]
+    record_interactions(session, ctx.tenant, [step_fields(item, **created_step(ctx, item, how)) for item, how in new])
+    created = ctx.hook("ccctl_item_created")
+    for item, _how in new:
+        created(item=item, ctx=ctx)
+    return out
+
+
+def plan_item(ctx: TenantContext, channel: str, *, subject: str = "", body: str = "",
+              customer_id: int | None = None, queue: str | None = None, priority: int | None = None,
+              not_before: datetime | None = None, attributes: dict[str, Any] | None = None,
+              external_ref: str | None = None, skills: list[str] | None = None, sla: str | None = None,
+              skill_ids: dict[str, int] | None = None) -> tuple[dict[str, Any], str]:
+    """The column values of a new item (routed, SLA due time set) and how its queue was chosen.
+
+    ``skill_ids`` memoises skill-set ids across the items of one batch.
+    """
+    attributes = dict(attributes or {})
+    decision = decide(ctx, channel, subject, body, customer_id, attributes) if queue is None \
+        else Decision(None, queue)
+    spec = queue_spec(ctx, decision.queue)
+    now = utcnow()
+    due_at = sla_due_at(max(now, not_before) if not_before else now, {**spec, "sla": sla} if sla else spec,
+                        ctx.tenant.config)
+    if priority is None:
+        priority = spec.get("priority", 0) if decision.priority is None else decision.priority
+    if skills is None:
+        skills = [*spec.get("skills", []), *decision.skills]
+    key = skill_key(skills)
+    if skill_ids is None or key not in skill_ids:
+        set_id = skill_set_id(ctx.session, skills)
+        if skill_ids is not None:
+            skill_ids[key] = set_id
+    else:
+        set_id = skill_ids[key]
+    values = dict(
+        tenant_id=ctx.tenant.id, channel=channel, queue=decision.queue, customer_id=customer_id,
+        subject=subject[:500], body=body, priority=priority, skills=normalise(skills),
+        skill_set_id=set_id, not_before=not_before, due_at=due_at, attributes=attributes,
+        external_ref=external_ref, routed_by=decision.rule,
+        created_at=now,  # the SLA clock's start, to the microsecond
+    )
+    how = f"rule {decision.rule}" if decision.rule else ("the caller" if queue else "default queue")
+    return values, how
+
+
+def created_step(ctx: TenantContext, item: WorkItem, how: str) -> dict[str, Any]:
+    """The ``record_step`` arguments of an item's "created" step."""
+    return dict(step="created", summary=f"queued in {item.queue} ({how}), due {item.due_at:%Y-%m-%d %H:%M} UTC",
+                actor=ctx.actor, once_key="created", rule=item.routed_by, priority=item.priority)
 
 
 def decide(ctx: TenantContext, channel: str, subject: str, body: str, customer_id: int | None,

@@ -26,6 +26,18 @@ def weekly_hours(spec: dict[str, Any] | None) -> dict[int, list[tuple[time, time
     return out
 
 
+def _frozen(spec: dict[str, Any] | None):
+    """A hashable copy of a business-hours dict (the cache key: one parse per distinct config)."""
+    return tuple((days, tuple(ranges) if isinstance(ranges, list) else ranges)
+                 for days, ranges in (spec or {}).items())
+
+
+@lru_cache(maxsize=256)
+def _cached_weekly_hours(frozen) -> dict[int, list[tuple[time, time | None]]]:
+    # Callers only read the result; add_business_minutes runs once per item created.
+    return weekly_hours({days: list(ranges) if isinstance(ranges, tuple) else ranges for days, ranges in frozen})
+
+
 @lru_cache(maxsize=64)
 def _holiday_calendar(country: str):
     import holidays
@@ -61,7 +73,7 @@ def add_business_minutes(start: datetime, minutes: int, business_hours: dict[str
     if start.tzinfo is None:
         raise ValueError("start must be an aware datetime")
     start = start.astimezone(timezone.utc)
-    hours = weekly_hours(business_hours)
+    hours = _cached_weekly_hours(_frozen(business_hours))
     if not hours:
         return start + timedelta(minutes=minutes)
     zone = ZoneInfo(tz)

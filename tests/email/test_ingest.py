@@ -1,9 +1,11 @@
 """`ccctl email ingest`: every source, de-duplication, threading, attachments, quarantine, SLA."""
 
 import mailbox
+import warnings
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SAWarning
 
 from ccctl.db.models import Interaction, WorkItem
 from ccctl_email.models import EmailAttachment, EmailBlob, EmailMessage, QuarantinedMail
@@ -193,3 +195,47 @@ def test_two_ingesters_racing_on_one_message_store_it_once(app, apply_tenant, ma
         assert session.scalar(select(func.count()).select_from(EmailMessage)) == 1
         assert session.scalar(select(func.count()).select_from(WorkItem)) == 1
         assert session.scalar(select(func.count()).select_from(Interaction).where(Interaction.channel == "email")) == 1
+
+
+def test_a_chunk_racing_another_ingester_is_redone_message_by_message(app, apply_tenant, make_mail):
+    """The bulk INSERT of a chunk hits a Message-ID stored meanwhile: that one is a duplicate, the rest stored."""
+    from ccctl_email.config import email_config
+    from ccctl_email.ingest import Ingester
+    from ccctl_email.mime import parse
+
+    apply_tenant()
+    raws = [make_mail(1), make_mail(2, sender="other@example.fr"), make_mail(3, headers="In-Reply-To: <m2@example.fr>")]
+    with app.session() as first, app.session() as second:
+        tenant_a, tenant_b = app.tenant(first, "voyages-lumiere"), app.tenant(second, "voyages-lumiere")
+        first.commit(), second.commit()
+        a = Ingester(app.context(first, tenant_a), email_config(tenant_a))
+        b = Ingester(app.context(second, tenant_b), email_config(tenant_b))
+        assert a.ingest(raws[0], "fetch").outcome == "new"
+        first.commit()
+        # b had looked the chunk's Message-IDs up before a committed: it goes straight to storing them.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", SAWarning)  # no stale rows of the rolled-back bulk INSERT left behind
+            done = b._store_chunk([(n, parse(raw), raw, "pipe") for n, raw in enumerate(raws)])
+        second.commit()
+        assert [r.outcome for _n, r in done] == ["duplicate", "new", "joined"]
+        assert done[2][1].item_id == done[1][1].item_id  # the reply found its thread, started in the same chunk
+        assert b.counts["quarantined"] == 0
+    with app.session() as session:
+        assert session.scalar(select(func.count()).select_from(EmailMessage)) == 3
+        assert session.scalar(select(func.count()).select_from(WorkItem)) == 2
+        assert session.scalar(select(func.count()).select_from(Interaction).where(Interaction.channel == "email")) == 3
+
+
+def test_a_chunk_threads_replies_to_messages_earlier_in_it(ccctl, apply_tenant, make_mail, session, tmp_path):
+    """One Maildir: a message, a reply to it, the same Message-ID again; all in one chunk."""
+    apply_tenant()
+    box = mailbox.Maildir(tmp_path / "Maildir", create=True)
+    box.add(make_mail(1))
+    box.add(make_mail(2, headers="In-Reply-To: <m1@example.fr>"))
+    box.add(make_mail(1, body="same id again"))
+    out = ingest(ccctl, str(tmp_path / "Maildir"))
+    assert (out["new"], out["joined"], out["duplicate"]) == (1, 1, 1)
+    [item] = items(session)
+    rows = session.execute(select(EmailMessage.message_id, EmailMessage.item_id, EmailMessage.matched_by)
+                           .order_by(EmailMessage.message_id)).all()
+    assert [tuple(r) for r in rows] == [("<m1@example.fr>", item.id, "new"), ("<m2@example.fr>", item.id, "references")]

@@ -1,9 +1,13 @@
 """Ingest raw messages for one tenant: de-duplicate, match the customer, thread, store, acknowledge.
 
-One :class:`Ingester` serves a whole batch: each message runs in its own savepoint (a bad
-one is quarantined and the batch goes on) and the caller commits every ``commit_every``
-messages, so a run costs few transactions and a killed run loses at most the open batch,
-which a re-run re-reads harmlessly (Message-IDs are unique).
+One :class:`Ingester` serves a whole batch, a chunk of messages at a time: known Message-IDs,
+senders and referenced threads are looked up with one query each, and the chunk's items,
+history events and message rows are stored with one INSERT each, in one savepoint. Should
+anything in the chunk fail (a bad message, a concurrent ingester storing the same
+Message-ID), the savepoint is rolled back and the chunk redone one message at a time, each
+in its own savepoint, so a bad one is quarantined and the batch goes on. The caller commits
+every few hundred messages: a killed run loses at most the open batch, which a re-run
+re-reads harmlessly (Message-IDs are unique).
 """
 
 from __future__ import annotations
@@ -57,16 +61,6 @@ def reopen(session, tenant, item: WorkItem, message_id: str) -> None:
                 actor="email", was=was, message_id=message_id)
 
 
-def email_due_at(ctx, item: WorkItem, config: EmailConfig):
-    """The item's due time under the tenant's email SLA (business hours from the queue's rules)."""
-    from ccctl.queue.sla import due_at
-
-    queues = ctx.tenant.config.get("queues") or []
-    spec = next((q for q in queues if q.get("name") == item.queue), {})
-    start = max(item.created_at, item.not_before) if item.not_before else item.created_at
-    return due_at(start, {**spec, "sla": config.sla}, ctx.tenant.config)
-
-
 class Ingester:
     def __init__(self, ctx, config: EmailConfig, *, acknowledge: bool = True) -> None:
         self.ctx, self.session, self.tenant = ctx, ctx.session, ctx.tenant
@@ -101,17 +95,52 @@ class Ingester:
         ids = [p.message_id for p in parsed if isinstance(p, ParsedMail)]
         known = set(self.session.scalars(select(EmailMessage.message_id).where(
             EmailMessage.tenant_id == self.tenant.id, EmailMessage.message_id.in_(ids)))) if ids else set()
+        results: list[Result | None] = []
+        todo: list[tuple[int, ParsedMail, bytes, str]] = []
         for (source, raw), mail in zip(batch, parsed):
             if isinstance(mail, Unparseable):
-                yield self._quarantine(raw, str(mail), source)
+                results.append(self._quarantine(raw, str(mail), source))
             elif mail.message_id in known:
                 self.counts[DUPLICATE] += 1
-                yield Result(DUPLICATE, mail.message_id)
-            else:
-                result = self._one(mail, raw, source)
-                if result.outcome != QUARANTINED:
-                    known.add(mail.message_id)  # the same Message-ID later in this chunk is a duplicate
-                yield result
+                results.append(Result(DUPLICATE, mail.message_id))
+            else:  # a Message-ID repeated within the chunk is sorted out by _store_chunk
+                todo.append((len(results), mail, raw, source))
+                results.append(None)
+        for index, result in self._store_chunk(todo):
+            results[index] = result
+        yield from results
+
+    def _store_chunk(self, todo: list[tuple[int, ParsedMail, bytes, str]]) -> list[tuple[int, Result]]:
+        """Store new messages in bulk; on any failure, one at a time (quarantining the bad ones)."""
+        if not todo:
+            return []
+        cached, loaded = dict(self._customers), set(self.session.identity_map.keys())
+        try:
+            with self.session.begin_nested():
+                results = self._store_many([(mail, raw, source) for _i, mail, raw, source in todo])
+        except Exception:  # noqa: BLE001 - rolled back whole: the per-message path sorts it out
+            self._customers = cached  # customers created in the rolled-back savepoint are gone
+            # Rows a bulk INSERT returned outlive the rollback in the identity map: drop them.
+            for key in set(self.session.identity_map.keys()) - loaded:
+                stale = self.session.identity_map.get(key)
+                if stale is not None:
+                    self.session.expunge(stale)
+            return list(self._store_one_by_one(todo))
+        for result in results:
+            self.counts[result.outcome] += 1
+        return [(index, result) for (index, *_rest), result in zip(todo, results)]
+
+    def _store_one_by_one(self, todo: list[tuple[int, ParsedMail, bytes, str]]) -> Iterator[tuple[int, Result]]:
+        stored: set[str] = set()
+        for index, mail, raw, source in todo:
+            if mail.message_id in stored:
+                self.counts[DUPLICATE] += 1
+                yield index, Result(DUPLICATE, mail.message_id)
+                continue
+            result = self._one(mail, raw, source)
+            if result.outcome != QUARANTINED:  # a quarantined one may come again, in better shape
+                stored.add(mail.message_id)
+            yield index, result
 
     def _one(self, parsed: ParsedMail, raw: bytes, source: str) -> Result:
         from sqlalchemy.exc import IntegrityError
@@ -141,45 +170,99 @@ class Ingester:
         return Result(QUARANTINED, reason=reason)
 
     def _store(self, parsed: ParsedMail, raw: bytes, source: str) -> Result:
-        from ccctl.customers import find_or_create, record_interaction
+        from ccctl.customers import record_interaction
         from ccctl.queue.items import create_item
         from ccctl_email.threads import find_thread
 
-        session, tenant = self.session, self.tenant
-        customer = self._customers.get(parsed.from_addr)
-        if customer is None or (parsed.from_name and not customer.name):
-            customer, _ = find_or_create(session, tenant, "email", parsed.from_addr, parsed.from_name)
-            self._customers[parsed.from_addr] = customer
-        item, how = find_thread(session, tenant, parsed, customer.id)
+        customer = self._customer_of([parsed])[parsed.from_addr]
+        item, how = find_thread(self.session, self.tenant, parsed, customer.id)
         if item is None:
-            item, _ = create_item(
-                self.ctx, "email", subject=parsed.subject or "(no subject)", body=parsed.text,
-                customer_id=customer.id, external_ref=parsed.message_id,
-                attributes={"from": parsed.from_addr, "to": parsed.to[:10]},
-            )
-            if self.config.sla:
-                item.due_at = email_due_at(self.ctx, item, self.config)
+            item, _ = create_item(self.ctx, **self._item_spec(parsed, customer))
             outcome = NEW
         else:
-            reopen(session, tenant, item, parsed.message_id)
+            reopen(self.session, self.tenant, item, parsed.message_id)
             outcome = JOINED
-        interaction, _ = record_interaction(
-            session, tenant, "email", customer_id=customer.id, direction="in", item_id=item.id,
-            summary=parsed.subject or "(no subject)", external_id=parsed.message_id,
-            occurred_at=_occurred(parsed), actor=parsed.from_addr,
-            payload={"from": parsed.from_addr, "to": parsed.to[:10], "text": parsed.text[:5000],
-                     "attachments": [a.filename for a in parsed.attachments]},
-        )
-        row = EmailMessage(tenant_id=tenant.id, message_id=parsed.message_id, direction="in", item_id=item.id,
-                           customer_id=customer.id, interaction_id=interaction.id, from_addr=parsed.from_addr,
-                           subject=parsed.subject, matched_by=how, source=source[:500])
-        session.add(row)
-        if parsed.attachments:
-            session.flush()  # the attachments need the row's id
-            self._attachments(row, parsed)
-        if self.acknowledge and outcome == NEW:
-            self._acknowledge(parsed, item, customer)
+        interaction, _ = record_interaction(self.session, self.tenant, **_interaction_event(parsed, customer, item))
+        self._finish([(parsed, source, customer, item, how, interaction, outcome)])
         return Result(outcome, parsed.message_id, item.id)
+
+    def _store_many(self, mails: list[tuple[ParsedMail, bytes, str]]) -> list[Result]:
+        """:meth:`_store` for a chunk: threads first (a reply may join a thread the chunk starts), then bulk inserts."""
+        from ccctl.customers import record_interactions
+        from ccctl.queue.items import create_items
+        from ccctl_email.threads import find_thread, ref_items
+
+        session, tenant = self.session, self.tenant
+        firsts: dict[str, int] = {}
+        for n, (parsed, _raw, _source) in enumerate(mails):
+            firsts.setdefault(parsed.message_id, n)
+        repeated = [(n, parsed.message_id) for n, (parsed, _r, _s) in enumerate(mails) if firsts[parsed.message_id] != n]
+        mails = [mail for n, mail in enumerate(mails) if firsts[mail[0].message_id] == n]
+        customers = self._customer_of([parsed for parsed, _raw, _source in mails])
+        known: dict[str, Any] = ref_items(session, tenant, [r for parsed, _r, _s in mails for r in parsed.thread_refs])
+        specs: list[dict[str, Any]] = []
+        plan: list[tuple[ParsedMail, str, Any, Any, str]] = []  # (mail, source, customer, item or spec index, how)
+        for parsed, _raw, source in mails:
+            customer = customers[parsed.from_addr]
+            item, how = find_thread(session, tenant, parsed, customer.id, known)
+            if item is None:
+                item = _NewItem(len(specs))
+                specs.append(self._item_spec(parsed, customer))
+            elif not isinstance(item, _NewItem):
+                reopen(session, tenant, item, parsed.message_id)
+            known[parsed.message_id] = item
+            plan.append((parsed, source, customer, item, how))
+        created = [item for item, _created in create_items(self.ctx, specs)]
+        rows = []
+        for parsed, source, customer, item, how in plan:
+            outcome = NEW if how == "new" else JOINED
+            rows.append((parsed, source, customer, created[item.index] if isinstance(item, _NewItem) else item,
+                         how, None, outcome))
+        interactions = record_interactions(session, tenant, [
+            _interaction_event(parsed, customer, item) for parsed, _s, customer, item, *_rest in rows])
+        rows = [(*row[:5], interaction, row[6]) for row, (interaction, _created) in zip(rows, interactions)]
+        self._finish(rows)
+        results = [Result(outcome, parsed.message_id, item.id) for parsed, _s, _c, item, _h, _i, outcome in rows]
+        for n, message_id in repeated:  # the same Message-ID again within the chunk (ascending n: inserts line up)
+            results.insert(n, Result(DUPLICATE, message_id))
+        return results
+
+    def _customer_of(self, mails: list[ParsedMail]) -> dict[str, Any]:
+        """Sender address → customer (found with one query, created if new), remembered for the run."""
+        from ccctl.contacts import normalize_email
+        from ccctl.customers import find_or_create, owners_of
+
+        wanted = {p.from_addr: p.from_name for p in mails
+                  if p.from_addr not in self._customers or (p.from_name and not self._customers[p.from_addr].name)}
+        if wanted:
+            owners = owners_of(self.session, self.tenant, "email", [normalize_email(a) for a in wanted])
+            for addr, name in wanted.items():
+                customer = owners.get(normalize_email(addr))
+                if customer is None or (name and not customer.name):
+                    customer, _ = find_or_create(self.session, self.tenant, "email", addr, name)
+                self._customers[addr] = customer
+        return {p.from_addr: self._customers[p.from_addr] for p in mails}
+
+    def _item_spec(self, parsed: ParsedMail, customer) -> dict[str, Any]:
+        """``create_item`` arguments for a message that starts a thread."""
+        return dict(channel="email", subject=parsed.subject or "(no subject)", body=parsed.text,
+                    customer_id=customer.id, external_ref=parsed.message_id, sla=self.config.sla or None,
+                    attributes={"from": parsed.from_addr, "to": parsed.to[:10]})
+
+    def _finish(self, rows: list[tuple[ParsedMail, str, Any, WorkItem, str, Any, str]]) -> None:
+        """Message rows (one INSERT), attachments, then acknowledgements for the new threads."""
+        from sqlalchemy import insert
+
+        ids = self.session.scalars(insert(EmailMessage).returning(EmailMessage.id, sort_by_parameter_order=True), [
+            dict(tenant_id=self.tenant.id, message_id=parsed.message_id, direction="in", item_id=item.id,
+                 customer_id=customer.id, interaction_id=interaction.id, from_addr=parsed.from_addr,
+                 subject=parsed.subject, matched_by=how, source=source[:500])
+            for parsed, source, customer, item, how, interaction, _outcome in rows]).all()
+        for row_id, (parsed, _s, customer, item, _h, _i, outcome) in zip(ids, rows):
+            if parsed.attachments:
+                self._attachments(row_id, parsed)
+            if self.acknowledge and outcome == NEW:
+                self._acknowledge(parsed, item, customer)
 
     def _acknowledge(self, parsed: ParsedMail, item: WorkItem, customer) -> None:
         """A broken ack template must not keep customers' mail out of the queue: warn and go on."""
@@ -194,13 +277,29 @@ class Ingester:
             self.counts["ack_errors"] += 1
             click.echo(f"warning: no acknowledgement for {parsed.message_id}: {exc.format_message()}", err=True)
 
-    def _attachments(self, row: EmailMessage, parsed: ParsedMail) -> None:
+    def _attachments(self, row_id: int, parsed: ParsedMail) -> None:
         for attachment in parsed.attachments:
             digest = attachment.sha256
             store_blob(self.session, self.tenant, digest, attachment.data)
             self.session.add(EmailAttachment(
-                tenant_id=self.tenant.id, message_row_id=row.id, sha256=digest, filename=attachment.filename,
+                tenant_id=self.tenant.id, message_row_id=row_id, sha256=digest, filename=attachment.filename,
                 content_type=attachment.content_type[:200], size=len(attachment.data)))
+
+
+@dataclass
+class _NewItem:
+    """An item a chunk will create: its index among the chunk's new threads."""
+
+    index: int
+
+
+def _interaction_event(parsed: ParsedMail, customer, item) -> dict[str, Any]:
+    """``record_interaction`` arguments for an incoming message."""
+    return dict(channel="email", customer_id=customer.id, direction="in", item_id=item.id,
+                summary=parsed.subject or "(no subject)", external_id=parsed.message_id,
+                occurred_at=_occurred(parsed), actor=parsed.from_addr,
+                payload={"from": parsed.from_addr, "to": parsed.to[:10], "text": parsed.text[:5000],
+                         "attachments": [a.filename for a in parsed.attachments]})
 
 
 def store_blob(session, tenant, digest: str, data: bytes) -> None:

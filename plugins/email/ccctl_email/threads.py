@@ -38,18 +38,25 @@ def _item(session, tenant, item_id: int) -> WorkItem | None:
     return item if item is not None and item.tenant_id == tenant.id else None
 
 
-def by_references(session, tenant, refs: list[str]) -> WorkItem | None:
+def ref_items(session, tenant, refs) -> dict[str, WorkItem]:
+    """Message-ID → item for the referenced messages we know (two queries, whatever the count)."""
     if not refs:
-        return None
+        return {}
     rows = dict(session.execute(select(EmailMessage.message_id, EmailMessage.item_id).where(
-        EmailMessage.tenant_id == tenant.id, EmailMessage.message_id.in_(refs),
+        EmailMessage.tenant_id == tenant.id, EmailMessage.message_id.in_(set(refs)),
         EmailMessage.item_id.is_not(None))).all())
-    for ref in refs:  # nearest reference first
-        if ref in rows:
-            item = _item(session, tenant, rows[ref])
-            if item is not None:
-                return item
-    return None
+    if not rows:
+        return {}
+    items = {i.id: i for i in session.scalars(select(WorkItem).where(
+        WorkItem.tenant_id == tenant.id, WorkItem.id.in_(set(rows.values()))))}
+    return {ref: items[item_id] for ref, item_id in rows.items() if item_id in items}
+
+
+def by_references(session, tenant, refs: list[str], known: dict[str, object] | None = None):
+    """The item of the nearest known reference; ``known`` is :func:`ref_items` done beforehand for a batch."""
+    if known is None:
+        known = ref_items(session, tenant, refs)
+    return next((known[ref] for ref in refs if ref in known), None)
 
 
 def by_token(session, tenant, refs: list[str], text: str) -> WorkItem | None:
@@ -68,10 +75,15 @@ def by_subject(session, tenant, subject: str, customer_id: int | None) -> WorkIt
     return None
 
 
-def find_thread(session, tenant, parsed, customer_id: int | None) -> tuple[WorkItem | None, str]:
-    """(item, how) for a message not seen before; (None, "new") when it starts a thread."""
+def find_thread(session, tenant, parsed, customer_id: int | None,
+                known: dict[str, object] | None = None) -> tuple[WorkItem | None, str]:
+    """(item, how) for a message not seen before; (None, "new") when it starts a thread.
+
+    ``known`` maps Message-IDs to items when a batch looked its references up at once (and
+    to the batch's own items to be, so a reply joins a thread started earlier in the batch).
+    """
     refs = parsed.thread_refs
-    item = by_references(session, tenant, refs)
+    item = by_references(session, tenant, refs, known)
     if item is not None:
         return item, "references"
     item = by_token(session, tenant, refs, parsed.text)

@@ -1,0 +1,45 @@
+"""Bulk INSERT of the rows a batch does not have yet, aligned with the batch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+
+def insert_missing(session: Session, model: type, keys: list[Hashable | None], known: dict[Hashable, Any],
+                   values_of: Callable[[int], dict[str, Any]]) -> list[tuple[Any, bool]] | None:
+    """``(row, created)`` per key: ``known[key]``, else a row made from ``values_of(index)``.
+
+    A key of None is always new; a key repeated in the batch is stored once. The new rows go
+    in with one ``INSERT ... RETURNING`` inside a savepoint (ORM objects, in the session).
+    None when that INSERT hits a unique constraint (a concurrent writer got there first):
+    the caller then redoes the batch one row at a time.
+    """
+    from sqlalchemy import insert
+
+    fresh: list[int] = []
+    pending: set[Hashable] = set()
+    for index, key in enumerate(keys):
+        if key is None or (key not in known and key not in pending):
+            fresh.append(index)
+            pending.add(key)
+    try:
+        with session.begin_nested():
+            rows = list(session.scalars(insert(model).returning(model, sort_by_parameter_order=True),
+                                        [values_of(index) for index in fresh])) if fresh else []
+    except IntegrityError:
+        return None
+    made = dict(zip(fresh, rows))
+    out: list[tuple[Any, bool]] = []
+    known = dict(known)
+    for index, key in enumerate(keys):
+        if index in made:
+            out.append((made[index], True))
+            if key is not None:
+                known[key] = made[index]
+        else:
+            out.append((known[key], False))
+    return out

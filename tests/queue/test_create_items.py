@@ -1,0 +1,77 @@
+"""create_items: the bulk create_item (one routing/SLA path, one INSERT, a step and a hook per new item)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from ccctl.db.models import Interaction, WorkItem
+from ccctl.hookspecs import hookimpl
+from ccctl.queue.items import create_item, create_items
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+
+    @hookimpl
+    def ccctl_item_created(self, item, ctx):
+        assert item.id is not None  # fired after the INSERT
+        self.ids.append(item.id)
+
+
+def test_bulk_routes_like_create_item_and_aligns_results(app, tenants):
+    recorder = Recorder()
+    app.pm.register(recorder)
+    with app.session() as session:
+        ctx = app.context(session, app.tenant(session, "travel"))
+        single, _ = create_item(ctx, "email", subject="Remboursement", attributes={"amount": 1500}, external_ref="a")
+        out = create_items(ctx, [
+            dict(channel="email", subject="Remboursement", attributes={"amount": 1500}, external_ref="b"),
+            dict(channel="email", subject="Bonjour", external_ref="a"),           # stored before: not created
+            dict(channel="web", subject="Hello", attributes={"referral_code": "acme"}),
+            dict(channel="email", subject="Bonjour again", external_ref="b"),    # same ref twice: stored once
+            dict(channel="email", subject="Remboursement", queue="bookings", sla="2h"),
+        ])
+        session.commit()
+        [(big, c1), (known, c2), (partner, c3), (twice, c4), (own_sla, c5)] = out
+        assert [c1, c2, c3, c4, c5] == [True, False, True, False, True]
+        assert known.id == single.id and twice.id == big.id
+        assert (big.queue, big.priority, big.routed_by, big.skills) == \
+            (single.queue, single.priority, single.routed_by, single.skills) == ("claims", 30, "big-refunds",
+                                                                                 ["claims", "senior"])
+        assert partner.queue == "partners" and big.skill_set_id == single.skill_set_id
+        # The tenant is open round the clock: an SLA is that much time after creation.
+        assert big.due_at - big.created_at == timedelta(days=1)
+        assert own_sla.due_at - own_sla.created_at == timedelta(hours=2) and own_sla.routed_by is None
+        assert sorted(recorder.ids) == sorted([single.id, big.id, partner.id, own_sla.id])
+        steps = session.execute(select(Interaction.item_id, Interaction.summary).where(
+            Interaction.channel == "queue")).all()
+        assert sorted(i for i, _s in steps) == sorted(recorder.ids)
+        assert any(i == big.id and "queued in claims (rule big-refunds)" in s for i, s in steps)
+        assert any(i == own_sla.id and "queued in bookings (the caller)" in s for i, s in steps)
+
+
+def test_insert_missing_gives_up_cleanly_when_another_writer_stored_a_key_first(app, tenants):
+    """Between the lookup and the INSERT a concurrent writer stores one of the keys: None, nothing half-done."""
+    from ccctl.db.bulk import insert_missing
+    from ccctl.queue.items import plan_item
+
+    with app.session() as session:
+        ctx = app.context(session, app.tenant(session, "travel"))
+        theirs, _ = create_item(ctx, "email", subject="Bonjour", external_ref="race")
+        specs = [dict(channel="email", subject="Other", external_ref="new-one"),
+                 dict(channel="email", subject="Bonjour", external_ref="race")]
+        keys = [("email", "new-one"), ("email", "race")]
+        # The lookup missed "race" (it was not committed yet when it ran): known is empty.
+        out = insert_missing(session, WorkItem, keys, {}, lambda n: plan_item(ctx, **specs[n])[0])
+        assert out is None
+        session.commit()  # the savepoint was rolled back, the outer transaction is intact
+        refs = session.scalars(select(WorkItem.external_ref).order_by(WorkItem.id)).all()
+        assert refs == ["race"] and theirs.id is not None
+        # create_items looks the refs up itself, so it sees "race" and stores only the new one.
+        out = create_items(ctx, specs)
+        session.commit()
+        assert [created for _i, created in out] == [True, False] and out[1][0].id == theirs.id
+        assert session.scalar(select(func.count()).select_from(WorkItem)) == 2
