@@ -32,3 +32,24 @@ def test_mask_personal():
     assert mask_personal("appelez le +33 6 12 34 56 78 svp") == "appelez le [number] svp"
     assert mask_personal("  a@b.fr   vol AF1234 ") == "[email] vol AF1234"
     assert len(mask_personal("x" * 500)) == 200
+
+
+def test_helpful_votes_are_the_deflections_report_kpi_counts(faq, app):
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime.now(timezone.utc)
+    with app.session() as session:
+        tenant = app.tenant(session, TENANT)
+        article = get_article(session, tenant, "animaux")
+        record(session, tenant, "vote", article_id=article.id, helpful=True, token="a")
+        record(session, tenant, "vote", article_id=article.id, helpful=False, token="b")
+        record(session, tenant, "view", article_id=article.id)
+        session.commit()
+        ctx = app.context(session, tenant)
+        hook = ctx.hook("ccctl_self_service_events")
+        def times(start, end):  # other plugins have nothing to report in this database
+            return [t for result in hook(tenant=tenant, start=start, end=end, ctx=ctx) for t in result or ()]
+
+        (voted,) = times(now - timedelta(hours=1), now + timedelta(hours=1))
+        assert voted.tzinfo is not None and abs(voted - now) < timedelta(hours=1)
+        assert times(now + timedelta(hours=1), now + timedelta(hours=2)) == []

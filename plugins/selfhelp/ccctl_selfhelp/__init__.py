@@ -58,6 +58,13 @@ def ccctl_suggest(item, text, ctx):
 
 
 @hookimpl
+def ccctl_self_service_events(tenant, start, end, ctx):
+    from ccctl_selfhelp.events import deflection_times
+
+    return deflection_times(ctx.session, tenant, start, end)
+
+
+@hookimpl
 def ccctl_register_routes(register):
     from ccctl_selfhelp.web import routes
 

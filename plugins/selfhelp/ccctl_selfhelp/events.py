@@ -40,6 +40,15 @@ def record(session: Session, tenant: Tenant, kind: str, *, article_id: int | Non
     return True
 
 
+def deflection_times(session: Session, tenant: Tenant, start: datetime, end: datetime) -> list[datetime]:
+    """When a visitor said an article helped ("Did this help?" Yes): the self-service answers
+    ``report kpi`` counts as deflected contacts. Views are not counted: one visitor reads
+    several articles, bots read them all, and a view does not say the question was answered."""
+    return list(session.scalars(select(Event.created_at).where(
+        Event.tenant_id == tenant.id, Event.kind == "vote", Event.helpful.is_(True),
+        Event.created_at >= start, Event.created_at < end).order_by(Event.created_at)))
+
+
 def article_stats(session: Session, tenant: Tenant, since: datetime | None = None) -> list[dict[str, Any]]:
     """Per article: views, helpful / not helpful votes, times suggested and auto-answered."""
     def count(kind: str, helpful: bool | None = None):
