@@ -74,6 +74,43 @@ def find_or_create(session: Session, tenant: Tenant, kind: str, value: str, name
         return existing, False
 
 
+def find_or_create_many(session: Session, tenant: Tenant, kind: str, names: dict[str, str]) -> dict[str, Customer]:
+    """Bulk :func:`find_or_create`: value (as given) → customer, for ``{value: name}``.
+
+    Owners are found with one query; the missing customers and their contact points are
+    stored with one INSERT each. Should a concurrent writer create one of them first, the
+    batch is redone value by value.
+    """
+    from sqlalchemy import insert
+
+    normal = {value: normalize_email(value) if kind == "email" else normalize_phone(value, tenant.default_region)
+              for value in names}
+    owners = owners_of(session, tenant, kind, normal.values())
+    missing = {}  # normalised value → name, each once
+    for value, name in names.items():
+        if normal[value] not in owners or (name and not owners[normal[value]].name):
+            missing.setdefault(normal[value], name)
+    named = {v: n for v, n in missing.items() if v in owners}  # found but nameless: name them, as find_or_create does
+    for value, name in named.items():
+        owners[value].name, owners[value].name_key = name, name_key(name)
+    new = [(v, n) for v, n in missing.items() if v not in owners]
+    rows: list[Customer] = []
+    try:
+        with session.begin_nested():
+            rows = list(session.scalars(insert(Customer).returning(Customer, sort_by_parameter_order=True), [
+                dict(tenant_id=tenant.id, name=name.strip(), name_key=name_key(name), attributes={})
+                for _value, name in new])) if new else []
+            if rows:
+                session.execute(insert(ContactPoint), [dict(tenant_id=tenant.id, customer_id=row.id, kind=kind,
+                                                            value=value) for (value, _n), row in zip(new, rows)])
+    except IntegrityError:
+        for row in rows:  # returned by the rolled-back INSERT: not to be found in the session any more
+            session.expunge(row)
+        return {value: find_or_create(session, tenant, kind, value, name)[0] for value, name in names.items()}
+    owners.update((value, row) for (value, _name), row in zip(new, rows))
+    return {value: owners[normal[value]] for value in names}
+
+
 def get_customer(session: Session, tenant: Tenant, customer_id: int, follow: bool = True) -> Customer:
     """Customer ``customer_id`` of this tenant; a merged one leads to where it went."""
     customer = session.scalar(

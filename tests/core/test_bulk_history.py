@@ -50,3 +50,41 @@ def test_tenant_hook_callers_are_reused_until_the_plugins_change():
     assert Late.calls == 0
     tenant_hook(pm, ["late"], "ccctl_item_created")(item=None, ctx=None)
     assert Late.calls == 1
+
+
+def test_find_or_create_many_finds_names_and_creates_each_address_once(example_tenants, app):
+    from ccctl.customers import add_customer, find_customers, find_or_create_many
+
+    with app.session() as session:
+        tenant = app.tenant(session, "voyages-lumiere")
+        known = add_customer(session, tenant, "Ada", emails=["ada@example.org"])
+        nameless = add_customer(session, tenant, "", emails=["anon@example.org"])
+        out = find_or_create_many(session, tenant, "email", {
+            "ADA@example.org": "Someone Else",   # found (normalised); a name never overwrites one
+            "anon@example.org": "Now Named",     # found without a name: gets it
+            "new@example.org": "Nouveau Client",
+            "NEW@example.org": "Other Spelling",  # same address once normalised: one customer
+            "bare@example.org": "",
+        })
+        session.commit()
+        assert out["ADA@example.org"].id == known.id and known.name == "Ada"
+        assert out["anon@example.org"].id == nameless.id and nameless.name == "Now Named"
+        assert out["new@example.org"].id == out["NEW@example.org"].id != known.id
+        assert out["new@example.org"].name == "Nouveau Client" and out["bare@example.org"].name == ""
+        [found] = find_customers(session, tenant, "new@example.org")
+        assert found.id == out["new@example.org"].id and [c.value for c in found.contacts] == ["new@example.org"]
+        assert find_customers(session, tenant, "now named")[0].id == nameless.id  # name_key kept in step
+        again = find_or_create_many(session, tenant, "email", {"new@example.org": "x", "bare@example.org": ""})
+        assert {c.id for c in again.values()} == {out["new@example.org"].id, out["bare@example.org"].id}
+
+
+def test_find_or_create_many_rejects_a_bad_address(example_tenants, app):
+    import pytest
+
+    from ccctl.customers import find_or_create_many
+    from ccctl.errors import InputError
+
+    with app.session() as session:
+        tenant = app.tenant(session, "voyages-lumiere")
+        with pytest.raises(InputError, match="not an email address"):
+            find_or_create_many(session, tenant, "email", {"ok@example.org": "", "not an address": ""})

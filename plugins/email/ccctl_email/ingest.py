@@ -228,19 +228,16 @@ class Ingester:
         return results
 
     def _customer_of(self, mails: list[ParsedMail]) -> dict[str, Any]:
-        """Sender address → customer (found with one query, created if new), remembered for the run."""
-        from ccctl.contacts import normalize_email
-        from ccctl.customers import find_or_create, owners_of
+        """Sender address → customer (found with one query, created in bulk if new), remembered for the run."""
+        from ccctl.customers import find_or_create_many
 
-        wanted = {p.from_addr: p.from_name for p in mails
-                  if p.from_addr not in self._customers or (p.from_name and not self._customers[p.from_addr].name)}
+        wanted: dict[str, str] = {}
+        for p in mails:
+            known = self._customers.get(p.from_addr)
+            if (known is None or (p.from_name and not known.name)) and not wanted.get(p.from_addr):
+                wanted[p.from_addr] = p.from_name  # the first name given wins, as one message at a time
         if wanted:
-            owners = owners_of(self.session, self.tenant, "email", [normalize_email(a) for a in wanted])
-            for addr, name in wanted.items():
-                customer = owners.get(normalize_email(addr))
-                if customer is None or (name and not customer.name):
-                    customer, _ = find_or_create(self.session, self.tenant, "email", addr, name)
-                self._customers[addr] = customer
+            self._customers.update(find_or_create_many(self.session, self.tenant, "email", wanted))
         return {p.from_addr: self._customers[p.from_addr] for p in mails}
 
     def _item_spec(self, parsed: ParsedMail, customer) -> dict[str, Any]:
