@@ -194,3 +194,23 @@ def test_a_prepared_claimer_still_sees_availability_and_capacity_under_lock(app,
     ccctl("agent", "set", "marie", "--capacity", "2", "--unavailable")
     with pytest.raises(CcctlError, match="not available"), immediate_session(app.engine) as session:
         claim_next(session, who)
+
+
+def test_postgresql_claimers_skip_each_others_locked_items(app, ccctl, tenants, make_item):
+    """While one claim is still uncommitted, a second claimer takes the next item instead of waiting."""
+    if app.engine.dialect.name != "postgresql":
+        pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite claimers wait for the write lock instead")
+    from sqlalchemy import text
+
+    from ccctl.queue.claims import claim_next
+    from ccctl.queue.txn import immediate_session
+
+    first = make_item(subject="a", queue="bookings", priority=9)
+    second = make_item(subject="b", queue="bookings", priority=1)
+    add_agent(ccctl, "marie", "booking", "travel")
+    add_agent(ccctl, "paul", "booking", "travel")
+    with immediate_session(app.engine) as holding:
+        assert claim_next(holding, "marie").item.id == first  # locked, not yet committed
+        with immediate_session(app.engine) as other:
+            other.execute(text("SET LOCAL lock_timeout = '5s'"))  # waiting would fail, not hang
+            assert claim_next(other, "paul").item.id == second
