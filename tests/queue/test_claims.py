@@ -214,3 +214,23 @@ def test_postgresql_claimers_skip_each_others_locked_items(app, ccctl, tenants, 
         with immediate_session(app.engine) as other:
             other.execute(text("SET LOCAL lock_timeout = '5s'"))  # waiting would fail, not hang
             assert claim_next(other, "paul").item.id == second
+
+
+def test_sqlite_claim_transaction_holds_the_write_lock_from_its_first_read(app, tenants):
+    """BEGIN IMMEDIATE: while a claim transaction has only read, no other writer may begin."""
+    if app.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL claims lock rows (see the SKIP LOCKED test)")
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from ccctl.queue.txn import immediate_session
+
+    with immediate_session(app.engine) as holding:
+        holding.execute(text("SELECT count(*) FROM work_items"))
+        other = app.engine.connect()
+        try:
+            other.connection.dbapi_connection.execute("PRAGMA busy_timeout = 50")  # fail fast, not wait 30 s
+            with pytest.raises(OperationalError, match="locked"):
+                other.execution_options(sqlite_begin="IMMEDIATE").exec_driver_sql("SELECT 1")
+        finally:
+            other.close()
