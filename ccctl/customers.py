@@ -83,6 +83,8 @@ def find_or_create_many(session: Session, tenant: Tenant, kind: str, names: dict
     """
     from sqlalchemy import insert
 
+    from ccctl.db.bulk import insert_returning
+
     normal = {value: normalize_email(value) if kind == "email" else normalize_phone(value, tenant.default_region)
               for value in names}
     owners = owners_of(session, tenant, kind, normal.values())
@@ -97,9 +99,9 @@ def find_or_create_many(session: Session, tenant: Tenant, kind: str, names: dict
     rows: list[Customer] = []
     try:
         with session.begin_nested():
-            rows = list(session.scalars(insert(Customer).returning(Customer, sort_by_parameter_order=True), [
+            rows = insert_returning(session, Customer, [
                 dict(tenant_id=tenant.id, name=name.strip(), name_key=name_key(name), attributes={})
-                for _value, name in new])) if new else []
+                for _value, name in new]) if new else []
             if rows:
                 session.execute(insert(ContactPoint), [dict(tenant_id=tenant.id, customer_id=row.id, kind=kind,
                                                             value=value) for (value, _n), row in zip(new, rows)])

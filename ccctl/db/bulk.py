@@ -18,8 +18,6 @@ def insert_missing(session: Session, model: type, keys: list[Hashable | None], k
     None when that INSERT hits a unique constraint (a concurrent writer got there first):
     the caller then redoes the batch one row at a time.
     """
-    from sqlalchemy import insert
-
     fresh: list[int] = []
     pending: set[Hashable] = set()
     for index, key in enumerate(keys):
@@ -28,8 +26,7 @@ def insert_missing(session: Session, model: type, keys: list[Hashable | None], k
             pending.add(key)
     try:
         with session.begin_nested():
-            rows = list(session.scalars(insert(model).returning(model, sort_by_parameter_order=True),
-                                        [values_of(index) for index in fresh])) if fresh else []
+            rows = insert_returning(session, model, [values_of(index) for index in fresh]) if fresh else []
     except IntegrityError:
         return None
     made = dict(zip(fresh, rows))
@@ -43,3 +40,24 @@ def insert_missing(session: Session, model: type, keys: list[Hashable | None], k
         else:
             out.append((known[key], False))
     return out
+
+
+def insert_returning(session: Session, model: type, params: list[dict[str, Any]]) -> list[Any]:
+    """``INSERT ... RETURNING`` of ``params`` as ORM objects, in the order of ``params``.
+
+    PostgreSQL sorts the returned rows in one statement. On SQLite SQLAlchemy can only
+    sort by sending one statement per row, which costs more than the rest of a bulk
+    ingest; but SQLite, a single writer, numbers the rows of one INSERT in VALUES order
+    (an integer key is the largest so far + 1), so sorting by the key lines them up.
+    That is checked on every row (a mismatch is an error, never a silent mix-up).
+    """
+    from sqlalchemy import insert, inspect
+
+    if session.get_bind().dialect.name != "sqlite":
+        return list(session.scalars(insert(model).returning(model, sort_by_parameter_order=True), params))
+    [key] = inspect(model).primary_key
+    rows = sorted(session.scalars(insert(model).returning(model), params), key=lambda row: getattr(row, key.key))
+    for row, values in zip(rows, params, strict=True):
+        if any(getattr(row, name) != value for name, value in values.items() if isinstance(value, str)):
+            raise RuntimeError(f"{model.__tablename__}: rows returned by a bulk INSERT do not line up with its input")
+    return rows

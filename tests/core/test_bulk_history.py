@@ -88,3 +88,22 @@ def test_find_or_create_many_rejects_a_bad_address(example_tenants, app):
         tenant = app.tenant(session, "voyages-lumiere")
         with pytest.raises(InputError, match="not an email address"):
             find_or_create_many(session, tenant, "email", {"ok@example.org": "", "not an address": ""})
+
+
+def test_insert_returning_lines_rows_up_with_their_input(example_tenants, app):
+    """One statement on either database, yet each returned row is the one made from its input."""
+    from sqlalchemy import event
+
+    from ccctl.db.bulk import insert_returning
+    from ccctl.db.models import utcnow
+
+    with app.session() as session:
+        tenant = app.tenant(session, "voyages-lumiere")
+        params = [dict(tenant_id=tenant.id, channel="email", direction="in", summary=f"n{n:04d}",
+                       payload={"n": n}, occurred_at=utcnow()) for n in reversed(range(1200))]
+        statements = []
+        event.listen(session.get_bind(), "before_cursor_execute", lambda *a: statements.append(a[2]))
+        rows = insert_returning(session, Interaction, params)
+        session.commit()
+        assert [(r.summary, r.payload) for r in rows] == [(p["summary"], p["payload"]) for p in params]
+        assert len(statements) <= 3  # not one per row (SQLite batches stay under its parameter limit)

@@ -248,18 +248,18 @@ class Ingester:
 
     def _finish(self, rows: list[tuple[ParsedMail, str, Any, WorkItem, str, Any, str]]) -> None:
         """Message rows (one INSERT), attachments, then acknowledgements for the new threads."""
-        from sqlalchemy import insert
+        from ccctl.db.bulk import insert_returning
 
-        ids = self.session.scalars(insert(EmailMessage).returning(EmailMessage.id, sort_by_parameter_order=True), [
+        ids = [row.id for row in insert_returning(self.session, EmailMessage, [
             dict(tenant_id=self.tenant.id, message_id=parsed.message_id, direction="in", item_id=item.id,
                  customer_id=customer.id, interaction_id=interaction.id, from_addr=parsed.from_addr,
                  subject=parsed.subject, matched_by=how, source=source[:500])
-            for parsed, source, customer, item, how, interaction, _outcome in rows]).all()
-        for row_id, (parsed, _s, customer, item, _h, _i, outcome) in zip(ids, rows):
-            if parsed.attachments:
-                self._attachments(row_id, parsed)
-            if self.acknowledge and outcome == NEW:
-                self._acknowledge(parsed, item, customer)
+            for parsed, source, customer, item, how, interaction, _outcome in rows])]
+        self._attachments([(row_id, parsed) for row_id, (parsed, *_rest) in zip(ids, rows) if parsed.attachments])
+        if self.acknowledge:
+            for parsed, _s, customer, item, _h, _i, outcome in rows:
+                if outcome == NEW:
+                    self._acknowledge(parsed, item, customer)
 
     def _acknowledge(self, parsed: ParsedMail, item: WorkItem, customer) -> None:
         """A broken ack template must not keep customers' mail out of the queue: warn and go on."""
@@ -274,13 +274,17 @@ class Ingester:
             self.counts["ack_errors"] += 1
             click.echo(f"warning: no acknowledgement for {parsed.message_id}: {exc.format_message()}", err=True)
 
-    def _attachments(self, row_id: int, parsed: ParsedMail) -> None:
-        for attachment in parsed.attachments:
-            digest = attachment.sha256
-            store_blob(self.session, self.tenant, digest, attachment.data)
-            self.session.add(EmailAttachment(
-                tenant_id=self.tenant.id, message_row_id=row_id, sha256=digest, filename=attachment.filename,
-                content_type=attachment.content_type[:200], size=len(attachment.data)))
+    def _attachments(self, messages: list[tuple[int, ParsedMail]]) -> None:
+        """The messages' attachments: names in one INSERT, contents stored once by SHA-256."""
+        from sqlalchemy import insert
+
+        found = [(row_id, a, a.sha256) for row_id, parsed in messages for a in parsed.attachments]
+        if not found:
+            return
+        store_blobs(self.session, self.tenant, {digest: a.data for _r, a, digest in found})
+        self.session.execute(insert(EmailAttachment), [
+            dict(tenant_id=self.tenant.id, message_row_id=row_id, sha256=digest, filename=a.filename,
+                 content_type=a.content_type[:200], size=len(a.data)) for row_id, a, digest in found])
 
 
 @dataclass
@@ -299,12 +303,16 @@ def _interaction_event(parsed: ParsedMail, customer, item) -> dict[str, Any]:
                          "attachments": [a.filename for a in parsed.attachments]})
 
 
-def store_blob(session, tenant, digest: str, data: bytes) -> None:
-    """Content-addressed: the same bytes are stored once per tenant."""
-    exists = session.scalar(select(EmailBlob.id).where(EmailBlob.tenant_id == tenant.id, EmailBlob.sha256 == digest))
-    if exists is None:
-        session.add(EmailBlob(tenant_id=tenant.id, sha256=digest, size=len(data), data=data))
-        session.flush()
+def store_blobs(session, tenant, blobs: dict[str, bytes]) -> None:
+    """Content-addressed: the same bytes are stored once per tenant (``blobs`` maps SHA-256 → bytes)."""
+    from sqlalchemy import insert
+
+    stored = set(session.scalars(select(EmailBlob.sha256).where(
+        EmailBlob.tenant_id == tenant.id, EmailBlob.sha256.in_(list(blobs)))))
+    new = [dict(tenant_id=tenant.id, sha256=digest, size=len(data), data=data)
+           for digest, data in blobs.items() if digest not in stored]
+    if new:
+        session.execute(insert(EmailBlob), new)
 
 
 def _occurred(parsed: ParsedMail):
