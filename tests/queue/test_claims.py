@@ -138,8 +138,9 @@ def test_item_bad_input(ccctl, tenants, make_item, args, code, message):
 
 
 def test_close_fires_item_closed_for_enabled_plugins(db_url, tenants, make_item):
-    from conftest import Runner
+    from click.testing import CliRunner
 
+    from ccctl.cli import create_cli
     from ccctl.hookspecs import hookimpl
     from ccctl.plugins import get_plugin_manager
 
@@ -153,7 +154,9 @@ def test_close_fires_item_closed_for_enabled_plugins(db_url, tenants, make_item)
     pm = get_plugin_manager()
     pm.register(Listener())
     item_id = make_item(subject="x")
-    Runner(db_url, pm)("item", "close", str(item_id), "--outcome", "spam", "-t", "travel")
+    result = CliRunner().invoke(create_cli(pm), ["--database-url", db_url, "item", "close", str(item_id),
+                                                 "--outcome", "spam", "-t", "travel"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
     assert heard == [(item_id, "spam", "travel")]
 
 
