@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from contextlib import contextmanager
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timezone
@@ -114,21 +115,30 @@ class Ingester:
         """Store new messages in bulk; on any failure, one at a time (quarantining the bad ones)."""
         if not todo:
             return []
-        cached, loaded = dict(self._customers), set(self.session.identity_map.keys())
         try:
-            with self.session.begin_nested():
+            with self._savepoint():
                 results = self._store_many([(mail, raw, source) for _i, mail, raw, source in todo])
         except Exception:  # noqa: BLE001 - rolled back whole: the per-message path sorts it out
-            self._customers = cached  # customers created in the rolled-back savepoint are gone
-            # Rows a bulk INSERT returned outlive the rollback in the identity map: drop them.
-            for key in set(self.session.identity_map.keys()) - loaded:
-                stale = self.session.identity_map.get(key)
-                if stale is not None:
-                    self.session.expunge(stale)
             return list(self._store_one_by_one(todo))
         for result in results:
             self.counts[result.outcome] += 1
         return [(index, result) for (index, *_rest), result in zip(todo, results)]
+
+    @contextmanager
+    def _savepoint(self):
+        """A savepoint whose rollback also forgets what it made: customers in the run's cache, and
+        rows a bulk INSERT returned (they outlive a rollback in the session's identity map)."""
+        cached, loaded = dict(self._customers), set(self.session.identity_map.keys())
+        try:
+            with self.session.begin_nested():
+                yield
+        except BaseException:
+            self._customers = cached
+            for key in set(self.session.identity_map.keys()) - loaded:
+                stale = self.session.identity_map.get(key)
+                if stale is not None:
+                    self.session.expunge(stale)
+            raise
 
     def _store_one_by_one(self, todo: list[tuple[int, ParsedMail, bytes, str]]) -> Iterator[tuple[int, Result]]:
         stored: set[str] = set()
@@ -146,16 +156,14 @@ class Ingester:
         from sqlalchemy.exc import IntegrityError
 
         try:
-            with self.session.begin_nested():
+            with self._savepoint():
                 result = self._store(parsed, raw, source)
         except IntegrityError as exc:
-            self._customers.pop(parsed.from_addr, None)
             if self._exists(parsed.message_id):  # another ingester (MTA pipe, fetch) stored it first
                 self.counts[DUPLICATE] += 1
                 return Result(DUPLICATE, parsed.message_id)
             return self._quarantine(raw, f"could not store: {exc.orig}", source)
         except Exception as exc:  # noqa: BLE001 - one message must never stop the batch
-            self._customers.pop(parsed.from_addr, None)  # may have been created in the rolled-back savepoint
             return self._quarantine(raw, f"could not store: {type(exc).__name__}: {exc}", source)
         self.counts[result.outcome] += 1
         return result

@@ -121,12 +121,20 @@ def _normal_id(value: object, raw: bytes) -> tuple[str, bool]:
     return f"<{hashlib.sha256(raw).hexdigest()[:40]}@no-message-id.invalid>", True
 
 
-def _sender(msg: Message) -> tuple[str, str]:
+def _header_index(msg: Message) -> dict[str, list]:
+    """Lower-case name → values, in order: one pass, where each ``msg.get`` rescans every header."""
+    index: dict[str, list] = {}
+    for name, value in msg.items():
+        index.setdefault(name.lower(), []).append(value)
+    return index
+
+
+def _sender(heads: dict[str, list]) -> tuple[str, str]:
     from ccctl.contacts import normalize_email
     from ccctl.errors import InputError
 
     for header in ("from", "reply-to", "sender", "return-path"):
-        raw_value = msg.get_all(header) or []
+        raw_value = heads.get(header, [])
         for name, addr in email.utils.getaddresses([decode_header(v) for v in raw_value]):
             try:
                 return normalize_email(addr), name.strip().strip('"')
@@ -229,16 +237,22 @@ def _date(value: object) -> datetime | None:
     return parsed
 
 
+def _first(heads: dict[str, list], name: str):
+    values = heads.get(name)
+    return values[0] if values else None
+
+
 def parse(raw: bytes) -> ParsedMail:
     """Parse one message; raises :class:`Unparseable` with the reason when it cannot be ingested."""
     if not raw.strip():
         raise Unparseable("empty message")
     try:
         msg = email.message_from_bytes(raw)
-        if not msg.keys():
+        heads = _header_index(msg)
+        if not heads:
             raise Unparseable("no header found: this is not an email message")
-        from_addr, from_name = _sender(msg)
-        message_id, synthetic = _normal_id(msg.get("message-id"), raw)
+        from_addr, from_name = _sender(heads)
+        message_id, synthetic = _normal_id(_first(heads, "message-id"), raw)
         found = {"plain": None, "html": None, "attachments": []}
         _walk(msg, found)
     except Unparseable:
@@ -250,13 +264,13 @@ def parse(raw: bytes) -> ParsedMail:
     text = found["plain"] if found["plain"] is not None else html_to_text(found["html"] or "")
     headers = {}
     for name in KEPT_HEADERS:
-        if name in msg:
-            headers[name] = decode_header(msg.get(name))[:500]
+        if name in heads:
+            headers[name] = decode_header(heads[name][0])[:500]
     to = [addr.lower() for _n, addr in email.utils.getaddresses(
-        [decode_header(v) for v in (msg.get_all("to") or []) + (msg.get_all("cc") or [])]) if "@" in addr]
+        [decode_header(v) for v in heads.get("to", []) + heads.get("cc", [])]) if "@" in addr]
     return ParsedMail(
         message_id=message_id, synthetic_id=synthetic, from_addr=from_addr, from_name=from_name[:200],
-        subject=decode_header(msg.get("subject"))[:500], text=text.replace("\x00", "")[:MAX_BODY],
-        in_reply_to=message_ids(msg.get("in-reply-to")), references=message_ids(msg.get("references")),
-        to=to[:50], date=_date(msg.get("date")), attachments=found["attachments"], headers=headers,
+        subject=decode_header(_first(heads, "subject"))[:500], text=text.replace("\x00", "")[:MAX_BODY],
+        in_reply_to=message_ids(_first(heads, "in-reply-to")), references=message_ids(_first(heads, "references")),
+        to=to[:50], date=_date(_first(heads, "date")), attachments=found["attachments"], headers=headers,
     )
