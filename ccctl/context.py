@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -43,6 +45,25 @@ class App:
         from sqlalchemy.orm import Session
 
         return Session(self.engine, expire_on_commit=False)
+
+    @contextlib.contextmanager
+    def transaction(self, commit: bool = True, **execution_options: Any) -> Iterator[Session]:
+        """A session that commits when the block ends (unless ``commit=False``), rolls back on any error.
+
+        ``execution_options`` start the transaction, e.g. ``sqlite_begin="IMMEDIATE"``.
+        """
+        session = self.session()
+        try:
+            if execution_options:
+                session.connection(execution_options=execution_options)
+            yield session
+            if commit:
+                session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
 
     def config_schemas(self) -> dict[str, Any]:
         schemas: dict[str, Any] = {}

@@ -25,13 +25,5 @@ def app_session(commit: bool = True):
     from ccctl.context import App
 
     app = click.get_current_context().find_object(App)
-    session = app.session()
-    try:
+    with app.transaction(commit) as session:
         yield app, session
-        if commit:
-            session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()

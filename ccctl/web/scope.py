@@ -94,20 +94,12 @@ def tenant_scope(request: Request, write: bool = True) -> Iterator[TenantContext
     app: App = request.app.state.ccctl
     slug = request.path_params["tenant"]
     with sqlite_writer(app.engine) if write else contextlib.nullcontext():
-        session = app.session()
-        try:
-            if write:
-                session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})  # ignored off SQLite
+        begin = {"sqlite_begin": "IMMEDIATE"} if write else {}  # the option is ignored off SQLite
+        with app.transaction(**begin) as session:
             tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
             if tenant is None:
                 raise HTTPException(404, f"no tenant '{slug}'")
             yield app.context(session, tenant)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
 
 
 async def run_in_tenant(request: Request, work: Callable[..., T], *args: Any, write: bool = True,
