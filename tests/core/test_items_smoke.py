@@ -12,4 +12,6 @@ def test_create_item_once_per_external_ref(example_tenants, app):
         session.commit()
     assert created and not created_again
     assert first.id == again.id
-    assert first.queue == "reservations" and first.due_at > first.created_at
+    # "Annulation" matches the example's cancellation rule.
+    assert first.queue == "apres-vente" and first.routed_by == "annulations-remboursements"
+    assert first.due_at > first.created_at
