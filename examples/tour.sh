@@ -39,5 +39,14 @@ elodie=$(ccctl customer find "06 12 34 56 78" $T --format jsonl | first id)
 run ccctl customer show "$elodie" $T --format table
 run ccctl queue list $T --format table
 
+# An agent of the after-sales team takes the next item, works it and closes it.
+ccctl agent list --format jsonl | grep -q '"name": "marie"' ||
+  run ccctl agent add marie --skill claims,fr --serves voyages-lumiere --display-name "Marie Dubois" --format table
+item=$(ccctl queue next --agent marie --format jsonl | first id)
+if [ -n "$item" ]; then
+  run ccctl item close "$item" --agent marie --outcome resolved --note "Annulation confirmée, avoir envoyé" --format table
+fi
+run ccctl queue stats $T --format table
+
 # The same number is unknown to the other client: tenants never see each other.
 run ccctl customer find "06 12 34 56 78" -t assurance-horizon --format table
