@@ -29,6 +29,23 @@ def ccctl_register_commands(cli):
 
 
 @hookimpl
+def ccctl_auto_answer(item, answer, ctx):
+    """Queue selfhelp's FAQ answer to the sender of a new email item; True when queued (sent with the acks)."""
+    if item.channel != "email":
+        return None
+    import click
+
+    from ccctl_email.autoanswer import queue_auto_answer
+
+    try:
+        queued = queue_auto_answer(ctx, item, answer)
+    except click.ClickException as exc:  # e.g. a tenant template naming an unknown variable
+        click.echo(f"warning: no automatic answer for item {item.id}: {exc.format_message()}", err=True)
+        return None
+    return True if queued is not None else None
+
+
+@hookimpl
 def ccctl_customer_export(customer, ctx):
     from ccctl_email.privacy import export
 

@@ -1,4 +1,5 @@
-"""Auto-acknowledgements: whom never to answer (RFC 3834 and common sense), how often, in which words."""
+"""Automatic mail (acknowledgements, FAQ answers): whom never to answer (RFC 3834 and common sense),
+how often, in which words."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ccctl.db.models import utcnow
 from ccctl_email.config import EmailConfig, MailTemplate
 from ccctl_email.mime import ParsedMail
 from ccctl_email.models import OutboundMail
+from ccctl_email.outbound import AUTOMATIC_KINDS  # they share the per-sender cap
 
 ROBOT_SENDER = re.compile(
     r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer[-_.]?daemon|postmaster|bounces?|listserv|majordomo)([+-].*)?@",
@@ -43,22 +45,36 @@ def skip_reason(parsed: ParsedMail, config: EmailConfig) -> str | None:
     return None
 
 
-def acks_last_hour(session, tenant, address: str) -> int:
+def automatic_last_hour(session, tenant, address: str) -> int:
+    """Acknowledgements and automatic answers sent to ``address`` in the last hour."""
     since = utcnow() - timedelta(hours=1)
     return session.scalar(select(func.count(OutboundMail.id)).where(
-        OutboundMail.tenant_id == tenant.id, OutboundMail.kind == "ack", OutboundMail.to_addr == address,
-        OutboundMail.created_at >= since)) or 0
+        OutboundMail.tenant_id == tenant.id, OutboundMail.kind.in_(AUTOMATIC_KINDS),
+        OutboundMail.to_addr == address, OutboundMail.created_at >= since)) or 0
 
 
-def ack_template(config: EmailConfig, locale: str) -> MailTemplate:
-    """The tenant's template for ``locale`` (fr_FR, then fr), else the built-in one, else English."""
+def may_answer_automatically(ctx, config: EmailConfig, parsed: ParsedMail) -> bool:
+    """RFC 3834 loop guards, then the per-sender hourly cap (``ack.max_per_sender_per_hour``)."""
+    if skip_reason(parsed, config) is not None:
+        return False
+    return automatic_last_hour(ctx.session, ctx.tenant, parsed.from_addr) < config.ack.max_per_sender_per_hour
+
+
+def already_answered(ctx, message_id: str) -> bool:
+    """An automatic mail already answers ``message_id`` (e.g. an FAQ answer, which stands in for the ack)."""
+    return ctx.session.scalar(select(OutboundMail.id).where(
+        OutboundMail.tenant_id == ctx.tenant.id, OutboundMail.answers == message_id).limit(1)) is not None
+
+
+def locale_template(templates: dict[str, MailTemplate], name: str, locale: str) -> MailTemplate:
+    """The tenant's template for ``locale`` (fr_FR, then fr), else the built-in ``name`` one, else English."""
     from ccctl_email.templating import builtin
 
     language = locale.split("_")[0]
     for key in (locale, language):
-        if key in config.ack.templates:
-            return config.ack.templates[key]
-    text = builtin(f"ack.{language}.j2") or builtin("ack.en.j2")
+        if key in templates:
+            return templates[key]
+    text = builtin(f"{name}.{language}.j2") or builtin(f"{name}.en.j2")
     subject, _, body = text.partition("\n---\n")
     return MailTemplate(subject=subject.strip(), body=body)
 
@@ -76,20 +92,23 @@ def template_data(ctx, item, customer) -> dict:
     }
 
 
-def plan_ack(ctx, config: EmailConfig, parsed: ParsedMail, item, customer) -> OutboundMail | None:
-    """Queue an acknowledgement of ``parsed`` (a new thread) unless a rule says not to."""
+def queue_automatic(ctx, config: EmailConfig, parsed: ParsedMail, item, *, kind: str, template: MailTemplate,
+                    data: dict) -> OutboundMail:
+    """Render ``template`` and queue it as ``kind`` in reply to ``parsed``, threaded to it."""
     from ccctl_email.outbound import queue_mail, tagged_subject
     from ccctl_email.templating import render
 
-    if skip_reason(parsed, config) is not None:
-        return None
-    limit = config.ack.max_per_sender_per_hour
-    if acks_last_hour(ctx.session, ctx.tenant, parsed.from_addr) >= limit:
-        return None
-    template = ack_template(config, ctx.tenant.config.get("locale") or "en")
-    data = template_data(ctx, item, customer)
-    subject = render(template.subject or "Re: {{ item.subject }}", data, "ack subject")
-    body = render(template.body, data, "ack body")
-    return queue_mail(ctx, config, kind="ack", item=item, to=parsed.from_addr,
+    subject = render(template.subject or "Re: {{ item.subject }}", data, f"{kind} subject")
+    body = render(template.body, data, f"{kind} body")
+    return queue_mail(ctx, config, kind=kind, item=item, to=parsed.from_addr,
                       subject=tagged_subject(subject, item), body=body, in_reply_to=parsed.message_id,
                       references=[*parsed.references[-20:], parsed.message_id], answers=parsed.message_id)
+
+
+def plan_ack(ctx, config: EmailConfig, parsed: ParsedMail, item, customer) -> OutboundMail | None:
+    """Queue an acknowledgement of ``parsed`` (a new thread) unless a rule says not to."""
+    if already_answered(ctx, parsed.message_id) or not may_answer_automatically(ctx, config, parsed):
+        return None
+    template = locale_template(config.ack.templates, "ack", ctx.tenant.config.get("locale") or "en")
+    return queue_automatic(ctx, config, parsed, item, kind="ack", template=template,
+                           data=template_data(ctx, item, customer))

@@ -14,6 +14,10 @@ Example::
           max_per_sender_per_hour: 3
           templates:
             fr_FR: {subject: "Bien reçu [#{{ item.id }}]", body: "Bonjour {{ customer.name }}, ..."}
+        auto_answer:                  # the FAQ answer mail (selfhelp decides when: its auto_answer)
+          excerpt_chars: 400
+          templates:
+            fr: {subject: "{{ article.title }} [#{{ item.id }}]", body: "... {{ article.url }} ..."}
         sla: 24h
         canned:
           thanks: {body: "Merci {{ customer.name }} !"}
@@ -103,6 +107,14 @@ class AckSettings(Strict):
     templates: dict[str, MailTemplate] = {}
 
 
+class AutoAnswerSettings(Strict):
+    """The mail carrying an automatic FAQ answer (switched on by ``plugins.selfhelp.auto_answer``)."""
+
+    # Per locale, like ack templates; extra variables: article.title, article.url, article.excerpt.
+    templates: dict[str, MailTemplate] = {}
+    excerpt_chars: int = Field(default=400, ge=0, le=5000, description="length of the article excerpt")
+
+
 class EmailConfig(PluginSection):
     """Settings of the email plugin for one tenant."""
 
@@ -111,6 +123,7 @@ class EmailConfig(PluginSection):
     imap: ImapSettings | None = None
     smtp: SmtpSettings | None = None
     ack: AckSettings = AckSettings()
+    auto_answer: AutoAnswerSettings = AutoAnswerSettings()
     # Time to answer a new email thread (e.g. 24h); overrides the queue's SLA for email items.
     sla: str | None = None
     canned: dict[str, MailTemplate] = {}

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ccctl.db.models import WorkItem, utcnow
+from ccctl_email.autoanswer import answerable
 from ccctl_email.config import EmailConfig
 from ccctl_email.mime import ParsedMail, Unparseable, parse
 from ccctl_email.models import EmailAttachment, EmailBlob, EmailMessage, QuarantinedMail
@@ -67,6 +68,8 @@ class Ingester:
         self.ctx, self.session, self.tenant = ctx, ctx.session, ctx.tenant
         self.config = config
         self.acknowledge = acknowledge and config.ack.enabled
+        # Automatic FAQ answers (selfhelp) obey the run's ack switch too: --no-ack sends nothing.
+        self.auto_replies = acknowledge
         self.counts: Counter[str] = Counter()
         # Senders seen in this run: most mail comes from people who wrote before.
         self._customers: dict[str, Any] = {}
@@ -185,7 +188,8 @@ class Ingester:
         customer = self._customer_of([parsed])[parsed.from_addr]
         item, how = find_thread(self.session, self.tenant, parsed, customer.id)
         if item is None:
-            item, _ = create_item(self.ctx, **self._item_spec(parsed, customer))
+            with answerable([parsed] if self.auto_replies else []):
+                item, _ = create_item(self.ctx, **self._item_spec(parsed, customer))
             outcome = NEW
         else:
             reopen(self.session, self.tenant, item, parsed.message_id)
@@ -220,7 +224,9 @@ class Ingester:
                 reopen(session, tenant, item, parsed.message_id)
             known[parsed.message_id] = item
             plan.append((parsed, source, customer, item, how))
-        created = [item for item, _created in create_items(self.ctx, specs)]
+        starting = [parsed for parsed, _s, _c, item, _h in plan if isinstance(item, _NewItem)]
+        with answerable(starting if self.auto_replies else []):
+            created = [item for item, _created in create_items(self.ctx, specs)]
         rows = []
         for parsed, source, customer, item, how in plan:
             outcome = NEW if how == "new" else JOINED

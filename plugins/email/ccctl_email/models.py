@@ -101,13 +101,13 @@ class OutboundMail(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(8))  # ack | reply
+    kind: Mapped[str] = mapped_column(String(8))  # ack | answer (automatic FAQ answer) | reply
     item_id: Mapped[int | None] = mapped_column()
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
     to_addr: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(500), default="")
     message_id: Mapped[str] = mapped_column(String(500))
-    # For an ack: the Message-ID acknowledged (one ack per incoming message at most).
+    # For an ack or answer: the Message-ID answered (one of each kind per incoming message at most).
     answers: Mapped[str | None] = mapped_column(String(500))
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(8), default="queued")  # queued | sent | failed

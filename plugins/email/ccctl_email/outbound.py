@@ -1,4 +1,4 @@
-"""Outgoing mail (acknowledgements and replies): composed, written to the outbox, then sent.
+"""Outgoing mail (acknowledgements, automatic FAQ answers and replies): composed, written to the outbox, then sent.
 
 A row is written before any byte goes out and is marked ``sent`` right after the SMTP
 server accepts it, so re-running ``ccctl email send`` never sends a mail twice (except
@@ -19,6 +19,9 @@ from ccctl.db.models import WorkItem, utcnow
 from ccctl_email.config import EmailConfig
 from ccctl_email.models import EmailMessage, OutboundMail
 from ccctl_email.threads import SUBJECT_TAG, item_token, subject_tag
+
+AUTOMATIC_KINDS = ("ack", "answer")  # sent by a robot of ours, unasked: RFC 3834 headers
+HISTORY_LABELS = {"ack": "Acknowledgement: ", "answer": "Automatic answer: ", "reply": "Reply: "}
 
 
 def tagged_subject(subject: str, item: WorkItem, prefix: str = "") -> str:
@@ -58,7 +61,7 @@ def queue_mail(ctx, config: EmailConfig, *, kind: str, item: WorkItem, to: str, 
         mail["In-Reply-To"] = in_reply_to
     if references:
         mail["References"] = " ".join(references)
-    if kind == "ack":
+    if kind in AUTOMATIC_KINDS:
         # RFC 3834: tell other robots not to answer us (no mail loops).
         mail["Auto-Submitted"] = "auto-replied"
         mail["X-Auto-Response-Suppress"] = "All"
@@ -113,7 +116,7 @@ def send_queued(ctx, config: EmailConfig, only: list[int] | None = None, commit=
                 row.status, row.sent_at, row.error = "sent", utcnow(), None
                 record_interaction(session, tenant, "email", customer_id=row.customer_id, direction="out",
                                    item_id=row.item_id, external_id=row.message_id, actor=ctx.actor or "ccctl",
-                                   summary=("Acknowledgement: " if row.kind == "ack" else "Reply: ") + row.subject,
+                                   summary=HISTORY_LABELS.get(row.kind, "Reply: ") + row.subject,
                                    payload={"to": row.to_addr, "kind": row.kind})
                 counts["sent"] += 1
             if commit is not None:

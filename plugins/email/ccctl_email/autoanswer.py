@@ -1,0 +1,67 @@
+"""Automatic FAQ answers (the ``ccctl_auto_answer`` hook) to the email that starts a new item.
+
+selfhelp decides *whether* to answer, from inside ``create_item``, before the ingester has
+stored the message; it passes only the item. The loop guards need the message's headers
+(Auto-Submitted, Precedence, List-Id...), so the ingester publishes the messages it is
+turning into items with :func:`answerable` for the hook to find by Message-ID. A new email
+item from anywhere else (or an ingest run with ``--no-ack``) is never answered automatically.
+
+The answer mail stands in for the acknowledgement: it carries the item's reference and
+invites the customer to reply, and ``plan_ack`` skips a message that is already answered,
+so the customer receives one mail, not two.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from ccctl_email.config import EmailConfig
+from ccctl_email.mime import ParsedMail
+from ccctl_email.models import OutboundMail
+
+_ANSWERABLE: ContextVar[dict[str, ParsedMail]] = ContextVar("ccctl_email_answerable", default={})
+
+
+@contextmanager
+def answerable(mails: Iterable[ParsedMail]) -> Iterator[None]:
+    """While the block runs, the hook may answer these messages (keyed by Message-ID)."""
+    token = _ANSWERABLE.set({m.message_id: m for m in mails})
+    try:
+        yield
+    finally:
+        _ANSWERABLE.reset(token)
+
+
+def excerpt(text: str, chars: int) -> str:
+    """The article's opening, cut on a word boundary (whitespace folded: it is a teaser, not the article)."""
+    text = " ".join((text or "").split())
+    if chars <= 0 or not text:
+        return ""
+    return textwrap.shorten(text, width=chars, placeholder=" …")
+
+
+def queue_auto_answer(ctx, item, answer: dict) -> OutboundMail | None:
+    """Queue ``answer`` (``title``, ``url``, ``text``) to the sender of the message that made ``item``,
+    or None when it must not or cannot be sent (unknown message, loop guard, cap, no smtp)."""
+    from ccctl.customers import get_customer
+    from ccctl_email.ack import already_answered, locale_template, may_answer_automatically, queue_automatic, \
+        template_data
+    from ccctl_email.config import email_config
+
+    parsed = _ANSWERABLE.get().get(item.external_ref or "")
+    if item.channel != "email" or parsed is None or not answer.get("url"):
+        return None
+    config: EmailConfig = email_config(ctx.tenant)
+    if config.smtp is None or already_answered(ctx, parsed.message_id):
+        return None
+    if not may_answer_automatically(ctx, config, parsed):
+        return None
+    customer = get_customer(ctx.session, ctx.tenant, item.customer_id) if item.customer_id else None
+    data = {**template_data(ctx, item, customer),
+            "article": {"slug": answer.get("slug", ""), "title": answer.get("title", ""), "url": answer["url"],
+                        "excerpt": excerpt(answer.get("text", ""), config.auto_answer.excerpt_chars)}}
+    template = locale_template(config.auto_answer.templates, "answer", ctx.tenant.config.get("locale") or "en")
+    return queue_automatic(ctx, config, parsed, item, kind="answer", template=template, data=data)
