@@ -28,10 +28,10 @@ def item() -> None:
     """
 
 
-def _done(row_item, fmt) -> None:
+def _done(row_item, fmt, tz) -> None:
     from ccctl.queue.views import item_row
 
-    emit_object(item_row(row_item), fmt)
+    emit_object(item_row(row_item), fmt, tz=tz)
 
 
 @item.command("show")
@@ -56,7 +56,7 @@ def show_cmd(item_id, agent_name, tenant_slug, fmt) -> None:
                                                                                          Interaction.id))
         record["history"] = [{"at": i.occurred_at, "channel": i.channel, "actor": i.actor or "",
                               "summary": i.summary} for i in steps]
-    emit_object(record, fmt)
+    emit_object(record, fmt, tz=tenant.timezone)
 
 
 @item.command("release")
@@ -73,7 +73,7 @@ def release_cmd(item_id, agent_name, note, tenant_slug, fmt) -> None:
     with item_session(tenant_slug, agent=agent_name, item_id=item_id) as (app, session, tenant):
         ctx = app.context(session, tenant)
         done = release(ctx, lock_item(ctx, item_id), agent=agent_name, note=note)
-    _done(done, fmt)
+    _done(done, fmt, tenant.timezone)
 
 
 @item.command("transfer")
@@ -99,7 +99,7 @@ def transfer_cmd(item_id, queue_name, to_agent, agent_name, note, tenant_slug, f
         ctx = app.context(session, tenant)
         done = transfer(ctx, lock_item(ctx, item_id), queue=queue_name, to_agent=to_agent, agent=agent_name,
                         note=note)
-    _done(done, fmt)
+    _done(done, fmt, tenant.timezone)
 
 
 @item.command("close")
@@ -123,4 +123,4 @@ def close_cmd(item_id, outcome, agent_name, note, tenant_slug, fmt) -> None:
         ctx = app.context(session, tenant)
         ctx.actor = agent_name
         done = close(ctx, lock_item(ctx, item_id), outcome=outcome, agent=agent_name, note=note)
-    _done(done, fmt)
+    _done(done, fmt, tenant.timezone)

@@ -100,7 +100,7 @@ def list_cmd(queue_name, states, breached, limit, tenant_slug, fmt) -> None:
         items = list_items(session, tenant, queue=queue_name, states=list(states) or ["open", "claimed", "waiting"],
                            only_breached=breached, limit=limit)
         rows = [item_row(i) for i in items]
-    emit(rows, ITEM_COLUMNS, fmt)
+    emit(rows, ITEM_COLUMNS, fmt, tz=tenant.timezone)
 
 
 @queue.command("show")
@@ -124,7 +124,7 @@ def show_cmd(name, tenant_slug, fmt) -> None:
         record.update({f"escalation_{k}": v for k, v in (spec.get("escalation") or {}).items()})
         record.update({k: v for k, v in queue_stats(session, tenant, name)[0].items() if k != "queue"})
         record["routing_rules"] = [r["name"] for r in tenant.config.get("routing") or [] if r["queue"] == name]
-    emit_object(record, fmt)
+    emit_object(record, fmt, tz=tenant.timezone)
 
 
 @queue.command("stats")
