@@ -160,11 +160,12 @@ def test_per_sender_cap_counts_acks_and_answers(ccctl, tmp_path, smtp, make_mail
     assert sorted(t["direction"] for t in events) == ["internal", "internal", "out", "out"]
 
 
-def test_bulk_ingest_answers_each_new_thread(ccctl, tmp_path, smtp, make_mail):
-    setup_tenant(ccctl, tmp_path, smtp)
+def test_bulk_ingest_answers_each_new_thread_within_the_cap(ccctl, tmp_path, smtp, make_mail):
+    setup_tenant(ccctl, tmp_path, smtp, cap=2)
+    senders = ["c1", "c2", "c3", "c1", "c1"]  # one chunk: the cap also counts answers queued in it
     mbox = tmp_path / "in.mbox"
-    mbox.write_bytes(b"".join(b"From x@y Mon Nov 23 10:00:00 2026\n" + make_mail(n, sender=f"c{n}@example.fr", **STRONG)
-                              .replace(b"\r\n", b"\n") + b"\n" for n in range(1, 4)))
+    mbox.write_bytes(b"".join(b"From x@y Mon Nov 23 10:00:00 2026\n" + make_mail(n, sender=f"{s}@example.fr", **STRONG)
+                              .replace(b"\r\n", b"\n") + b"\n" for n, s in enumerate(senders, start=1)))
     out = ccctl.json("email", "ingest", str(mbox), "-t", TENANT)
-    assert (out["new"], out["acks_sent"]) == (3, 3)
-    assert sorted(m["to"][0] for m in smtp.messages) == ["c1@example.fr", "c2@example.fr", "c3@example.fr"]
+    assert (out["new"], out["acks_sent"]) == (5, 4)
+    assert sorted(m["to"][0] for m in smtp.messages) == ["c1@example.fr"] * 2 + ["c2@example.fr", "c3@example.fr"]

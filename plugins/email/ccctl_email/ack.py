@@ -61,9 +61,10 @@ def may_answer_automatically(ctx, config: EmailConfig, parsed: ParsedMail) -> bo
 
 
 def already_answered(ctx, message_id: str) -> bool:
-    """An automatic mail already answers ``message_id`` (e.g. an FAQ answer, which stands in for the ack)."""
+    """An automatic FAQ answer already replies to ``message_id``: it stands in for the ack."""
     return ctx.session.scalar(select(OutboundMail.id).where(
-        OutboundMail.tenant_id == ctx.tenant.id, OutboundMail.answers == message_id).limit(1)) is not None
+        OutboundMail.tenant_id == ctx.tenant.id, OutboundMail.kind == "answer",
+        OutboundMail.answers == message_id)) is not None
 
 
 def locale_template(templates: dict[str, MailTemplate], name: str, locale: str) -> MailTemplate:

@@ -22,13 +22,15 @@ from ccctl_email.config import EmailConfig
 from ccctl_email.mime import ParsedMail
 from ccctl_email.models import OutboundMail
 
-_ANSWERABLE: ContextVar[dict[str, ParsedMail]] = ContextVar("ccctl_email_answerable", default={})
+# (the ingesting tenant's settings, Message-ID → message) while the ingester creates items.
+_ANSWERABLE: ContextVar[tuple[EmailConfig | None, dict[str, ParsedMail]]] = ContextVar(
+    "ccctl_email_answerable", default=(None, {}))
 
 
 @contextmanager
-def answerable(mails: Iterable[ParsedMail]) -> Iterator[None]:
+def answerable(config: EmailConfig, mails: Iterable[ParsedMail]) -> Iterator[None]:
     """While the block runs, the hook may answer these messages (keyed by Message-ID)."""
-    token = _ANSWERABLE.set({m.message_id: m for m in mails})
+    token = _ANSWERABLE.set((config, {m.message_id: m for m in mails}))
     try:
         yield
     finally:
@@ -47,17 +49,14 @@ def queue_auto_answer(ctx, item, answer: dict) -> OutboundMail | None:
     """Queue ``answer`` (``title``, ``url``, ``text``) to the sender of the message that made ``item``,
     or None when it must not or cannot be sent (unknown message, loop guard, cap, no smtp)."""
     from ccctl.customers import get_customer
-    from ccctl_email.ack import already_answered, locale_template, may_answer_automatically, queue_automatic, \
-        template_data
-    from ccctl_email.config import email_config
+    from ccctl_email.ack import locale_template, may_answer_automatically, queue_automatic, template_data
 
-    parsed = _ANSWERABLE.get().get(item.external_ref or "")
-    if item.channel != "email" or parsed is None or not answer.get("url"):
+    config, mails = _ANSWERABLE.get()
+    parsed = mails.get(item.external_ref or "")
+    if item.channel != "email" or parsed is None or config is None or not answer.get("url"):
         return None
-    config: EmailConfig = email_config(ctx.tenant)
-    if config.smtp is None or already_answered(ctx, parsed.message_id):
-        return None
-    if not may_answer_automatically(ctx, config, parsed):
+    # A new item: nothing answers its message yet (and one "answer" per Message-ID is a unique key).
+    if config.smtp is None or not may_answer_automatically(ctx, config, parsed):
         return None
     customer = get_customer(ctx.session, ctx.tenant, item.customer_id) if item.customer_id else None
     data = {**template_data(ctx, item, customer),

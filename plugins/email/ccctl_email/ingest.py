@@ -188,7 +188,7 @@ class Ingester:
         customer = self._customer_of([parsed])[parsed.from_addr]
         item, how = find_thread(self.session, self.tenant, parsed, customer.id)
         if item is None:
-            with answerable([parsed] if self.auto_replies else []):
+            with answerable(self.config, [parsed] if self.auto_replies else []):
                 item, _ = create_item(self.ctx, **self._item_spec(parsed, customer))
             outcome = NEW
         else:
@@ -225,7 +225,7 @@ class Ingester:
             known[parsed.message_id] = item
             plan.append((parsed, source, customer, item, how))
         starting = [parsed for parsed, _s, _c, item, _h in plan if isinstance(item, _NewItem)]
-        with answerable(starting if self.auto_replies else []):
+        with answerable(self.config, starting if self.auto_replies else []):
             created = [item for item, _created in create_items(self.ctx, specs)]
         rows = []
         for parsed, source, customer, item, how in plan:
