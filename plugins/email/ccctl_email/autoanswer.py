@@ -38,11 +38,11 @@ def answerable(config: EmailConfig, mails: Iterable[ParsedMail]) -> Iterator[Non
 
 
 def excerpt(text: str, chars: int) -> str:
-    """The article's opening, cut on a word boundary (whitespace folded: it is a teaser, not the article)."""
+    """The article's opening, cut on a word boundary and wrapped for plain-text mail (a teaser, not the article)."""
     text = " ".join((text or "").split())
     if chars <= 0 or not text:
         return ""
-    return textwrap.shorten(text, width=chars, placeholder=" …")
+    return textwrap.fill(textwrap.shorten(text, width=chars, placeholder=" …"), width=72)
 
 
 def queue_auto_answer(ctx, item, answer: dict) -> OutboundMail | None:
