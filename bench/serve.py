@@ -14,7 +14,8 @@ processes (heavier: it takes CPU from the server on small machines). Prints requ
 percentiles and errors per phase, and checks the database holds one web item per submission.
 
 "server CPU ms/req" is the CPU the server processes spent per request: unlike req/s it does not
-depend on what else the machine runs. On SQLite, submissions also queue for the one writer.
+depend on what else the machine runs. On SQLite, submissions also queue for the one writer;
+those queued together are stored in one transaction (group commit, ccctl/web/batch.py).
 
 Target: `submit` >= 300 req/s on SQLite with 2 workers, no errors.
 

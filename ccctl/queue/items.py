@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -53,13 +54,17 @@ def create_item(ctx: TenantContext, channel: str, *, subject: str = "", body: st
     return item, True
 
 
-def create_items(ctx: TenantContext, specs: list[dict[str, Any]]) -> list[tuple[WorkItem, bool]]:
+def create_items(ctx: TenantContext, specs: list[dict[str, Any]],
+                 history: Callable[[int, WorkItem], list[dict[str, Any]]] | None = None,
+                 ) -> list[tuple[WorkItem, bool]]:
     """Bulk :func:`create_item`: each spec is its keyword arguments (``channel`` included).
 
     Known ``external_ref``s are found with one query per channel, the new items stored with
     one INSERT and their "created" steps with another, then ``ccctl_item_created`` fires for
     each new item. The result is aligned with ``specs``. Should a concurrent writer store one
     of the refs first, the batch is redone one item at a time.
+    ``history(index, item)`` gives more events (:func:`record_interaction` keyword arguments,
+    ``channel`` included) for each new item: they go in with its "created" step, in one INSERT.
     """
     from ccctl.customers import record_interactions
     from ccctl.db.bulk import insert_missing
@@ -82,9 +87,16 @@ def create_items(ctx: TenantContext, specs: list[dict[str, Any]]) -> list[tuple[
 
     out = insert_missing(session, WorkItem, keys, known, values_of)
     if out is None:
-        return [create_item(ctx, **spec) for spec in specs]
+        out = [create_item(ctx, **spec) for spec in specs]
+        if history is not None:
+            record_interactions(session, ctx.tenant, [event for n, (item, created) in enumerate(out) if created
+                                                      for event in history(n, item)])
+        return out
     new = [(item, hows[n]) for n, (item, created) in enumerate(out) if created]
-    record_interactions(session, ctx.tenant, [step_fields(item, **created_step(ctx, item, how)) for item, how in new])
+    extra = history or (lambda _n, _item: [])
+    record_interactions(session, ctx.tenant, [
+        event for n, (item, created) in enumerate(out) if created
+        for event in [step_fields(item, **created_step(ctx, item, hows[n])), *extra(n, item)]])
     created = ctx.hook("ccctl_item_created")
     for item, _how in new:
         created(item=item, ctx=ctx)

@@ -19,6 +19,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ccctl.context import App
+from ccctl.web.batch import GroupWriter
+from ccctl.web.contact_store import store_contacts
 from ccctl.web.limits import BodyLimit, RateLimit
 from ccctl.web.routes import is_switchable, plugin_routes
 from ccctl.web.scope import TenantDirectory, tenant_info
@@ -40,6 +42,7 @@ def create_web_app(app: App, settings: WebSettings | None = None) -> Starlette:
     web.state.ccctl = app
     web.state.settings = settings
     web.state.tenants = TenantDirectory(app)
+    web.state.contact_writer = GroupWriter(app, store_contacts)
     return web
 
 

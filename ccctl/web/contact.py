@@ -40,9 +40,6 @@ async def show_form(request: Request) -> Response:
 
 def submit_form(request: Request) -> Response:
     """Plain def: Starlette runs it in a thread, where the database work belongs."""
-    from ccctl.web.contact_store import store_contact
-    from ccctl.web.scope import tenant_scope
-
     data = request.state.form or {}
     embed = data.get("embed") == "1"
     form = read_form(data, _referral(request, None))
@@ -58,8 +55,8 @@ def submit_form(request: Request) -> Response:
         return _form_page(request, form, errors, embed, status=400)
     context = {"embed": embed, "referrer": request.headers.get("referer", "")[:500] or None,
                "user_agent": request.headers.get("user-agent", "")[:300] or None}
-    with tenant_scope(request) as ctx:
-        store_contact(ctx, form, context)
+    # Stored with the submissions other requests sent meanwhile, in one transaction (see web/batch.py).
+    request.app.state.contact_writer.run(info, (form, context))
     response = _thanks_redirect(request, embed)
     if form.referral_code:
         set_cookie(response, request, REF_COOKIE, form.referral_code, REF_MAX_AGE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
@@ -25,6 +25,8 @@ class TenantInfo:
     name: str
     plugins: frozenset[str]
     region: str  # default phone region
+    # The tenant row as loaded (detached): merged into each request's session without a SELECT.
+    row: Any = field(default=None, compare=False, repr=False)
 
 
 class TenantDirectory:
@@ -62,7 +64,7 @@ class TenantDirectory:
             if tenant is None:
                 return None
             return TenantInfo(tenant.id, tenant.slug, tenant.name, frozenset(tenant.enabled_plugins()),
-                              tenant.default_region)
+                              tenant.default_region, tenant)
 
 
 async def tenant_info(request: Request) -> TenantInfo:
@@ -93,10 +95,16 @@ def tenant_scope(request: Request, write: bool = True) -> Iterator[TenantContext
 
     app: App = request.app.state.ccctl
     slug = request.path_params["tenant"]
+    info: TenantInfo | None = getattr(request.state, "tenant_info", None)
     with sqlite_writer(app.engine) if write else contextlib.nullcontext():
         begin = {"sqlite_begin": "IMMEDIATE"} if write else {}  # the option is ignored off SQLite
         with app.transaction(**begin) as session:
-            tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
+            if info is not None and info.row is not None and info.slug == slug:
+                # The directory's copy (at most ``ttl`` s old, like the 404 decision made from it):
+                # a copy of it joins the session with no SELECT, and the shared row stays untouched.
+                tenant = session.merge(info.row, load=False)
+            else:
+                tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
             if tenant is None:
                 raise HTTPException(404, f"no tenant '{slug}'")
             yield app.context(session, tenant)
