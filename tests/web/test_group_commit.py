@@ -112,3 +112,34 @@ def test_more_jobs_than_one_batch_all_get_stored(app, tenant, monkeypatch):
     results = queued_together(writer, tenant, jobs)
     assert all(created for _item, created in results)
     assert sorted(batches) == [1, 2, 2] and count(app, WorkItem, WorkItem.channel == "web") == 5
+
+
+def test_concurrent_posts_over_http_store_one_item_per_submission(app, example_tenants):
+    """Real server, many visitors at once (double clicks included): every answer is the 303, and
+    the database holds exactly one item and one contact event per distinct submission."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from support.live_server import threaded_server
+
+    from ccctl.web.app import create_web_app
+    from ccctl.web.settings import WebSettings
+
+    from .test_contact_form import GOOD, Visitor
+
+    with threaded_server(create_web_app(app, WebSettings(rate_limit=0))) as base:
+        visitors = [Visitor(base) for _ in range(12)]
+        for v in visitors:
+            v.load()
+
+        def post(n: int) -> int:
+            v = visitors[n % 12]  # posts n and n + 12: the same submission twice
+            return v.post({**GOOD, "email": f"visitor{n % 12}@example.org"}).status_code
+
+        with ThreadPoolExecutor(24) as pool:
+            codes = list(pool.map(post, range(24)))
+        for v in visitors:
+            v.client.close()
+    assert codes == [303] * 24
+    assert count(app, WorkItem, WorkItem.channel == "web") == 12
+    assert count(app, Interaction, Interaction.channel == "web") == 12
+    assert count(app, Customer) == 12
