@@ -16,14 +16,11 @@ from ccctl.web.contact_form import ContactForm
 CHANNEL = "web"
 
 
-def store_contact(ctx: TenantContext, form: ContactForm, context: dict[str, Any]) -> tuple[WorkItem, bool]:
-    """(item, created); sending the same submission twice (double click, retry) creates nothing new."""
-    return store_contacts(ctx, [(form, context)])[0]
-
-
 def store_contacts(ctx: TenantContext, submissions: list[tuple[ContactForm, dict[str, Any]]],
                    ) -> list[tuple[WorkItem, bool]]:
-    """Bulk :func:`store_contact` for (form, request context) pairs, aligned with them.
+    """Store contact-form submissions: [(item, created)] aligned with the (form, request context) pairs.
+
+    Sending the same submission twice (double click, retry) creates nothing new.
 
     The bulk helpers do it with a few statements whatever the number of forms: customers with
     one query and one INSERT per kind of contact point, items with one INSERT, their "created"
