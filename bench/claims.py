@@ -29,7 +29,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -190,23 +189,6 @@ def run(kind: str, url: str, args) -> list[str]:
     return lines
 
 
-def pg_schema(base: str):
-    from sqlalchemy import create_engine, text
-
-    schema = f"bench_claims_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    return url, drop
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=8)
@@ -225,11 +207,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="ccctl-bench-") as folder:
             report += run("sqlite", f"sqlite:///{Path(folder) / 'claims.db'}", args)
     if args.only in (None, "postgresql"):
-        url, drop = pg_schema(args.pg_url)
-        try:
+        from ccctl.db.scratch import scratch_schema
+
+        with scratch_schema(args.pg_url, "bench_claims") as url:
             report += run("postgresql", url, args)
-        finally:
-            drop()
     print("\n".join(report))
 
 

@@ -13,6 +13,7 @@ Targets: >= 200 msg/s without a rate limit, within 5 % of the rate when one is s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -20,7 +21,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from support.twilio_server import TwilioTestServer  # noqa: E402
+
+from ccctl.db.scratch import scratch_schema  # noqa: E402
 
 TOKEN_ENV = "BENCH_TWILIO_TOKEN"
 
@@ -117,15 +119,10 @@ def main() -> None:
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="ccctl-bench-sms-"))
+    cleanup = contextlib.ExitStack()
     db_url = args.database_url
-    schema = None
     if db_url and db_url.startswith("postgresql"):
-        from sqlalchemy import create_engine, text
-
-        schema = f"bench_sms_{uuid.uuid4().hex[:8]}"
-        with create_engine(db_url, isolation_level="AUTOCOMMIT").connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        db_url = f"{db_url}{'&' if '?' in db_url else '?'}options=-csearch_path%3D{schema}"
+        db_url = cleanup.enter_context(scratch_schema(db_url, "bench_sms"))  # dropped in `finally`
     db_url = db_url or f"sqlite:///{folder / 'bench.db'}"
     server = TwilioTestServer(latency=args.latency).start()
     env = {**os.environ, TOKEN_ENV: server.auth_token, "CCCTL_TENANT": ""}
@@ -163,11 +160,7 @@ def main() -> None:
               f"({(measured / args.rate - 1) * 100:+.1f} %; target within 5 %), {r_dup} duplicates, {r_loss} losses")
     finally:
         server.stop()
-        if schema:
-            from sqlalchemy import create_engine, text
-
-            with create_engine(args.database_url, isolation_level="AUTOCOMMIT").connect() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        cleanup.close()
 
 
 if __name__ == "__main__":

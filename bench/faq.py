@@ -29,7 +29,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,18 +98,10 @@ def database(kind: str, pg_url: str | None):
         with tempfile.TemporaryDirectory() as folder:
             yield f"sqlite:///{folder}/faq-bench.db"
         return
-    from sqlalchemy import create_engine, text
+    from ccctl.db.scratch import scratch_schema
 
-    schema = f"bench_faq_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{pg_url}{'&' if '?' in pg_url else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(pg_url, "bench_faq") as url:
+        yield url
 
 
 def timed(calls) -> tuple[list[float], list[float]]:

@@ -12,6 +12,7 @@ Targets: >= 1,000 msg/s on SQLite and >= 0.4 of the parse-only rate.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import email
 import json
 import os
@@ -23,6 +24,8 @@ import time
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
+
+from ccctl.db.scratch import scratch_schema
 
 TENANT = """\
 tenant: bench
@@ -98,23 +101,6 @@ def mime_parse_only(folder: Path) -> float:
     return len(files) / (time.perf_counter() - start)
 
 
-def private_schema(url: str) -> tuple[str, str]:
-    """A fresh PostgreSQL schema for this run (so runs never see each other's rows)."""
-    from sqlalchemy import create_engine, text
-
-    schema = f"ccctl_bench_{os.getpid()}"
-    with create_engine(url, isolation_level="AUTOCOMMIT").connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}", schema
-
-
-def drop_schema(url: str, schema: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    with create_engine(url, isolation_level="AUTOCOMMIT").connect() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-
-
 def ccctl(*args: str, env: dict) -> str:
     done = subprocess.run([sys.executable, "-m", "ccctl", *args], env=env, capture_output=True, text=True)
     if done.returncode:
@@ -132,10 +118,8 @@ def main() -> None:
         maildir = tmp / "Maildir"
         generate(maildir, args.messages)
         url = args.database_url or f"sqlite:///{tmp / 'bench.db'}"
-        schema = None
-        if url.startswith("postgresql"):
-            url, schema = private_schema(url)
-        try:
+        private = url.startswith("postgresql")
+        with scratch_schema(url, "bench_ingest") if private else contextlib.nullcontext(url) as url:
             env = {**os.environ, "CCCTL_DATABASE_URL": url, "CCCTL_TENANT": "bench"}
             (tmp / "bench.yaml").write_text(TENANT)
             ccctl("tenant", "apply", "-f", str(tmp / "bench.yaml"), env=env)
@@ -147,12 +131,9 @@ def main() -> None:
             parse_rate = (before + parse_only(maildir)) / 2
             mime_rate = mime_parse_only(maildir)
             result = json.loads(out)
-        finally:
-            if schema:
-                drop_schema(args.database_url, schema)
     print(f"messages:         {args.messages}  ({result['new']} new threads, {result['joined']} replies, "
           f"{result['quarantined']} quarantined)")
-    print(f"database:         {url.split('://')[0]}{' (private schema, dropped)' if schema else ''}")
+    print(f"database:         {url.split('://')[0]}{' (private schema, dropped)' if private else ''}")
     print(f"parse only:       {parse_rate:,.0f} msg/s  (email.message_from_bytes on every file)")
     print(f"ccctl ingest:     {ingest_rate:,.0f} msg/s  (target >= 1,000 on SQLite)")
     print(f"ratio:            {ingest_rate / parse_rate:.2f}  (target >= 0.4)")

@@ -203,18 +203,10 @@ def database(url: str | None, tmp: str) -> Iterator[str]:
     if not url:
         yield f"sqlite:///{tmp}/bench.db"
         return
-    from sqlalchemy import create_engine, text
+    from ccctl.db.scratch import scratch_schema
 
-    schema = f"bench_serve_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(url, "bench_serve") as scoped:
+        yield scoped
 
 
 def main() -> int:

@@ -10,17 +10,17 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from ccctl.cli import create_cli
 from ccctl.context import App
 from ccctl.db.engine import make_engine
 from ccctl.db.schema import upgrade
+from ccctl.db.scratch import scratch_schema
 from ccctl.plugins import get_plugin_manager
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,18 +39,11 @@ def _migrated(tmp_path_factory):
     """A migrated template database: a SQLite file, or a PostgreSQL schema."""
     pm = get_plugin_manager()
     if PG_URL:
-        schema = f"ccctl_test_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
-        engine = make_engine(url)
-        upgrade(engine, pm)
-        engine.dispose()
-        yield {"kind": "postgresql", "url": url, "schema": schema}
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        with scratch_schema(PG_URL, "ccctl_test") as url:
+            engine = make_engine(url)
+            upgrade(engine, pm)
+            engine.dispose()
+            yield {"kind": "postgresql", "url": url}
     else:
         template = tmp_path_factory.mktemp("template") / "template.db"
         engine = make_engine(f"sqlite:///{template}")
