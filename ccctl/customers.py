@@ -214,26 +214,33 @@ def interaction_values(tenant: Tenant, channel: str, *, customer_id: int | None 
                 occurred_at=occurred_at or utcnow(), actor=actor)
 
 
-def record_interactions(session: Session, tenant: Tenant, events: list[dict[str, Any]]) -> list[tuple[Interaction, bool]]:
+def record_interactions(session: Session, tenant: Tenant, events: list[dict[str, Any]],
+                        ids: bool = False) -> list[tuple[Any, bool]]:
     """Bulk :func:`record_interaction`: each event is its keyword arguments (``channel`` included).
 
     One query finds the external ids already stored, one INSERT stores the rest; the result
-    is aligned with ``events``. A concurrent writer storing one of the ids first makes the
-    INSERT fail: the batch is then redone one event at a time (rare, correct, slower).
+    is aligned with ``events``: ``(row, created)``, or ``(row id, created)`` with ``ids=True``
+    (no ORM object built: cheaper for callers that keep only the id). A concurrent writer
+    storing one of the ids first makes the INSERT fail: the batch is then redone one event
+    at a time (rare, correct, slower).
     """
-    from sqlalchemy import tuple_
-
-    from ccctl.db.bulk import insert_missing
+    from ccctl.db.bulk import insert_ids, insert_missing
 
     keys = [(e["channel"], e["external_id"]) if e.get("external_id") is not None else None for e in events]
-    known: dict[tuple[str, str], Interaction] = {}
-    if any(keys):
-        known = {(r.channel, r.external_id): r for r in session.scalars(select(Interaction).where(
-            Interaction.tenant_id == tenant.id,
-            tuple_(Interaction.channel, Interaction.external_id).in_({k for k in keys if k})))}
-    out = insert_missing(session, Interaction, keys, known, lambda n: interaction_values(tenant, **events[n]))
+    known: dict[tuple[str, str], Any] = {}
+    for channel in {key[0] for key in keys if key}:  # channel = X AND id IN (...): a tuple IN costs 5x more
+        where = (Interaction.tenant_id == tenant.id, Interaction.channel == channel,
+                 Interaction.external_id.in_({key[1] for key in keys if key and key[0] == channel}))
+        if ids:
+            known.update(((channel, external_id), row_id) for external_id, row_id in session.execute(
+                select(Interaction.external_id, Interaction.id).where(*where)))
+        else:
+            known.update(((channel, r.external_id), r) for r in session.scalars(select(Interaction).where(*where)))
+    out = insert_missing(session, Interaction, keys, known, lambda n: interaction_values(tenant, **events[n]),
+                         insert=insert_ids if ids else None)
     if out is None:
-        return [record_interaction(session, tenant, **event) for event in events]
+        out = [record_interaction(session, tenant, **event) for event in events]
+        return [(row.id, created) for row, created in out] if ids else out
     return out
 
 

@@ -56,7 +56,7 @@ def create_item(ctx: TenantContext, channel: str, *, subject: str = "", body: st
 
 def create_items(ctx: TenantContext, specs: list[dict[str, Any]],
                  history: Callable[[int, WorkItem], list[dict[str, Any]]] | None = None,
-                 ) -> list[tuple[WorkItem, bool]]:
+                 ids: bool = False) -> list[tuple[Any, bool]]:
     """Bulk :func:`create_item`: each spec is its keyword arguments (``channel`` included).
 
     Known ``external_ref``s are found with one query per channel, the new items stored with
@@ -65,40 +65,55 @@ def create_items(ctx: TenantContext, specs: list[dict[str, Any]],
     of the refs first, the batch is redone one item at a time.
     ``history(index, item)`` gives more events (:func:`record_interaction` keyword arguments,
     ``channel`` included) for each new item: they go in with its "created" step, in one INSERT.
+    ``ids=True`` gives ``(item id, created)`` and builds no ORM object for a batch importer
+    that keeps only ids (``history`` then sees the item's column values as attributes); the
+    items are loaded for ``ccctl_item_created`` only when an enabled plugin implements it.
     """
+    from types import SimpleNamespace
+
     from ccctl.customers import record_interactions
-    from ccctl.db.bulk import insert_missing
+    from ccctl.db.bulk import insert_ids, insert_missing
     from ccctl.queue.history import step_fields
 
     session = ctx.session
     keys = [(s["channel"], s["external_ref"]) if s.get("external_ref") is not None else None for s in specs]
-    known: dict[tuple[str, str], WorkItem] = {}
+    known: dict[tuple[str, str], Any] = {}
     for channel in {s["channel"] for s in specs}:
         refs = [key[1] for key in keys if key and key[0] == channel]
         if refs:
-            known.update(((channel, i.external_ref), i) for i in session.scalars(select(WorkItem).where(
-                WorkItem.tenant_id == ctx.tenant.id, WorkItem.channel == channel, WorkItem.external_ref.in_(refs))))
+            where = (WorkItem.tenant_id == ctx.tenant.id, WorkItem.channel == channel, WorkItem.external_ref.in_(refs))
+            if ids:
+                known.update(((channel, ref), i) for ref, i in session.execute(
+                    select(WorkItem.external_ref, WorkItem.id).where(*where)))
+            else:
+                known.update(((channel, i.external_ref), i) for i in session.scalars(select(WorkItem).where(*where)))
     hows: dict[int, str] = {}
+    planned: dict[int, dict[str, Any]] = {}
     skill_ids: dict[str, int] = {}
 
     def values_of(n: int) -> dict[str, Any]:
-        values, hows[n] = plan_item(ctx, **specs[n], skill_ids=skill_ids)
-        return values
+        planned[n], hows[n] = plan_item(ctx, **specs[n], skill_ids=skill_ids)
+        return planned[n]
 
-    out = insert_missing(session, WorkItem, keys, known, values_of)
+    out = insert_missing(session, WorkItem, keys, known, values_of, insert=insert_ids if ids else None)
     if out is None:
         out = [create_item(ctx, **spec) for spec in specs]
         if history is not None:
             record_interactions(session, ctx.tenant, [event for n, (item, created) in enumerate(out) if created
-                                                      for event in history(n, item)])
-        return out
-    new = [(item, hows[n]) for n, (item, created) in enumerate(out) if created]
+                                                      for event in history(n, item)], ids=True)
+        return [(item.id, created) for item, created in out] if ids else out
+    new = {n: SimpleNamespace(**planned[n], id=item) if ids else item
+           for n, (item, created) in enumerate(out) if created}
     extra = history or (lambda _n, _item: [])
     record_interactions(session, ctx.tenant, [
-        event for n, (item, created) in enumerate(out) if created
-        for event in [step_fields(item, **created_step(ctx, item, hows[n])), *extra(n, item)]])
+        event for n, item in new.items()
+        for event in [step_fields(item, **created_step(ctx, item, hows[n])), *extra(n, item)]], ids=True)
     created = ctx.hook("ccctl_item_created")
-    for item, _how in new:
+    if ids and new and created.get_hookimpls():
+        loaded = {i.id: i for i in session.scalars(select(WorkItem).where(
+            WorkItem.id.in_([item.id for item in new.values()])))}
+        new = {n: loaded[item.id] for n, item in new.items()}
+    for item in new.values():
         created(item=item, ctx=ctx)
     return out
 

@@ -32,6 +32,40 @@ def test_record_interactions_stores_each_external_id_once_and_aligns(example_ten
         assert record_interactions(session, tenant, []) == []
 
 
+def test_record_interactions_ids_gives_the_same_rows_as_plain_ids(example_tenants, app):
+    with app.session() as session:
+        tenant = app.tenant(session, "voyages-lumiere")
+        old, _ = record_interaction(session, tenant, "email", summary="old", external_id="<a@x>")
+        out = record_interactions(session, tenant, [
+            dict(channel="email", summary="again", external_id="<a@x>"),
+            dict(channel="sms", summary="same id, other channel", external_id="<a@x>"),
+            dict(channel="email", summary="new", external_id="<b@x>", payload={"k": 1}),
+            dict(channel="email", summary="repeated", external_id="<b@x>"),
+            dict(channel="queue", summary="no id"),
+        ], ids=True)
+        session.commit()
+        assert [created for _id, created in out] == [False, True, True, False, True]
+        assert all(isinstance(row_id, int) for row_id, _created in out)
+        assert out[0][0] == old.id and out[3][0] == out[2][0] and len({out[1][0], out[2][0], out[4][0]}) == 3
+        rows = {r.id: r for r in session.scalars(select(Interaction).where(Interaction.tenant_id == tenant.id))}
+        assert [(rows[i].channel, rows[i].summary) for i, _c in out] == [
+            ("email", "old"), ("sms", "same id, other channel"), ("email", "new"), ("email", "new"), ("queue", "no id")]
+        assert rows[out[2][0]].payload == {"k": 1}
+
+
+def test_insert_ids_lines_up_with_the_input(example_tenants, app):
+    from ccctl.db.bulk import insert_ids
+
+    with app.session() as session:
+        tenant = app.tenant(session, "voyages-lumiere")
+        params = [dict(tenant_id=tenant.id, channel="queue", summary=f"event {n}", payload={"n": n}) for n in range(300)]
+        ids = insert_ids(session, Interaction, params)
+        session.commit()
+        summaries = dict(session.execute(select(Interaction.id, Interaction.summary).where(Interaction.id.in_(ids))).all())
+        assert [summaries[i] for i in ids] == [f"event {n}" for n in range(300)]
+        assert insert_ids(session, Interaction, []) == []
+
+
 def test_tenant_hook_callers_are_reused_until_the_plugins_change():
     pm = get_plugin_manager(load_entrypoints=False)
     first = tenant_hook(pm, ["email"], "ccctl_item_created")

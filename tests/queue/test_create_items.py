@@ -75,3 +75,25 @@ def test_insert_missing_gives_up_cleanly_when_another_writer_stored_a_key_first(
         session.commit()
         assert [created for _i, created in out] == [True, False] and out[1][0].id == theirs.id
         assert session.scalar(select(func.count()).select_from(WorkItem)) == 2
+
+
+def test_bulk_ids_mode_stores_the_same_items_steps_and_fires_the_hook_with_loaded_items(app, tenants):
+    recorder = Recorder()
+    app.pm.register(recorder)
+    with app.session() as session:
+        ctx = app.context(session, app.tenant(session, "travel"))
+        single, _ = create_item(ctx, "email", subject="Bonjour", external_ref="a")
+        seen = []
+        out = create_items(ctx, [
+            dict(channel="email", subject="Remboursement", attributes={"amount": 1500}, external_ref="b"),
+            dict(channel="email", subject="Bonjour", external_ref="a"),           # stored before
+            dict(channel="email", subject="Again", external_ref="b"),             # twice in the batch
+        ], history=lambda n, item: seen.append((n, item.id, item.queue)) or [], ids=True)
+        session.commit()
+        assert out == [(out[0][0], True), (single.id, False), (out[0][0], False)]
+        big = session.get(WorkItem, out[0][0])
+        assert (big.queue, big.priority, big.routed_by, big.subject) == ("claims", 30, "big-refunds", "Remboursement")
+        assert seen == [(0, big.id, "claims")]
+        assert recorder.ids == [single.id, big.id]  # the hook got the item (loaded: it is implemented)
+        steps = session.scalars(select(Interaction.item_id).where(Interaction.channel == "queue")).all()
+        assert sorted(steps) == sorted([single.id, big.id])

@@ -194,8 +194,8 @@ class Ingester:
         else:
             reopen(self.session, self.tenant, item, parsed.message_id)
             outcome = JOINED
-        interaction, _ = record_interaction(self.session, self.tenant, **_interaction_event(parsed, customer, item))
-        self._finish([(parsed, source, customer, item, how, interaction, outcome)])
+        interaction, _ = record_interaction(self.session, self.tenant, **_interaction_event(parsed, customer, item.id))
+        self._finish([(parsed, source, customer, item.id, how, interaction.id, outcome)])
         return Result(outcome, parsed.message_id, item.id)
 
     def _store_many(self, mails: list[tuple[ParsedMail, bytes, str]]) -> list[Result]:
@@ -226,17 +226,17 @@ class Ingester:
             plan.append((parsed, source, customer, item, how))
         starting = [parsed for parsed, _s, _c, item, _h in plan if isinstance(item, _NewItem)]
         with answerable(self.config, starting if self.auto_replies else []):
-            created = [item for item, _created in create_items(self.ctx, specs)]
+            created = [item_id for item_id, _created in create_items(self.ctx, specs, ids=True)]
         rows = []
         for parsed, source, customer, item, how in plan:
             outcome = NEW if how == "new" else JOINED
-            rows.append((parsed, source, customer, created[item.index] if isinstance(item, _NewItem) else item,
+            rows.append((parsed, source, customer, created[item.index] if isinstance(item, _NewItem) else item.id,
                          how, None, outcome))
         interactions = record_interactions(session, tenant, [
-            _interaction_event(parsed, customer, item) for parsed, _s, customer, item, *_rest in rows])
+            _interaction_event(parsed, customer, item_id) for parsed, _s, customer, item_id, *_rest in rows], ids=True)
         rows = [(*row[:5], interaction, row[6]) for row, (interaction, _created) in zip(rows, interactions)]
         self._finish(rows)
-        results = [Result(outcome, parsed.message_id, item.id) for parsed, _s, _c, item, _h, _i, outcome in rows]
+        results = [Result(outcome, parsed.message_id, item_id) for parsed, _s, _c, item_id, _h, _i, outcome in rows]
         for n, message_id in repeated:  # the same Message-ID again within the chunk (ascending n: inserts line up)
             results.insert(n, Result(DUPLICATE, message_id))
         return results
@@ -260,20 +260,23 @@ class Ingester:
                     customer_id=customer.id, external_ref=parsed.message_id, sla=self.config.sla or None,
                     attributes={"from": parsed.from_addr, "to": parsed.to[:10]})
 
-    def _finish(self, rows: list[tuple[ParsedMail, str, Any, WorkItem, str, Any, str]]) -> None:
-        """Message rows (one INSERT), attachments, then acknowledgements for the new threads."""
-        from ccctl.db.bulk import insert_returning
+    def _finish(self, rows: list[tuple[ParsedMail, str, Any, int, str, int, str]]) -> None:
+        """Message rows (one INSERT), attachments, then acknowledgements for the new threads
+        (rows hold item ids; the new items are loaded, with one query, only to acknowledge them)."""
+        from ccctl.db.bulk import insert_ids
 
-        ids = [row.id for row in insert_returning(self.session, EmailMessage, [
-            dict(tenant_id=self.tenant.id, message_id=parsed.message_id, direction="in", item_id=item.id,
-                 customer_id=customer.id, interaction_id=interaction.id, from_addr=parsed.from_addr,
+        ids = insert_ids(self.session, EmailMessage, [
+            dict(tenant_id=self.tenant.id, message_id=parsed.message_id, direction="in", item_id=item_id,
+                 customer_id=customer.id, interaction_id=interaction_id, from_addr=parsed.from_addr,
                  subject=parsed.subject, matched_by=how, source=source[:500])
-            for parsed, source, customer, item, how, interaction, _outcome in rows])]
+            for parsed, source, customer, item_id, how, interaction_id, _outcome in rows])
         self._attachments([(row_id, parsed) for row_id, (parsed, *_rest) in zip(ids, rows) if parsed.attachments])
-        if self.acknowledge:
-            for parsed, _s, customer, item, _h, _i, outcome in rows:
-                if outcome == NEW:
-                    self._acknowledge(parsed, item, customer)
+        new = [(parsed, customer, item_id) for parsed, _s, customer, item_id, _h, _i, outcome in rows if outcome == NEW]
+        if self.acknowledge and new:
+            items = {i.id: i for i in self.session.scalars(select(WorkItem).where(
+                WorkItem.tenant_id == self.tenant.id, WorkItem.id.in_([item_id for *_p, item_id in new])))}
+            for parsed, customer, item_id in new:
+                self._acknowledge(parsed, items[item_id], customer)
 
     def _acknowledge(self, parsed: ParsedMail, item: WorkItem, customer) -> None:
         """A broken ack template must not keep customers' mail out of the queue: warn and go on."""
@@ -308,9 +311,9 @@ class _NewItem:
     index: int
 
 
-def _interaction_event(parsed: ParsedMail, customer, item) -> dict[str, Any]:
+def _interaction_event(parsed: ParsedMail, customer, item_id: int) -> dict[str, Any]:
     """``record_interaction`` arguments for an incoming message."""
-    return dict(channel="email", customer_id=customer.id, direction="in", item_id=item.id,
+    return dict(channel="email", customer_id=customer.id, direction="in", item_id=item_id,
                 summary=parsed.subject or "(no subject)", external_id=parsed.message_id,
                 occurred_at=_occurred(parsed), actor=parsed.from_addr,
                 payload={"from": parsed.from_addr, "to": parsed.to[:10], "text": parsed.text[:5000],
