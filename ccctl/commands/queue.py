@@ -47,24 +47,25 @@ def next_cmd(agent_name, queues, tenant_slug, fmt) -> None:
     """
     from ccctl.queue.cli import current_app
     from ccctl.errors import InputError
+    from ccctl.db.models import WorkItem
     from ccctl.queue.claims import claim_next
-    from ccctl.queue.txn import immediate_session
     from ccctl.queue.views import item_row
 
     if not agent_name:
         raise InputError("say who claims: --agent NAME (or set CCCTL_AGENT)")
     app = current_app()
-    with immediate_session(app.engine) as session:
+    with app.session() as session:
         tenant = app.tenant(session, tenant_slug) if tenant_slug else None
-        claim = claim_next(session, agent_name, tenant=tenant, queues=list(queues) or None)
-        row = item_row(claim.item) if claim.item else None
-        if row:
-            row["tenant"] = app_tenant_slug(session, claim.item.tenant_id)
-            row["body"] = claim.item.body
-            row["attributes"] = claim.item.attributes
-    if row is None:
+    claim = claim_next(app.engine, agent_name, tenant=tenant, queues=list(queues) or None)
+    if claim.item_id is None:
         click.echo(claim.reason, err=True)
         return
+    with app.session() as session:
+        item = session.get(WorkItem, claim.item_id)
+        row = item_row(item)
+        row["tenant"] = app_tenant_slug(session, item.tenant_id)
+        row["body"] = item.body
+        row["attributes"] = item.attributes
     emit_object(row, fmt)
 
 

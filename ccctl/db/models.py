@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, MetaData, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -182,8 +182,6 @@ class WorkItem(Base):
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "channel", "external_ref"),
-        Index("ix_work_items_pick", "state", "tenant_id", "queue", "priority", "due_at"),
-        Index("ix_work_items_claimed_by", "claimed_by", "state"),
     )
 
 
@@ -204,9 +202,21 @@ class AuditEntry(Base):
     __table_args__ = (Index("ix_audit_log_tenant_at", "tenant_id", "at"),)
 
 
-# `queue next` walks this in claim order (priority DESC, due_at ASC) and stops at the first item
-# the agent may take; declared outside the class because the DESC needs the column objects.
-Index("ix_work_items_claim_order", WorkItem.state, WorkItem.priority.desc(), WorkItem.due_at, WorkItem.id)
+# Partial indexes (migration 0004): an item leaves them as it moves on, so a close adds no entry to
+# any of them. `queue next` walks the first in claim order (priority DESC, due_at ASC) and stops
+# at the first item the agent may take. Queries repeat the WHERE term as a literal, not a
+# parameter, so the planners can match it. Declared here: the DESC needs the column objects.
+OPEN_STATE, CLAIMED_STATE, LIVE_STATE = "state = 'open'", "state = 'claimed'", "state <> 'closed'"
+
+
+def _partial(name: str, where: str, *columns) -> Index:
+    return Index(name, *columns, postgresql_where=text(where), sqlite_where=text(where))
+
+
+_partial("ix_work_items_claim_order", OPEN_STATE, WorkItem.priority.desc(), WorkItem.due_at, WorkItem.id)
+_partial("ix_work_items_held", CLAIMED_STATE, WorkItem.claimed_by)
+_partial("ix_work_items_live", LIVE_STATE, WorkItem.tenant_id, WorkItem.queue, WorkItem.state, WorkItem.priority,
+         WorkItem.due_at)
 
 
 class SkillSet(Base):
@@ -230,6 +240,9 @@ class Agent(Base):
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)
     available: Mapped[bool] = mapped_column(default=True)
     capacity: Mapped[int] = mapped_column(default=1)  # items held (claimed) at once
+    # Items claimed now: kept by every claim, release, transfer and close, so one statement can
+    # check capacity exactly; a claim that finds it full recounts (ccctl.queue.holding).
+    holding: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

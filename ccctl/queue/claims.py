@@ -1,58 +1,111 @@
 """``queue next``: atomically claim the best item an agent may take.
 
-Callers run this inside :func:`ccctl.queue.txn.immediate_session`: on SQLite the write lock
-is held from BEGIN, so claimers queue up one after another; on PostgreSQL the agent row is
-locked (capacity stays exact) and the item is picked ``FOR UPDATE SKIP LOCKED``, so
-concurrent claimers each lock a different item without waiting. A long-running client can
-prepare its :class:`Claimer` in a read beforehand, keeping the write lock short.
+A claim raises the agent's ``holding`` counter (only while it is under capacity and the
+agent is available), marks the best open item claimed and writes the history event, all or
+nothing:
+
+- PostgreSQL: one statement (data-modifying CTEs) run on its own, in autocommit: one round
+  trip, no BEGIN/COMMIT. The item is picked ``FOR UPDATE SKIP LOCKED``, so concurrent
+  claimers each take a different item without waiting; the counter's row update re-reads
+  the agent under lock, so capacity stays exact when one agent claims twice at once.
+- SQLite: the same steps as three statements in a ``BEGIN IMMEDIATE`` transaction, which
+  holds the database's write lock from the start, so claimers queue up one after another.
+
+When nothing is claimed, :func:`claim_next` finds out why (unavailable, at capacity, nothing
+to take), recounting the agent's items first should the counter have drifted.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Engine, String, bindparam, exists, literal_column, or_, select, text, update
 
-from ccctl.db.models import Agent, AgentTenant, Tenant, WorkItem, utcnow
+from ccctl.db.driver import DriverStatement
+from ccctl.db.models import OPEN_STATE, Agent, AgentTenant, Tenant, WorkItem, utcnow
 from ccctl.errors import CcctlError
 from ccctl.queue.agents import get_agent
-from ccctl.queue.history import record_step
+from ccctl.queue.history import step_fields, step_insert
+from ccctl.queue.holding import recount
 from ccctl.queue.skills import allowed_skill_sets
+from ccctl.queue.txn import step_connection
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
-# Built once: a claim is on the hot path, and ready-made statements skip most per-call SQLAlchemy work.
 _SERVED = select(AgentTenant.tenant_id).where(AgentTenant.agent_id == bindparam("agent_id"))
-_NEXT = (
-    # No join to tenants here: SQLite would then start from tenants and sort that tenant's items.
-    select(WorkItem)
-    # `tenant_id + 0`: no index on it, so the planner cannot trade ix_work_items_claim_order (already
-    # in claim order) for ix_work_items_pick plus a sort of a whole tenant's items.
-    .where(WorkItem.state == "open", (WorkItem.tenant_id + 0).in_(bindparam("tenants", expanding=True)),
-           WorkItem.skill_set_id.in_(bindparam("sets", expanding=True)),
-           or_(WorkItem.not_before.is_(None), WorkItem.not_before <= bindparam("now")))
-    .order_by(WorkItem.priority.desc(), WorkItem.due_at.asc(), WorkItem.id.asc())
-    .limit(1)
-    .with_for_update(skip_locked=True)  # PostgreSQL; SQLite holds the database lock instead
-)
-_NEXT_IN_QUEUES = _NEXT.where(WorkItem.queue.in_(bindparam("queues", expanding=True)))
-# Under lock, in one round trip: availability and capacity (they may have changed) and items held.
-_HELD = (select(func.count()).select_from(WorkItem)
-         .where(WorkItem.claimed_by == Agent.name, WorkItem.state == "claimed").scalar_subquery())
-_AGENT_NOW = (select(Agent.available, Agent.capacity, _HELD).where(Agent.id == bindparam("agent_id"))
-              .with_for_update(of=Agent))
+_NOW = bindparam("now", type_=WorkItem.claimed_at.type)
+_RETURNED = (WorkItem.id, WorkItem.tenant_id, WorkItem.customer_id, WorkItem.queue, WorkItem.channel)
+
+
+def _pick(in_queues: bool, arrays: bool = False):
+    """The best open item for the claimer's tenants, skill sets (and queues), in claim order.
+
+    ``arrays``: the lists are bound as PostgreSQL arrays (``= ANY``), one statement text
+    whatever their lengths; otherwise as expanding ``IN`` lists.
+    """
+    def among(column, name: str):
+        if arrays:
+            from sqlalchemy import Integer, String, func
+            from sqlalchemy.dialects.postgresql import ARRAY
+
+            kind = String if name == "queues" else Integer
+            return column == func.any(bindparam(name, type_=ARRAY(kind)))
+        return column.in_(bindparam(name, expanding=True))
+
+    pick = (
+        select(WorkItem.id)
+        # `tenant_id + 0`: not indexable, so the planner walks ix_work_items_claim_order (already in
+        # claim order) rather than trade it for a tenant index plus a sort of that tenant's items.
+        .where(text(OPEN_STATE), among(WorkItem.tenant_id + literal_column("0"), "tenants"),
+               among(WorkItem.skill_set_id, "sets"),
+               or_(WorkItem.not_before.is_(None), WorkItem.not_before <= _NOW))
+        .order_by(WorkItem.priority.desc(), WorkItem.due_at.asc(), WorkItem.id.asc())
+        .limit(literal_column("1"))  # literals, not parameters: a prepared plan still knows them
+    )
+    return pick.where(among(WorkItem.queue, "queues")) if in_queues else pick
+
+
+# Raise the counter only while the agent may take one more (re-checked on the locked row).
+_TAKE = (update(Agent).where(Agent.id == bindparam("agent_id"), Agent.available.is_(True),
+                             Agent.holding < Agent.capacity)
+         .values(holding=Agent.holding + 1, updated_at=Agent.updated_at))  # a claim is not an edit of the agent
+
+
+def _postgresql_claim(in_queues: bool):
+    pick = _pick(in_queues, arrays=True).with_for_update(skip_locked=True).cte("pick")
+    agent = _TAKE.where(exists(pick.select())).returning(Agent.name).cte("agent")
+    claimed = (update(WorkItem).where(WorkItem.id == pick.c.id, exists(agent.select()))
+               .values(state=literal_column("'claimed'"), claimed_by=agent.select().scalar_subquery(),
+                       claimed_at=_NOW, updated_at=_NOW)
+               .returning(*_RETURNED).cte("claimed"))
+    step = step_insert(claimed, "claimed", summary=bindparam("summary", type_=String),
+                       actor=bindparam("agent_name", type_=String), now=_NOW).cte("step")
+    return select(claimed.c.id, claimed.c.tenant_id).add_cte(agent, step)
+
+
+_PG_CLAIM = {flag: DriverStatement(_postgresql_claim(flag)) for flag in (False, True)}
+_SQLITE_PICKED = {
+    flag: (update(WorkItem).where(WorkItem.id == _pick(flag).scalar_subquery())
+           .values(state="claimed", claimed_by=bindparam("agent_name"), claimed_at=_NOW, updated_at=_NOW)
+           .returning(*_RETURNED))
+    for flag in (False, True)
+}
 
 
 @dataclass
 class Claim:
-    item: WorkItem | None
+    item_id: int | None
+    tenant_id: int | None = None
     reason: str = ""  # why nothing was claimed
 
 
 @dataclass
 class Claimer:
-    """What a claim needs to know about the agent; read before the write lock is taken."""
+    """What a claim needs to know about the agent; read once, before any lock is taken."""
 
     agent_id: int
     name: str
@@ -60,38 +113,98 @@ class Claimer:
     skill_sets: list[int]
 
 
-def claimer(session: Session, agent_name: str, tenant: Tenant | None = None) -> Claimer:
+_AGENT = select(Agent.id, Agent.name, Agent.available, Agent.skills).where(Agent.name == bindparam("agent_name"))
+
+
+def claimer(db: Session | Connection, agent_name: str, tenant: Tenant | None = None) -> Claimer:
     """Check the agent may claim (for ``tenant`` when given) and gather its tenants and skill sets."""
-    agent = get_agent(session, agent_name)
+    agent = db.execute(_AGENT, {"agent_name": agent_name}).first()
+    if agent is None:
+        get_agent(db, agent_name)  # raises with the usual advice
     if not agent.available:
-        raise CcctlError(f"agent {agent.name} is not available (ccctl agent set {agent.name} --available)")
-    served = list(session.scalars(_SERVED, {"agent_id": agent.id}))
+        raise _unavailable(agent.name)
+    served = list(db.scalars(_SERVED, {"agent_id": agent.id}))
     if tenant is not None:
         if tenant.id not in served:
             raise CcctlError(f"agent {agent.name} does not serve tenant {tenant.slug}")
         served = [tenant.id]
     if not served:
         raise CcctlError(f"agent {agent.name} serves no tenant (ccctl agent set {agent.name} --serves SLUG)")
-    return Claimer(agent.id, agent.name, served, allowed_skill_sets(session, agent.skills))
+    return Claimer(agent.id, agent.name, served, allowed_skill_sets(db, agent.skills))
 
 
-def claim_next(session: Session, who: str | Claimer, *, tenant: Tenant | None = None,
+def claim_next(bind: Engine | Connection, who: str | Claimer, *, tenant: Tenant | None = None,
                queues: list[str] | None = None, now: datetime | None = None) -> Claim:
-    """Claim for ``who`` (an agent name, or a :func:`claimer` prepared in an earlier read)."""
-    now = now or utcnow()
-    who = who if isinstance(who, Claimer) else claimer(session, who, tenant)
-    available, capacity, held = session.execute(_AGENT_NOW, {"agent_id": who.agent_id}).one()
+    """Claim for ``who`` (an agent name, or a :func:`claimer` prepared beforehand) and commit.
+
+    ``bind``: the engine, or a connection a long-running client keeps for its claims (on
+    PostgreSQL it is switched to autocommit; see :func:`ccctl.queue.txn.step_connection`).
+    """
+    with contextlib.ExitStack() as stack:
+        conn = stack.enter_context(bind.connect()) if isinstance(bind, Engine) else bind
+        if not isinstance(who, Claimer):
+            who = claimer(conn, who, tenant)
+            conn.commit()  # ends the read: the claim below runs on its own
+        params = {"agent_id": who.agent_id, "agent_name": who.name, "tenants": who.tenants,
+                  "sets": who.skill_sets, "now": now or utcnow(), "summary": f"claimed by {who.name}"}
+        if queues:
+            params["queues"] = list(queues)
+        for attempt in range(2):
+            with step_connection(conn):
+                claimed = _claim(conn, params, bool(queues))
+                if claimed is not None:
+                    return Claim(*claimed)
+                retry, reason = _why_not(conn, who, attempt)
+            if not retry:
+                break
+        return Claim(None, reason=reason)
+
+
+def _claim(conn: Connection, params: dict, in_queues: bool) -> tuple[int, int] | None:
+    if conn.dialect.name == "postgresql":
+        return _PG_CLAIM[in_queues].first(conn, params)
+    if conn.execute(_TAKE, params).rowcount != 1:
+        return None
+    row = conn.execute(_SQLITE_PICKED[in_queues], params).first()
+    if row is None:
+        conn.rollback()  # gives the counter back
+        return None
+    from types import SimpleNamespace
+
+    from ccctl.customers import interaction_values
+    from ccctl.db.models import Interaction
+
+    item_id, tenant_id, customer_id, queue, channel = row
+    item = SimpleNamespace(id=item_id, customer_id=customer_id, queue=queue, channel=channel)
+    fields = step_fields(item, "claimed", params["summary"], actor=params["agent_name"])
+    conn.execute(Interaction.__table__.insert(),
+                 interaction_values(SimpleNamespace(id=tenant_id), occurred_at=params["now"], **fields))
+    return item_id, tenant_id
+
+
+_AGENT_NOW = select(Agent.available, Agent.capacity, Agent.holding).where(Agent.id == bindparam("agent_id"))
+
+
+def _why_not(conn: Connection, who: Claimer, attempt: int) -> tuple[bool, str]:
+    """(worth one more try, reason) after a claim took nothing."""
+    available, capacity, holding = conn.execute(_AGENT_NOW, {"agent_id": who.agent_id}).one()
     if not available:
-        raise CcctlError(f"agent {who.name} is not available (ccctl agent set {who.name} --available)")
-    if held >= capacity:
-        return Claim(None, f"{who.name} already holds {held} item(s), the capacity")
-    params = {"tenants": who.tenants, "sets": who.skill_sets, "now": now}
-    if queues:
-        params["queues"] = list(queues)
-    item = session.scalar(_NEXT_IN_QUEUES if queues else _NEXT, params)
-    if item is None:
-        return Claim(None, f"nothing open that {who.name} may take now")
-    item.state, item.claimed_by, item.claimed_at = "claimed", who.name, now
-    record_step(session, tenant or session.get(Tenant, item.tenant_id), item, "claimed",
-                f"claimed by {who.name}", actor=who.name)
-    return Claim(item)
+        raise _unavailable(who.name)
+    if holding >= capacity:
+        if attempt == 0:
+            holding = _recount(conn, who.agent_id)
+            if holding < capacity:
+                return True, ""  # the counter had drifted; it is right again
+        return False, f"{who.name} already holds {holding} item(s), the capacity"
+    return False, f"nothing open that {who.name} may take now"
+
+
+def _recount(conn: Connection, agent_id: int) -> int:
+    if conn.dialect.name == "sqlite":
+        return recount(conn, agent_id)  # this transaction holds the write lock already
+    with conn.engine.begin() as fresh:  # `conn` is in autocommit: the lock must outlive one statement
+        return recount(fresh, agent_id)
+
+
+def _unavailable(name: str) -> CcctlError:
+    return CcctlError(f"agent {name} is not available (ccctl agent set {name} --available)")

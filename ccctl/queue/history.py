@@ -26,3 +26,25 @@ def step_fields(item: WorkItem, step: str, summary: str, *, actor: str | None = 
         item_id=item.id, actor=actor,
         external_id=f"item:{item.id}:{once_key}" if once_key else None,
     )
+
+
+def step_insert(rows, step: str, *, summary, actor, now, **details):
+    """``INSERT … SELECT``: one history event per row of ``rows`` (a CTE returning ``id``, ``tenant_id``,
+    ``customer_id``, ``queue``, ``channel``), the same event :func:`record_step` stores. For
+    PostgreSQL steps taken in one statement (data-modifying CTEs): ``summary``, ``actor`` and
+    the ``details`` values are SQL expressions, ``now`` a bind parameter."""
+    from sqlalchemy import Text, cast, func, insert, literal_column, select
+
+    from ccctl.db.models import Interaction
+
+    def word(text: str):
+        return literal_column(f"'{text}'")  # fixed words: literals, so the payload needs no parameter types
+
+    pairs = [word("step"), word(step), word("queue"), rows.c.queue, word("item_channel"), rows.c.channel]
+    for key, value in details.items():
+        pairs += [word(key), cast(value, Text)]
+    columns = ["tenant_id", "customer_id", "channel", "direction", "summary", "payload", "item_id", "occurred_at",
+               "actor"]
+    return insert(Interaction).from_select(columns, select(
+        rows.c.tenant_id, rows.c.customer_id, word("queue"), word("internal"), summary,
+        func.json_build_object(*pairs), rows.c.id, now, actor))

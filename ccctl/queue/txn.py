@@ -26,3 +26,29 @@ def immediate_session(bind: Engine | Connection) -> Iterator[Session]:
     finally:
         if owned:
             conn.close()
+
+
+@contextlib.contextmanager
+def step_connection(bind: Engine | Connection) -> Iterator[Connection]:
+    """A connection for one queue step written as single statements, committed when the block ends.
+
+    PostgreSQL: autocommit, each statement its own transaction, with no BEGIN and COMMIT
+    round trips (the claim is one statement); SQLite: ``BEGIN IMMEDIATE``. ``bind`` may be a
+    connection a client keeps for its steps; it is left in that mode.
+    """
+    owned = isinstance(bind, Engine)
+    conn = bind.connect() if owned else bind
+    mode = {"isolation_level": "AUTOCOMMIT"} if conn.dialect.name == "postgresql" else {"sqlite_begin": "IMMEDIATE"}
+    if any(conn.get_execution_options().get(key) != value for key, value in mode.items()):
+        conn.execution_options(**mode)
+    try:
+        if not conn.in_transaction():
+            conn.begin()  # so that a Session on ``conn`` joins this transaction and leaves it to us
+        yield conn
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    finally:
+        if owned:
+            conn.close()

@@ -180,43 +180,118 @@ def test_many_processes_never_claim_one_item_twice(db_url, app, tenants, make_it
         assert session.scalar(select(func.count()).select_from(WorkItem).where(WorkItem.state != "closed")) == 0
 
 
-def test_a_prepared_claimer_still_sees_availability_and_capacity_under_lock(app, ccctl, tenants, make_item):
+def test_a_prepared_claimer_still_sees_availability_and_capacity_at_claim_time(app, ccctl, tenants, make_item):
     from ccctl.errors import CcctlError
     from ccctl.queue.claims import claim_next, claimer
-    from ccctl.queue.txn import immediate_session
 
     first = make_item(subject="a", queue="bookings")
     make_item(subject="b", queue="bookings")
     add_agent(ccctl, "marie", "booking", "travel", 1)
     with app.session() as session:
         who = claimer(session, "marie")
-    with immediate_session(app.engine) as session:
-        assert claim_next(session, who).item.id == first
-    with immediate_session(app.engine) as session:
-        assert "capacity" in claim_next(session, who).reason
+    assert claim_next(app.engine, who).item_id == first
+    assert "capacity" in claim_next(app.engine, who).reason
     ccctl("agent", "set", "marie", "--capacity", "2", "--unavailable")
-    with pytest.raises(CcctlError, match="not available"), immediate_session(app.engine) as session:
-        claim_next(session, who)
+    with pytest.raises(CcctlError, match="not available"):
+        claim_next(app.engine, who)
+
+
+def holding(app, name):
+    from ccctl.db.models import Agent
+
+    with app.session() as session:
+        return session.scalar(select(Agent.holding).where(Agent.name == name))
+
+
+def test_holding_counter_follows_claim_release_transfer_and_close(app, ccctl, tenants, make_item):
+    a, b = make_item(subject="a", queue="bookings"), make_item(subject="b", queue="bookings")
+    add_agent(ccctl, "marie", "booking", "travel", 2)
+    add_agent(ccctl, "paul", "booking", "travel", 2)
+    ccctl("queue", "next", "--agent", "marie")
+    ccctl("queue", "next", "--agent", "marie")
+    assert holding(app, "marie") == 2
+    ccctl("item", "release", str(a), "--agent", "marie")
+    assert holding(app, "marie") == 1
+    ccctl("item", "transfer", str(b), "--to-agent", "paul", "--agent", "marie")
+    assert (holding(app, "marie"), holding(app, "paul")) == (0, 1)
+    ccctl("item", "transfer", str(b), "--to-agent", "paul", "--queue", "vip", "-t", "travel")  # same holder
+    assert holding(app, "paul") == 1
+    ccctl("item", "close", str(b), "--outcome", "resolved", "--agent", "paul")
+    ccctl("item", "close", str(a), "--outcome", "spam", "-t", "travel")  # was open: no counter moves
+    assert (holding(app, "marie"), holding(app, "paul")) == (0, 0)
+
+
+def test_a_drifted_counter_is_recounted_before_refusing_a_claim(app, ccctl, tenants, make_item):
+    """An item deleted while claimed leaves the counter too high: the claim recounts and goes on."""
+    from sqlalchemy import delete, update
+
+    from ccctl.db.models import Agent
+
+    gone, kept = make_item(subject="gone", queue="bookings"), make_item(subject="kept", queue="bookings")
+    add_agent(ccctl, "marie", "booking", "travel", 1)
+    assert ccctl.json("queue", "next", "--agent", "marie")["id"] == gone
+    with app.transaction() as session:
+        session.execute(delete(WorkItem).where(WorkItem.id == gone))
+    assert holding(app, "marie") == 1
+    assert ccctl.json("queue", "next", "--agent", "marie")["id"] == kept
+    assert holding(app, "marie") == 1
+    with app.transaction() as session:  # drifted while at capacity: the refusal gives the true count
+        session.execute(update(Agent).where(Agent.name == "marie").values(holding=7))
+    result = ccctl("queue", "next", "--agent", "marie")
+    assert "already holds 1 item(s)" in result.stderr and holding(app, "marie") == 1
 
 
 def test_postgresql_claimers_skip_each_others_locked_items(app, ccctl, tenants, make_item):
-    """While one claim is still uncommitted, a second claimer takes the next item instead of waiting."""
+    """While another transaction holds the best item, a claim takes the next one instead of waiting."""
     if app.engine.dialect.name != "postgresql":
         pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite claimers wait for the write lock instead")
     from sqlalchemy import text
 
     from ccctl.queue.claims import claim_next
-    from ccctl.queue.txn import immediate_session
 
     first = make_item(subject="a", queue="bookings", priority=9)
     second = make_item(subject="b", queue="bookings", priority=1)
-    add_agent(ccctl, "marie", "booking", "travel")
     add_agent(ccctl, "paul", "booking", "travel")
-    with immediate_session(app.engine) as holding:
-        assert claim_next(holding, "marie").item.id == first  # locked, not yet committed
-        with immediate_session(app.engine) as other:
-            other.execute(text("SET LOCAL lock_timeout = '5s'"))  # waiting would fail, not hang
-            assert claim_next(other, "paul").item.id == second
+    with app.engine.connect() as holding_conn, app.engine.connect() as claiming:
+        holding_conn.execute(text("SELECT id FROM work_items WHERE id = :id FOR UPDATE"), {"id": first})
+        claiming.execute(text("SET lock_timeout = '5s'"))  # waiting would fail, not hang
+        claiming.commit()
+        assert claim_next(claiming, "paul").item_id == second
+        holding_conn.rollback()
+
+
+@pytest.mark.parametrize("other_commits", [True, False])
+def test_postgresql_one_agent_claiming_twice_at_once_stays_within_capacity(app, ccctl, tenants, make_item,
+                                                                          other_commits):
+    """A claim that waits for the agent's row re-checks the counter once the other claim is done."""
+    if app.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite claims run one at a time under the write lock")
+    import threading
+
+    from sqlalchemy import text
+
+    from ccctl.queue.claims import claim_next
+
+    first = make_item(subject="a", queue="bookings", priority=9)
+    second = make_item(subject="b", queue="bookings")
+    add_agent(ccctl, "marie", "booking", "travel", 1)
+    results = []
+    with app.engine.connect() as other:
+        # Another claim by marie, done but not yet committed.
+        other.execute(text("UPDATE agents SET holding = holding + 1 WHERE name = 'marie'"))
+        other.execute(text("UPDATE work_items SET state = 'claimed', claimed_by = 'marie' WHERE id = :id"),
+                      {"id": first})
+        waiter = threading.Thread(target=lambda: results.append(claim_next(app.engine, "marie")))
+        waiter.start()
+        waiter.join(0.5)
+        assert waiter.is_alive()  # waiting for marie's row
+        other.commit() if other_commits else other.rollback()
+        waiter.join(10)
+    (claim,) = results
+    if other_commits:
+        assert claim.item_id is None and "capacity" in claim.reason
+    else:
+        assert claim.item_id == second and holding(app, "marie") == 1  # the first was locked: skipped
 
 
 def test_sqlite_claim_transaction_holds_the_write_lock_from_its_first_read(app, tenants):
