@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
 from ccctl.config.model import parse_duration
-from ccctl.db.models import Tenant, WorkItem, utcnow
+from ccctl.db.models import LIVE_STATE, Tenant, WorkItem, utcnow
 from ccctl.queue.config import Escalation
 from ccctl.queue.history import record_step
 from ccctl.queue.skills import normalise, skill_set_id
@@ -39,7 +39,7 @@ def escalate(session: Session, tenant: Tenant, now: datetime | None = None, dry_
     now = now or utcnow()
     queues = {q["name"]: q for q in tenant.config.get("queues") or []}
     candidates = list(session.scalars(
-        select(WorkItem).where(WorkItem.tenant_id == tenant.id, WorkItem.state == "open",
+        select(WorkItem).where(WorkItem.tenant_id == tenant.id, WorkItem.state == "open", text(LIVE_STATE),
                                or_(WorkItem.due_at < now, WorkItem.not_before < now))
         .order_by(WorkItem.id).with_for_update(skip_locked=True)))
     changes = []

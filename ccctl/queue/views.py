@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
-from ccctl.db.models import Tenant, WorkItem, utcnow
+from ccctl.db.models import LIVE_STATE, Tenant, WorkItem, utcnow
 
 ITEM_COLUMNS = ["id", "queue", "channel", "state", "priority", "subject", "age", "due_at", "breached", "claimed_by"]
 STATS_COLUMNS = ["queue", "open", "scheduled", "claimed", "waiting", "breached", "oldest_age", "next_due"]
@@ -52,6 +52,8 @@ def list_items(session: Session, tenant: Tenant, *, queue: str | None = None, st
         query = query.where(WorkItem.queue == queue)
     if states:
         query = query.where(WorkItem.state.in_(states))
+        if "closed" not in states:
+            query = query.where(text(LIVE_STATE))  # the term ix_work_items_live is declared with
     if only_breached:
         query = query.where(WorkItem.state != "closed", WorkItem.due_at < now)
     query = query.order_by(WorkItem.priority.desc(), WorkItem.due_at.asc(), WorkItem.id.asc()).limit(limit)
@@ -77,7 +79,7 @@ def queue_stats(session: Session, tenant: Tenant, queue: str | None = None) -> l
                count(live & (WorkItem.due_at < now)).label("breached"),
                func.min(case((live, WorkItem.created_at))).label("oldest"),
                func.min(case((live, WorkItem.due_at))).label("next_due"))
-        .where(WorkItem.tenant_id == tenant.id, live)
+        .where(WorkItem.tenant_id == tenant.id, text(LIVE_STATE))  # as ix_work_items_live is declared
         .group_by(WorkItem.queue)
     )
     found = {row.queue: row for row in session.execute(query)}
