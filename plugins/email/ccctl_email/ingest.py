@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from contextlib import contextmanager
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timezone
 from typing import Any
@@ -25,7 +25,7 @@ from sqlalchemy import select
 from ccctl.db.models import WorkItem, utcnow
 from ccctl_email.autoanswer import answerable
 from ccctl_email.config import EmailConfig
-from ccctl_email.mime import ParsedMail, Unparseable, parse
+from ccctl_email.mime import ParsedMail, Unparseable
 from ccctl_email.models import EmailAttachment, EmailBlob, EmailMessage, QuarantinedMail
 
 # Outcomes, as counted in the summary.
@@ -63,6 +63,20 @@ def reopen(session, tenant, item: WorkItem, message_id: str) -> None:
                 actor="email", was=was, message_id=message_id)
 
 
+CHUNK = 500  # messages looked up and stored together
+
+
+def _batches(messages: Iterable[tuple[str, bytes]], size: int) -> Iterator[list[tuple[str, bytes]]]:
+    batch: list[tuple[str, bytes]] = []
+    for message in messages:
+        batch.append(message)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 class Ingester:
     def __init__(self, ctx, config: EmailConfig, *, acknowledge: bool = True) -> None:
         self.ctx, self.session, self.tenant = ctx, ctx.session, ctx.tenant
@@ -78,24 +92,19 @@ class Ingester:
         """Ingest one message."""
         return next(self.ingest_many([(source, raw)]))
 
-    def ingest_many(self, messages: Iterable[tuple[str, bytes]], chunk: int = 200) -> Iterator[Result]:
-        """Ingest ``(source, raw)`` pairs, yielding one result each; known Message-IDs are looked up per chunk."""
-        batch: list[tuple[str, bytes]] = []
-        for message in messages:
-            batch.append(message)
-            if len(batch) >= chunk:
-                yield from self._chunk(batch)
-                batch = []
-        if batch:
-            yield from self._chunk(batch)
+    def ingest_many(self, messages: Iterable[tuple[str, bytes]], chunk: int = CHUNK,
+                    parsing: Callable | None = None) -> Iterator[Result]:
+        """Ingest ``(source, raw)`` pairs, yielding one result each, a chunk at a time.
 
-    def _chunk(self, batch: list[tuple[str, bytes]]) -> Iterator[Result]:
-        parsed: list[ParsedMail | Unparseable] = []
-        for _source, raw in batch:
-            try:
-                parsed.append(parse(raw))
-            except Unparseable as exc:
-                parsed.append(exc)
+        ``parsing`` turns chunks into ``(chunk, parsed)`` pairs in order: in-process by
+        default, or a :class:`ccctl_email.pipeline.ParsePool` parsing in other processes.
+        """
+        from ccctl_email.pipeline import in_process
+
+        for batch, parsed in (parsing or in_process)(_batches(messages, chunk)):
+            yield from self._chunk(batch, parsed)
+
+    def _chunk(self, batch: list[tuple[str, bytes]], parsed: list[ParsedMail | Unparseable]) -> Iterator[Result]:
         ids = [p.message_id for p in parsed if isinstance(p, ParsedMail)]
         known = set(self.session.scalars(select(EmailMessage.message_id).where(
             EmailMessage.tenant_id == self.tenant.id, EmailMessage.message_id.in_(ids)))) if ids else set()
