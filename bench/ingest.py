@@ -4,8 +4,9 @@
     python3 bench/ingest.py --messages 2000 --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 Prints messages/s for `ccctl email ingest` (run as a subprocess, the way an operator runs
-it, start-up and migrations-check included) and for parsing every file with the stdlib
-`email` package, measured in the same run, and the ratio between them.
+it, start-up and migrations-check included, with its default number of MIME-parsing worker
+processes, printed) and for parsing every file with the stdlib `email` package in one
+process, measured in the same run, and the ratio between them.
 Targets: >= 1,000 msg/s on SQLite and >= 0.4 of the parse-only rate.
 """
 
@@ -87,7 +88,7 @@ def parse_only(folder: Path) -> float:
 
 
 def mime_parse_only(folder: Path) -> float:
-    """The rate of ccctl's own MIME reading (decoding, text, attachments): what ingest can never beat."""
+    """The rate of ccctl's own MIME reading (decoding, text, attachments), in one process."""
     from ccctl_email.mime import Unparseable, parse
 
     files = sorted((folder / "new").iterdir())
@@ -135,10 +136,11 @@ def main() -> None:
           f"{result['quarantined']} quarantined)")
     print(f"database:         {url.split('://')[0]}{' (private schema, dropped)' if private else ''}")
     print(f"parse only:       {parse_rate:,.0f} msg/s  (email.message_from_bytes on every file)")
-    print(f"ccctl ingest:     {ingest_rate:,.0f} msg/s  (target >= 1,000 on SQLite)")
+    print(f"ccctl ingest:     {ingest_rate:,.0f} msg/s  (target >= 1,000 on SQLite; processes: 1 storing + "
+          f"{result['parse_processes']} parsing MIME, on {os.cpu_count()} CPUs)")
     print(f"ratio:            {ingest_rate / parse_rate:.2f}  (target >= 0.4)")
-    print(f"ccctl MIME parse: {mime_rate:,.0f} msg/s  (ccctl_email.mime.parse alone, no database, no start-up: "
-          f"ratio {mime_rate / parse_rate:.2f}, the ceiling)")
+    print(f"ccctl MIME parse: {mime_rate:,.0f} msg/s  (ccctl_email.mime.parse alone, one process, no database, "
+          f"no start-up: ratio {mime_rate / parse_rate:.2f})")
 
 
 if __name__ == "__main__":
