@@ -1,4 +1,4 @@
-"""``ccctl agent``: add, list, set the operators who claim work."""
+"""``ccctl agent``: add, list, set, remove the operators who claim work."""
 
 from __future__ import annotations
 
@@ -96,3 +96,28 @@ def set_cmd(name, skills, add_skill, remove_skill, serves, add_tenant, remove_te
             remove_serves=_split(remove_tenant), capacity=capacity, available=available, display_name=display_name)
         row = agent_row(session, found)
     emit_object(row, fmt)
+
+
+@agent.command("remove")
+@click.argument("name")
+@click.option("--release", "release_items", is_flag=True,
+              help="First give the items the agent holds back to their queues (one history event each).")
+@output_options
+def remove_cmd(name, release_items, fmt) -> None:
+    """Remove an agent who left (history keeps their name on past steps).
+
+    Refused while the agent holds items, unless --release.
+
+    \b
+    Examples:
+      ccctl agent remove marie
+      ccctl agent remove marie --release
+    """
+    from ccctl.queue.agents import remove_agent
+    from ccctl.queue.cli import current_app
+    from ccctl.queue.txn import immediate_session
+
+    app = current_app()
+    with immediate_session(app.engine) as session:
+        released = remove_agent(app, session, name, release_items=release_items)
+    emit_object({"removed": name, "released": released}, fmt)

@@ -1,4 +1,4 @@
-"""``ccctl item``: show, release, transfer, close one work item."""
+"""``ccctl item``: show, release, park (wait), transfer, close one work item."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def register(cli: click.Group) -> None:
 
 @click.group()
 def item() -> None:
-    """One work item: show it, release it, transfer it, close it.
+    """One work item: show it, release it, park it waiting, transfer it, close it.
 
     \b
     Examples:
@@ -25,6 +25,7 @@ def item() -> None:
       ccctl item close 4711 --outcome resolved --note "refund sent" --agent marie
       ccctl item transfer 4711 --queue apres-vente --note "needs a refund"
       ccctl item release 4711 --agent marie
+      ccctl item wait 4711 --agent marie --note "asked for the booking reference"
     """
 
 
@@ -66,13 +67,38 @@ def show_cmd(item_id, agent_name, tenant_slug, fmt) -> None:
 @tenant_option
 @output_options
 def release_cmd(item_id, agent_name, note, tenant_slug, fmt) -> None:
-    """Give a claimed item back to its queue (with --agent: only if that agent holds it)."""
+    """Give a claimed (or waiting) item back to its queue (with --agent: only if that agent holds it)."""
     from ccctl.queue.cli import item_session
     from ccctl.queue.work import lock_item, release
 
     with item_session(tenant_slug, agent=agent_name, item_id=item_id) as (app, session, tenant):
         ctx = app.context(session, tenant)
         done = release(ctx, lock_item(ctx, item_id), agent=agent_name, note=note)
+    _done(done, fmt, tenant.timezone)
+
+
+@item.command("wait")
+@click.argument("item_id", type=int)
+@agent_option
+@note_option
+@tenant_option
+@output_options
+def wait_cmd(item_id, agent_name, note, tenant_slug, fmt) -> None:
+    """Park an item waiting for the customer: out of the agent's hands and out of the queue.
+
+    The customer's next email puts it back in the queue; `item release` or `item transfer`
+    does too. With --agent: only if that agent holds it (or nobody does).
+
+    \b
+    Example:
+      ccctl item wait 4711 --agent marie --note "asked for the booking reference"
+    """
+    from ccctl.queue.cli import item_session
+    from ccctl.queue.work import lock_item, park
+
+    with item_session(tenant_slug, agent=agent_name, item_id=item_id) as (app, session, tenant):
+        ctx = app.context(session, tenant)
+        done = park(ctx, lock_item(ctx, item_id), agent=agent_name, note=note)
     _done(done, fmt, tenant.timezone)
 
 
@@ -117,7 +143,8 @@ def close_cmd(item_id, outcome, agent_name, note, tenant_slug, fmt) -> None:
       ccctl item close 4711 --outcome resolved --note "booking moved to 12 May"
     """
     from ccctl.queue.cli import item_session
-    from ccctl.queue.work import close, lock_item
+    from ccctl.queue.closing import close
+    from ccctl.queue.work import lock_item
 
     with item_session(tenant_slug, agent=agent_name, item_id=item_id) as (app, session, tenant):
         ctx = app.context(session, tenant)

@@ -26,7 +26,7 @@ def claim_and_close(database_url: str, agent: str, limit: int | None = None, sta
     from ccctl.plugins import get_plugin_manager
     from ccctl.queue.claims import claim_next, claimer
     from ccctl.queue.txn import immediate_session
-    from ccctl.queue.work import close_item
+    from ccctl.queue.closing import close_item
 
     app = App(get_plugin_manager(), database_url)
     claimed: list[int] = []

@@ -1,13 +1,13 @@
-"""What an agent does with an item: release it, transfer it, close it. Every step goes to history."""
+"""What an agent does with an item: release it, transfer it, park it (closing: ``ccctl.queue.closing``).
+
+Every step goes to history, and moves the agents' ``holding`` counters in the same transaction.
+"""
 
 from __future__ import annotations
 
-import re
-
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, select
 
 from ccctl.context import TenantContext
-from ccctl.db.driver import DriverStatement
 from ccctl.db.models import WorkItem, utcnow
 from ccctl.errors import CcctlError, InputError
 from ccctl.queue.agents import get_agent, held_count
@@ -16,8 +16,6 @@ from ccctl.queue.holding import hold
 from ccctl.queue.items import queue_spec
 from ccctl.queue.skills import normalise, skill_set_id
 
-OUTCOME = r"^[a-z0-9][a-z0-9_-]{0,63}$"
-_OUTCOME = re.compile(OUTCOME)
 
 
 _LOCK_ITEM = select(WorkItem).where(WorkItem.id == bindparam("id"), WorkItem.tenant_id == bindparam("tenant_id")) \
@@ -43,16 +41,17 @@ def _holder_check(item: WorkItem, agent: str | None) -> None:
 
 
 def release(ctx: TenantContext, item: WorkItem, *, agent: str | None = None, note: str = "") -> WorkItem:
-    """Put a claimed item back in its queue for someone else."""
+    """Put a claimed (or waiting) item back in its queue for someone else."""
     _not_closed(item)
-    if item.state != "claimed":
+    if item.state not in ("claimed", "waiting"):
         raise CcctlError(f"item {item.id} is {item.state}, not claimed: nothing to release")
     _holder_check(item, agent)
     holder = item.claimed_by
     item.state, item.claimed_by, item.claimed_at = "open", None, None
     hold(ctx.session, holder, -1)
-    record_step(ctx.session, ctx.tenant, item, "released", f"released by {agent or holder}" + (f": {note}" if note else ""),
-                actor=agent or holder, note=note)
+    who = agent or holder
+    record_step(ctx.session, ctx.tenant, item, "released", (f"released by {who}" if who else "released")
+                + (f": {note}" if note else ""), actor=who, note=note)
     return item
 
 
@@ -96,104 +95,16 @@ def transfer(ctx: TenantContext, item: WorkItem, *, queue: str | None = None, to
     return item
 
 
-def close(ctx: TenantContext, item: WorkItem, *, outcome: str, agent: str | None = None, note: str = "") -> WorkItem:
-    """:func:`close_item` for an item already loaded; returns it, refreshed."""
-    ctx.session.flush()  # the caller's pending changes go first
-    close_item(ctx, item.id, outcome=outcome, agent=agent, note=note)
-    ctx.session.refresh(item)
+def park(ctx: TenantContext, item: WorkItem, *, agent: str | None = None, note: str = "") -> WorkItem:
+    """Set an item aside, ``waiting`` for the customer: out of the agent's hands and out of the queue
+    until the customer writes again (the email plugin reopens it) or someone releases or transfers it."""
+    _not_closed(item)
+    if item.state == "waiting":
+        raise CcctlError(f"item {item.id} is already waiting")
+    _holder_check(item, agent)
+    holder = item.claimed_by if item.state == "claimed" else None
+    item.state, item.claimed_by, item.claimed_at = "waiting", None, None
+    hold(ctx.session, holder, -1)
+    record_step(ctx.session, ctx.tenant, item, "waiting", "waiting for the customer" + (f": {note}" if note else ""),
+                actor=agent or holder, note=note)
     return item
-
-
-def close_item(ctx: TenantContext, item_id: int, *, outcome: str, agent: str | None = None, note: str = "") -> None:
-    """Close with an outcome (resolved, no-answer, spam...) in ``ctx.session``; fires ``ccctl_item_closed``.
-
-    One statement on PostgreSQL (item, holder's counter, history), so a client whose session
-    is in autocommit pays one round trip; on SQLite, a read then three writes.
-    """
-    if not _OUTCOME.match(outcome):
-        raise InputError(f"outcome '{outcome}' must be a short lower-case word like resolved or no-answer")
-    session = ctx.session
-    # No key named like a column: SQLAlchemy would add it to the UPDATEs' SET clauses.
-    params = {"item": item_id, "tenant": ctx.tenant.id, "agent": agent, "outcome": outcome, "note": note,
-              "now": utcnow(), "summary": f"closed: {outcome}" + (f": {note}" if note else "")}
-    if session.get_bind().dialect.name == "postgresql":
-        if _PG_CLOSE.first(session.connection(), params) is None:
-            _refuse(ctx, session.execute(_ITEM_NOW, params).first(), item_id, agent)
-            raise CcctlError(f"item {item_id} changed while closing it: try again")
-    else:
-        _sqlite_close(ctx, params)
-    listeners = ctx.hook("ccctl_item_closed")
-    if listeners.get_hookimpls():
-        listeners(item=session.get(WorkItem, item_id, populate_existing=True), ctx=ctx)
-
-
-_ITEM_NOW = select(WorkItem.state, WorkItem.claimed_by, WorkItem.outcome, WorkItem.closed_at, WorkItem.customer_id,
-                   WorkItem.queue, WorkItem.channel).where(WorkItem.id == bindparam("item"),
-                                                          WorkItem.tenant_id == bindparam("tenant"))
-
-
-def _refuse(ctx: TenantContext, row, item_id: int, agent: str | None) -> None:
-    """Raise why item ``item_id`` (``row``: its :data:`_ITEM_NOW` columns) may not be closed by ``agent``."""
-    if row is None:
-        raise CcctlError(f"no item {item_id} for tenant {ctx.tenant.slug}")
-    if row.state == "closed":
-        raise CcctlError(f"item {item_id} is already closed (outcome {row.outcome}, {row.closed_at:%Y-%m-%d %H:%M} UTC)")
-    if agent and row.state == "claimed" and row.claimed_by != agent:
-        raise CcctlError(f"item {item_id} is held by {row.claimed_by}, not {agent}")
-
-
-def _closed_values(params: dict) -> dict:
-    return {"state": "closed", "outcome": params["outcome"], "closed_at": params["now"], "updated_at": params["now"]}
-
-
-def _postgresql_close():
-    from sqlalchemy import String, and_, func, literal_column, or_
-
-    from ccctl.db.models import LIVE_STATE, Agent
-    from ccctl.queue.history import step_insert
-
-    items, agents = WorkItem.__table__, Agent.__table__
-    agent = bindparam("agent", type_=String)
-    now = bindparam("now", type_=WorkItem.closed_at.type)
-    # FOR UPDATE: a concurrent step on the item is waited for, and these conditions re-checked after it.
-    old = (select(items.c.id, items.c.state).where(
-        items.c.id == bindparam("item"), items.c.tenant_id == bindparam("tenant"), text(LIVE_STATE),
-        or_(agent.is_(None), items.c.state != literal_column("'claimed'"), items.c.claimed_by == agent))
-        .with_for_update().cte("old"))
-    closed = (items.update().where(items.c.id == old.c.id)
-              .values(state=literal_column("'closed'"), outcome=bindparam("outcome"), closed_at=now, updated_at=now,
-                      claimed_by=func.coalesce(items.c.claimed_by, agent))
-              .returning(items.c.id, items.c.tenant_id, items.c.customer_id, items.c.queue, items.c.channel,
-                         items.c.claimed_by, old.c.state.label("was"))
-              .cte("closed"))
-    freed = (agents.update().where(and_(agents.c.name == closed.c.claimed_by, closed.c.was == literal_column("'claimed'"),
-                                        agents.c.holding > 0))
-             .values(holding=agents.c.holding - 1, updated_at=agents.c.updated_at).cte("freed"))
-    step = step_insert(closed, "closed", summary=bindparam("summary", type_=String), actor=func.coalesce(agent, closed.c.claimed_by),
-                       now=now, outcome=bindparam("outcome", type_=String), note=bindparam("note", type_=String))
-    return select(closed.c.id).add_cte(freed, step.cte("step"))
-
-
-_PG_CLOSE = DriverStatement(_postgresql_close())
-
-
-def _sqlite_close(ctx: TenantContext, params: dict) -> None:
-    """The same steps as :data:`_PG_CLOSE`; the caller's transaction makes them one."""
-    from types import SimpleNamespace
-
-    from ccctl.customers import interaction_values
-    from ccctl.db.models import Interaction
-    from ccctl.queue.history import step_fields
-
-    session, agent = ctx.session, params["agent"]
-    row = session.execute(_ITEM_NOW, params).first()
-    _refuse(ctx, row, params["item"], agent)
-    holder = row.claimed_by or agent
-    session.execute(WorkItem.__table__.update().where(WorkItem.id == params["item"]),
-                    {**_closed_values(params), "claimed_by": holder})
-    if row.state == "claimed":
-        hold(session, row.claimed_by, -1)
-    item = SimpleNamespace(id=params["item"], customer_id=row.customer_id, queue=row.queue, channel=row.channel)
-    fields = step_fields(item, "closed", params["summary"], actor=agent or holder, outcome=params["outcome"],
-                         note=params["note"])
-    session.execute(Interaction.__table__.insert(), interaction_values(ctx.tenant, occurred_at=params["now"], **fields))

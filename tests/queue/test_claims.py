@@ -312,3 +312,35 @@ def test_sqlite_claim_transaction_holds_the_write_lock_from_its_first_read(app, 
                 other.execution_options(sqlite_begin="IMMEDIATE").exec_driver_sql("SELECT 1")
         finally:
             other.close()
+
+
+def test_item_wait_parks_an_item_out_of_the_queue_and_frees_the_agent(app, ccctl, tenants, make_item, fetch):
+    parked, other = make_item(subject="a", queue="bookings", priority=90), make_item(subject="b", queue="bookings")
+    add_agent(ccctl, "marie", "booking", "travel", 1)
+    assert ccctl.json("queue", "next", "--agent", "marie")["id"] == parked
+    ccctl("item", "wait", str(parked), "--agent", "paul", "-t", "travel", code=1)  # not paul's
+    row = ccctl.json("item", "wait", str(parked), "--agent", "marie", "--note", "asked for the reference",
+                     "-t", "travel")
+    assert row["state"] == "waiting" and row["claimed_by"] is None and holding(app, "marie") == 0
+    assert ccctl.json("queue", "next", "--agent", "marie")["id"] == other  # the parked one is not offered
+    result = ccctl("item", "wait", str(parked), "-t", "travel", code=1)
+    assert "already waiting" in result.stderr
+    assert ccctl.json("item", "release", str(parked), "-t", "travel")["state"] == "open"
+    ccctl("item", "close", str(parked), "--outcome", "resolved", "-t", "travel")
+    assert "already closed" in ccctl("item", "wait", str(parked), "-t", "travel", code=1).stderr
+    with app.session() as session:
+        steps = [p["step"] for p in session.scalars(select(Interaction.payload).where(
+            Interaction.item_id == parked, Interaction.channel == "queue").order_by(Interaction.id))]
+    assert steps[-4:] == ["claimed", "waiting", "released", "closed"]
+
+
+def test_agent_remove_refuses_while_holding_items_unless_released(app, ccctl, tenants, make_item):
+    item_id = make_item(subject="a", queue="bookings")
+    add_agent(ccctl, "marie", "booking", "travel", 1)
+    ccctl("queue", "next", "--agent", "marie")
+    result = ccctl("agent", "remove", "marie", code=1)
+    assert f"holds item(s) {item_id}" in result.stderr and "--release" in result.stderr
+    assert ccctl.json("agent", "remove", "marie", "--release") == {"removed": "marie", "released": [item_id]}
+    assert "no agent 'marie'" in ccctl("agent", "remove", "marie", code=2).stderr
+    assert ccctl.json("item", "show", str(item_id), "-t", "travel")["state"] == "open"
+    assert [a["name"] for a in ccctl.json("agent", "list")] == []

@@ -68,7 +68,7 @@ def record_outcome(ctx: TenantContext, request: CallbackRequest, attempt: Callba
             release_seat(ctx.session, ctx.tenant, request.slot_start)
             request.holds_seat = False
         if item is not None and item.state != "closed":
-            from ccctl.queue.work import close
+            from ccctl.queue.closing import close
 
             # The item may have been claimed by someone else since the call began: Twilio's report still counts.
             holder_ok = item.claimed_by in (None, attempt.agent)

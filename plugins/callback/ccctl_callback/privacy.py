@@ -35,7 +35,7 @@ def export(customer, ctx: TenantContext) -> dict[str, Any] | None:
 def erase(customer, ctx: TenantContext) -> None:
     """Delete the customer's requests and attempts; seats they held free up, and nobody calls them back."""
     from ccctl.db.models import WorkItem
-    from ccctl.queue.work import close
+    from ccctl.queue.closing import close
     from ccctl_callback.slots import release_seat
 
     requests = _requests(ctx, customer.id)
