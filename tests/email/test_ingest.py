@@ -62,6 +62,22 @@ def test_maildir_mbox_and_eml_folder(ccctl, apply_tenant, make_mail, session, tm
     assert {i.external_ref for i in items(session)} == {f"<m{n}@example.fr>" for n in range(1, 7)}
 
 
+def test_mbox_from_lines_are_unescaped(ccctl, apply_tenant, session, tmp_path):
+    """mboxrd: ">From " was "From ", ">>From " was ">From "; the body is ingested as it was written."""
+    apply_tenant()
+    (tmp_path / "rd.mbox").write_bytes(
+        b"From client@example.fr Mon Nov 23 10:00:00 2026\n"
+        b"From: Client <client@example.fr>\nSubject: Escapes\nMessage-ID: <rd1@example.fr>\n\n"
+        b">From Paris we fly.\n>>From a quoted line.\nA line >From in the middle stays.\n\n"
+        b"From other@example.fr Mon Nov 23 10:01:00 2026\n"
+        b"From: Other <other@example.fr>\nSubject: Second\nMessage-ID: <rd2@example.fr>\n\nPlain.\n")
+    out = ingest(ccctl, str(tmp_path / "rd.mbox"))
+    assert out["new"] == 2
+    first = items(session)[0]
+    assert first.body.splitlines()[:3] == ["From Paris we fly.", ">From a quoted line.",
+                                           "A line >From in the middle stays."]
+
+
 def test_missing_source_is_bad_input(ccctl, apply_tenant, tmp_path):
     apply_tenant()
     result = ccctl("email", "ingest", str(tmp_path / "nope"), "-t", "voyages-lumiere", code=2)
