@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ccctl_email.ingest import _batches
-from ccctl_email.pipeline import ParsePool, in_process
+from ccctl_email.pipeline import ParsePool, batches, in_process
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="workers are forked")
 
@@ -37,21 +36,20 @@ def outcomes(pairs) -> list:
             for (source, _raw), p in zip(batch, parsed, strict=True)]
 
 
-def test_workers_give_what_in_process_parsing_gives_in_order():
-    mails = messages(53)
-    expected = outcomes(in_process(_batches(mails, 5)))
-    with ParsePool(2) as pool:
-        assert len(pool.workers) == 2
-        assert outcomes(pool(_batches(mails, 5))) == expected
-        # The pool serves a second source the same way.
-        assert outcomes(pool(_batches(mails[:9], 4))) == outcomes(in_process(_batches(mails[:9], 4)))
+@pytest.mark.parametrize("processes, count", [(2, 53), (3, 50), (2, 3), (1, 0)])
+def test_workers_give_what_in_process_parsing_gives_in_order(processes, count):
+    mails = messages(count)
+    expected = outcomes(in_process(batches(mails, 5)))
+    with ParsePool(iter(mails), 5, processes) as pool:
+        assert len(pool.workers) == processes
+        assert outcomes(pool) == expected
 
 
 def test_a_killed_worker_costs_only_speed():
-    mails = messages(40)
-    expected = outcomes(in_process(_batches(mails, 4)))
-    with ParsePool(1) as pool:
-        got = pool(_batches(mails, 4))
+    mails = messages(400)
+    expected = outcomes(in_process(batches(mails, 4)))
+    with ParsePool(iter(mails), 4, 1) as pool:
+        got = iter(pool)
         first = next(got)
         os.kill(pool.workers[0].pid, signal.SIGKILL)
         pool.workers[0].join()
@@ -60,9 +58,10 @@ def test_a_killed_worker_costs_only_speed():
 
 def test_workers_leave_when_the_ingesting_process_is_killed(tmp_path: Path):
     script = (
-        "import sys, time\n"
+        "import itertools, sys, time\n"
         "from ccctl_email.pipeline import ParsePool\n"
-        "pool = ParsePool(2).__enter__()\n"
+        "endless = itertools.repeat(('x', b'From: a@example.fr\\r\\nSubject: s\\r\\n\\r\\n' + b'x' * 5000))\n"
+        "pool = ParsePool(endless, 50, 2).__enter__()  # workers parse ahead, then wait on the writer\n"
         "print(' '.join(str(w.pid) for w in pool.workers), flush=True)\n"
         "time.sleep(60)\n")
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)

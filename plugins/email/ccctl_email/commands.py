@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import sys
 
 import click
@@ -88,8 +89,10 @@ def ingest_cmd(sources, no_ack, jobs, tenant_slug, fmt) -> None:
     opened = [open_source(name) for name in (sources or ("-",))]
     total = sum(s.count for s in opened)
     jobs = default_processes(total, CHUNK) if jobs is None else jobs
+    messages = itertools.chain.from_iterable(source.messages for source in opened)
     # Parsers are forked before the database is opened: they share no connection.
-    with _few_collections(), ParsePool(jobs) as parsing, tenant_session(tenant_slug) as (app, session, tenant):
+    with _few_collections(), ParsePool(messages, CHUNK, jobs) as parsed, \
+            tenant_session(tenant_slug) as (app, session, tenant):
         config = _config(tenant)
         ctx = app.context(session, tenant)
         ingester = Ingester(ctx, config, acknowledge=not no_ack)
@@ -98,17 +101,16 @@ def ingest_cmd(sources, no_ack, jobs, tenant_slug, fmt) -> None:
         bar = click.progressbar(length=total, label="ingesting", file=sys.stderr, show_pos=True) \
             if total > 1 else contextlib.nullcontext()
         with bar:
-            for source in opened:
-                for _result in ingester.ingest_many(source.messages, parsing=parsing):
-                    done += 1
-                    if total > 1:
-                        bar.update(1)
-                    if done % COMMIT_EVERY == 0:
-                        session.commit()  # batches: few transactions, and a kill loses one batch at most
+            for _result in ingester.ingest_parsed(parsed):
+                done += 1
+                if total > 1:
+                    bar.update(1)
+                if done % COMMIT_EVERY == 0:
+                    session.commit()  # batches: few transactions, and a kill loses one batch at most
         session.commit()
         sent = _send_acks(ctx, config, session) if not no_ack else {"sent": 0, "failed": 0, "deferred": 0}
         result = {"tenant": tenant.slug, **summary(ingester.counts), "acks_sent": sent["sent"],
-                  "acks_failed": sent["failed"], "parse_processes": len(parsing.workers)}
+                  "acks_failed": sent["failed"], "parse_processes": len(parsed.workers)}
     emit_object(result, fmt)
 
 

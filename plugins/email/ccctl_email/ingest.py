@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from contextlib import contextmanager
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timezone
 from typing import Any
@@ -66,17 +66,6 @@ def reopen(session, tenant, item: WorkItem, message_id: str) -> None:
 CHUNK = 500  # messages looked up and stored together
 
 
-def _batches(messages: Iterable[tuple[str, bytes]], size: int) -> Iterator[list[tuple[str, bytes]]]:
-    batch: list[tuple[str, bytes]] = []
-    for message in messages:
-        batch.append(message)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 class Ingester:
     def __init__(self, ctx, config: EmailConfig, *, acknowledge: bool = True) -> None:
         self.ctx, self.session, self.tenant = ctx, ctx.session, ctx.tenant
@@ -92,16 +81,16 @@ class Ingester:
         """Ingest one message."""
         return next(self.ingest_many([(source, raw)]))
 
-    def ingest_many(self, messages: Iterable[tuple[str, bytes]], chunk: int = CHUNK,
-                    parsing: Callable | None = None) -> Iterator[Result]:
-        """Ingest ``(source, raw)`` pairs, yielding one result each, a chunk at a time.
+    def ingest_many(self, messages: Iterable[tuple[str, bytes]], chunk: int = CHUNK) -> Iterator[Result]:
+        """Ingest ``(source, raw)`` pairs, yielding one result each, a chunk at a time, parsed here."""
+        from ccctl_email.pipeline import batches, in_process
 
-        ``parsing`` turns chunks into ``(chunk, parsed)`` pairs in order: in-process by
-        default, or a :class:`ccctl_email.pipeline.ParsePool` parsing in other processes.
-        """
-        from ccctl_email.pipeline import in_process
+        return self.ingest_parsed(in_process(batches(messages, chunk)))
 
-        for batch, parsed in (parsing or in_process)(_batches(messages, chunk)):
+    def ingest_parsed(self, chunks: Iterable[tuple[list[tuple[str, bytes]], list[ParsedMail | Unparseable]]],
+                      ) -> Iterator[Result]:
+        """Ingest ``(chunk, parsed)`` pairs (e.g. from a :class:`ccctl_email.pipeline.ParsePool`)."""
+        for batch, parsed in chunks:
             yield from self._chunk(batch, parsed)
 
     def _chunk(self, batch: list[tuple[str, bytes]], parsed: list[ParsedMail | Unparseable]) -> Iterator[Result]:

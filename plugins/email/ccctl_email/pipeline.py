@@ -1,15 +1,18 @@
-"""MIME parsing beside the database writer: chunks of raw messages parsed in forked worker
-processes while the ingesting process stores the chunks parsed before, in input order.
+"""MIME parsing beside the database writer: forked worker processes read and parse chunks of
+messages while the ingesting process stores the chunks parsed before, in input order.
 
-A worker only parses (no database, no settings): it gets a chunk of raw messages, sends
-back ``ParsedMail`` or ``Unparseable`` for each. Results are taken chunk after chunk in the
-order sent, so the ingester sees exactly what in-process parsing gives it. A worker that
-dies (or cannot be started) costs nothing but speed: its chunks are parsed in-process.
-Workers leave when the ingesting process closes their pipe, or dies: they never outlive it.
+Worker ``w`` of ``W`` reads the sources (its own file handles) and parses every ``W``-th
+chunk, parsing ahead of the writer; it sends back each chunk's ``(source, raw)`` pairs (the
+raw bytes are kept if a message is quarantined) with a ``ParsedMail`` or ``Unparseable``
+for each. The writer takes chunk ``n`` from worker ``n % W``, so it sees exactly what
+in-process parsing gives it, in the same order. A worker that dies costs only speed: the
+writer reads and parses the rest itself. Workers hold no database connection (they are
+forked before it is opened) and leave when the writer closes their pipe, or dies.
 """
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import queue
@@ -20,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from ccctl_email.mime import ParsedMail, Unparseable, parse
 
 Batch = list[tuple[str, bytes]]  # (source label, raw bytes)
+AHEAD = 8  # chunks a worker may parse before the writer takes them
 
 
 def parse_batch(raws: list[bytes]) -> list[ParsedMail | Unparseable]:
@@ -32,8 +36,19 @@ def parse_batch(raws: list[bytes]) -> list[ParsedMail | Unparseable]:
     return out
 
 
-def in_process(batches: Iterable[Batch]) -> Iterator[tuple[Batch, list[ParsedMail | Unparseable]]]:
-    for batch in batches:
+def batches(messages: Iterable[tuple[str, bytes]], size: int) -> Iterator[Batch]:
+    batch: Batch = []
+    for message in messages:
+        batch.append(message)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def in_process(chunks: Iterable[Batch]) -> Iterator[tuple[Batch, list[ParsedMail | Unparseable]]]:
+    for batch in chunks:
         yield batch, parse_batch([raw for _source, raw in batch])
 
 
@@ -51,32 +66,52 @@ def _fork():
         return None
 
 
-def _serve(conn, others) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the ingesting process, which then closes the pipe
+def _serve(conn, others, messages, size: int, index: int, count: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the writer, which then closes the pipe
     for other in others:
-        other.close()  # so that the ingesting process's end is the only one left: EOF when it goes
-    while True:
-        try:
-            raws = conn.recv()
-            conn.send(parse_batch(raws))
-        except (EOFError, OSError):
-            return
+        other.close()  # the writer's end is then the only one left: EOF when it goes
+    if index:
+        from ccctl_email import sources
+
+        sources.WARN = False  # every worker reads every source: worker 0 alone reports unreadable files
+    ready: queue.Queue = queue.Queue(maxsize=AHEAD)
+
+    def send() -> None:
+        while True:
+            entry = ready.get()
+            try:
+                conn.send(entry)
+            except Exception:  # noqa: BLE001 - the writer left (or the entry will not pickle): so do we
+                os._exit(0)
+            if entry is None or isinstance(entry, BaseException):
+                return
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    try:
+        for n, batch in enumerate(batches(messages, size)):
+            if n % count == index:
+                ready.put((batch, parse_batch([raw for _source, raw in batch])))
+        ready.put(None)
+    except Exception as exc:  # noqa: BLE001 - reading a source failed: the writer raises it
+        ready.put(RuntimeError(f"{type(exc).__name__}: {exc}"))
+    sender.join()
 
 
 class ParsePool:
-    """``processes`` forked parsers; call it on batches to get ``(batch, parsed)`` in order."""
+    """Iterate it for ``(chunk, parsed)`` in order: parsed by ``processes`` workers, or here when 0."""
 
-    def __init__(self, processes: int, ahead: int = 2) -> None:
-        self.processes, self.ahead = processes, ahead
+    def __init__(self, messages: Iterable[tuple[str, bytes]], size: int, processes: int) -> None:
+        self.messages, self.size, self.processes = messages, size, processes
         self.workers: list = []
         self.conns: list = []
 
     def __enter__(self) -> ParsePool:
-        context = _fork()
+        context = _fork() if self.processes else None
         pipes = [context.Pipe() for _ in range(self.processes)] if context else []
-        for ours, theirs in pipes:
-            worker = context.Process(target=_serve, args=(theirs, [p for p, _t in pipes]), daemon=True,
-                                     name="ccctl-email-parse")
+        for index, (ours, theirs) in enumerate(pipes):
+            worker = context.Process(target=_serve, name="ccctl-email-parse", daemon=True, args=(
+                theirs, [p for p, _t in pipes], self.messages, self.size, index, len(pipes)))
             worker.start()
             theirs.close()
             self.workers.append(worker)
@@ -92,57 +127,18 @@ class ParsePool:
                 worker.kill()
                 worker.join()
 
-    def __call__(self, batches: Iterable[Batch]) -> Iterator[tuple[Batch, list[ParsedMail | Unparseable]]]:
+    def __iter__(self) -> Iterator[tuple[Batch, list[ParsedMail | Unparseable]]]:
         if not self.conns:
-            yield from in_process(batches)
+            yield from in_process(batches(self.messages, self.size))
             return
-        # A thread sends: were this thread to block sending a chunk while a worker blocks
-        # sending back the one before (both pipes full), neither would ever go on.
-        order: queue.Queue = queue.Queue(maxsize=self.ahead * len(self.conns))
-        stop = threading.Event()
-        feeder = threading.Thread(target=self._feed, args=(iter(batches), order, stop), daemon=True)
-        feeder.start()
-        try:
-            while True:
-                entry = order.get()
-                if entry is None:
-                    return
-                if isinstance(entry, BaseException):
-                    raise entry  # reading a source failed
-                batch, conn = entry
-                yield batch, self._receive(conn, batch)
-        finally:
-            stop.set()  # the consumer stopped early (an error): the feeder leaves at its next step
-
-    def _feed(self, batches: Iterator[Batch], order: queue.Queue, stop: threading.Event) -> None:
-        def put(entry) -> bool:
-            while not stop.is_set():
-                try:
-                    order.put(entry, timeout=0.1)  # blocks while enough chunks are in flight
-                    return True
-                except queue.Full:
-                    continue
-            return False
-
-        try:
-            for n, batch in enumerate(batches):
-                conn = self.conns[n % len(self.conns)]
-                if not put((batch, conn)):
-                    return
-                try:
-                    conn.send([raw for _source, raw in batch])
-                except OSError:
-                    pass  # a dead worker (or the pool closing): _receive parses its chunks here
-        except BaseException as exc:  # noqa: BLE001 - handed to the consuming thread
-            put(exc)
-            return
-        put(None)
-
-    def _receive(self, conn, batch: Batch) -> list[ParsedMail | Unparseable]:
-        try:
-            parsed = conn.recv()
-            if len(parsed) == len(batch):
-                return parsed
-        except Exception:  # noqa: BLE001 - a worker that died or garbled: parse here
-            pass
-        return parse_batch([raw for _source, raw in batch])
+        for n in itertools.count():
+            try:
+                entry = self.conns[n % len(self.conns)].recv()
+            except Exception:  # noqa: BLE001 - a worker died: the writer reads and parses the rest
+                yield from in_process(itertools.islice(batches(self.messages, self.size), n, None))
+                return
+            if entry is None:
+                return
+            if isinstance(entry, BaseException):
+                raise entry
+            yield entry

@@ -22,6 +22,9 @@ class Source:
     messages: Iterator[tuple[str, bytes]]
 
 
+WARN = True  # False in a parsing worker that is not the one reporting unreadable files
+
+
 def _read(path: Path | str) -> bytes:
     with open(path, "rb") as handle:
         return handle.read()
@@ -43,7 +46,8 @@ def _files(files: list[Path] | list[str]) -> Iterator[tuple[str, bytes]]:
             yield str(file), _read(file)
         except OSError as exc:  # vanished or unreadable: say so, keep going
             yield str(file), b""
-            print(f"warning: cannot read {file}: {exc.strerror}", file=sys.stderr)
+            if WARN:
+                print(f"warning: cannot read {file}: {exc.strerror}", file=sys.stderr)
 
 
 # mboxrd escapes a body line starting "From " as ">From " (and ">From " as ">>From "...);
