@@ -63,6 +63,12 @@ def open_windows(day: date, hours: dict[int, list[tuple[time, time | None]]], zo
     return windows
 
 
+@lru_cache(maxsize=4096)
+def _cached_windows(day: date, frozen, tz: str, country: str | None) -> tuple[tuple[datetime, datetime], ...]:
+    # A batch of items created the same day asks for the same few days' windows thousands of times.
+    return tuple(open_windows(day, _cached_weekly_hours(frozen), ZoneInfo(tz), country))
+
+
 def add_business_minutes(start: datetime, minutes: int, business_hours: dict[str, Any] | None,
                          tz: str = "UTC", country: str | None = None) -> datetime:
     """The instant ``minutes`` of opening time after ``start`` (aware), in UTC.
@@ -73,14 +79,13 @@ def add_business_minutes(start: datetime, minutes: int, business_hours: dict[str
     if start.tzinfo is None:
         raise ValueError("start must be an aware datetime")
     start = start.astimezone(timezone.utc)
-    hours = _cached_weekly_hours(_frozen(business_hours))
-    if not hours:
+    frozen = _frozen(business_hours)
+    if not _cached_weekly_hours(frozen):
         return start + timedelta(minutes=minutes)
-    zone = ZoneInfo(tz)
     left = timedelta(minutes=minutes)
-    day = start.astimezone(zone).date() - timedelta(days=1)  # a window may begin the day before
+    day = start.astimezone(ZoneInfo(tz)).date() - timedelta(days=1)  # a window may begin the day before
     for _ in range(MAX_DAYS):
-        for begin, finish in open_windows(day, hours, zone, country):
+        for begin, finish in _cached_windows(day, frozen, tz, country):
             if finish <= start:
                 continue
             begin = max(begin, start)
