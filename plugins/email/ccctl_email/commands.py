@@ -80,8 +80,7 @@ def ingest_cmd(sources, no_ack, jobs, tenant_slug, fmt) -> None:
       ccctl email ingest ~/Maildir archive.mbox mail/*.eml -t voyages-lumiere
       # /etc/aliases: support: "|ccctl email ingest -t voyages-lumiere"
     """
-    from ccctl_email.ingest import CHUNK, Ingester, summary
-    from ccctl_email.pipeline import ParsePool, default_processes
+    from ccctl_email.pipeline import CHUNK, ParsePool, default_processes
     from ccctl_email.sources import open_source
 
     if not sources and sys.stdin.isatty():
@@ -90,27 +89,30 @@ def ingest_cmd(sources, no_ack, jobs, tenant_slug, fmt) -> None:
     total = sum(s.count for s in opened)
     jobs = default_processes(total, CHUNK) if jobs is None else jobs
     messages = itertools.chain.from_iterable(source.messages for source in opened)
-    # Parsers are forked before the database is opened: they share no connection.
-    with _few_collections(), ParsePool(messages, CHUNK, jobs) as parsed, \
-            tenant_session(tenant_slug) as (app, session, tenant):
-        config = _config(tenant)
-        ctx = app.context(session, tenant)
-        ingester = Ingester(ctx, config, acknowledge=not no_ack)
-        done = 0
-        # One message from an MTA pipe needs no bar; a Maildir of thousands does.
-        bar = click.progressbar(length=total, label="ingesting", file=sys.stderr, show_pos=True) \
-            if total > 1 else contextlib.nullcontext()
-        with bar:
-            for _result in ingester.ingest_parsed(parsed):
-                done += 1
-                if total > 1:
-                    bar.update(1)
-                if done % COMMIT_EVERY == 0:
-                    session.commit()  # batches: few transactions, and a kill loses one batch at most
-        session.commit()
-        sent = _send_acks(ctx, config, session) if not no_ack else {"sent": 0, "failed": 0, "deferred": 0}
-        result = {"tenant": tenant.slug, **summary(ingester.counts), "acks_sent": sent["sent"],
-                  "acks_failed": sent["failed"], "parse_processes": len(parsed.workers)}
+    # Parsers are forked before the database is opened (they share no connection) and before
+    # the ingester's imports (they parse while this process loads SQLAlchemy and the models).
+    with _few_collections(), ParsePool(messages, CHUNK, jobs) as parsed:
+        from ccctl_email.ingest import Ingester, summary
+
+        with tenant_session(tenant_slug) as (app, session, tenant):
+            config = _config(tenant)
+            ctx = app.context(session, tenant)
+            ingester = Ingester(ctx, config, acknowledge=not no_ack)
+            done = 0
+            # One message from an MTA pipe needs no bar; a Maildir of thousands does.
+            bar = click.progressbar(length=total, label="ingesting", file=sys.stderr, show_pos=True) \
+                if total > 1 else contextlib.nullcontext()
+            with bar:
+                for _result in ingester.ingest_parsed(parsed):
+                    done += 1
+                    if total > 1:
+                        bar.update(1)
+                    if done % COMMIT_EVERY == 0:
+                        session.commit()  # batches: few transactions, and a kill loses one batch at most
+            session.commit()
+            sent = _send_acks(ctx, config, session) if not no_ack else {"sent": 0, "failed": 0, "deferred": 0}
+            result = {"tenant": tenant.slug, **summary(ingester.counts), "acks_sent": sent["sent"],
+                      "acks_failed": sent["failed"], "parse_processes": len(parsed.workers)}
     emit_object(result, fmt)
 
 

@@ -26,6 +26,7 @@ from ccctl.db.models import WorkItem, utcnow
 from ccctl_email.autoanswer import answerable
 from ccctl_email.config import EmailConfig
 from ccctl_email.mime import ParsedMail, Unparseable
+from ccctl_email.pipeline import CHUNK
 from ccctl_email.models import EmailAttachment, EmailBlob, EmailMessage, QuarantinedMail
 
 # Outcomes, as counted in the summary.
@@ -61,9 +62,6 @@ def reopen(session, tenant, item: WorkItem, message_id: str) -> None:
     item.state, item.closed_at, item.claimed_by, item.claimed_at = "open", None, None, None
     record_step(session, tenant, item, "reopened", f"reopened ({was}): the customer wrote again",
                 actor="email", was=was, message_id=message_id)
-
-
-CHUNK = 500  # messages looked up and stored together
 
 
 class Ingester:

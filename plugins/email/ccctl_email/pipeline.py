@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from ccctl_email.mime import ParsedMail, Unparseable, parse
 
 Batch = list[tuple[str, bytes]]  # (source label, raw bytes)
+CHUNK = 500  # messages parsed, looked up and stored together
 AHEAD = 8  # chunks a worker may parse before the writer takes them
 
 
