@@ -4,6 +4,9 @@ For each database: fills a queue of --items open items (bulk insert), starts --w
 processes (one agent each, capacity 1) that loop `queue next` + `item close` through the real
 code (ccctl.queue.drill) until --claims items are done, then prints claims/s and the number
 of double assignments (items claimed twice, from the history and from what workers saw).
+On PostgreSQL it then runs the same loop in bare psycopg with hand-written minimal SQL
+(bench/claim_floor.py: no SQLAlchemy, no capacity check) on the items left: the machine's
+floor, since the workers, their Python and the server share the CPUs here.
 Then tops the queue up to --latency-items open items and times single claims in-process
 (what `ccctl queue next` does after start-up): median and p95.
 
@@ -103,15 +106,17 @@ def fill(app, tenant_id: int, count: int, seed: int) -> None:
         conn.exec_driver_sql("ANALYZE")
 
 
-def throughput(url: str, workers: int, claims: int) -> tuple[float, int, int, float]:
-    """(claims per second, double assignments, items claimed, client CPU ms per claim+close)."""
+def throughput(url: str, workers: int, claims: int, loop=None) -> tuple[float, int, int, float]:
+    """(claims per second, double assignments, items claimed, client CPU ms per claim+close) of
+    ``loop`` (default: ccctl's own, ``ccctl.queue.drill.claim_and_close``) run by each worker."""
     from ccctl.queue.drill import claim_and_close
 
     ctx = multiprocessing.get_context("spawn")
     start = ctx.Manager().Event()
     per_worker = -(-claims // workers)
     with ctx.Pool(workers) as pool:
-        pending = pool.starmap_async(claim_and_close, [(url, f"w{n}", per_worker, start) for n in range(workers)])
+        pending = pool.starmap_async(loop or claim_and_close,
+                                     [(url, f"w{n}", per_worker, start) for n in range(workers)])
         time.sleep(3)  # let every worker import, connect and wait at the start line
         began = time.perf_counter()
         start.set()
@@ -175,6 +180,14 @@ def run(kind: str, url: str, args) -> list[str]:
              f"double assignments: {doubles} seen by workers, {history_doubles} in history; "
              f"client CPU {cpu_ms:.1f} ms per claim+close; load average {load:.1f} on {os.cpu_count()} CPUs"]
     log(lines[-1])
+    if kind == "postgresql" and not args.no_floor:
+        from claim_floor import bare_claim_and_close
+
+        floor, _doubles, done, floor_cpu = throughput(url, args.workers, args.claims, bare_claim_and_close)
+        lines.append(f"{kind}: the machine's floor, the same loop in bare psycopg with no capacity check "
+                     f"(bench/claim_floor.py): {floor:,.0f} claims/s, client CPU {floor_cpu:.1f} ms; "
+                     f"ccctl reaches {rate / floor:.2f} of it")
+        log(lines[-1])
     missing = args.latency_items - open_count(app, tenant_id)
     if missing > 0:
         fill(app, tenant_id, missing, seed=2)
@@ -196,9 +209,10 @@ def main() -> None:
     parser.add_argument("--latency-samples", type=int, default=300)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--no-floor", action="store_true", help="skip the bare-psycopg floor run on PostgreSQL")
     args = parser.parse_args()
-    if args.claims > args.items:
-        parser.error("--claims must not exceed --items")
+    if args.claims * 2 > args.items:
+        parser.error("--items must be at least twice --claims (ccctl's run, then the floor run)")
 
     report = []
     if args.only in (None, "sqlite"):

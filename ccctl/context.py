@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -111,5 +111,10 @@ class TenantContext:
     tenant: Tenant
     actor: str | None = None
 
+    _hooks: dict = field(default_factory=dict, repr=False)  # hot paths ask for the same caller again
+
     def hook(self, name: str):
-        return self.app.hook(self.tenant, name)
+        caller = self._hooks.get(name)
+        if caller is None:
+            caller = self._hooks[name] = self.app.hook(self.tenant, name)
+        return caller

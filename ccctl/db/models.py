@@ -167,6 +167,7 @@ class WorkItem(Base):
     not_before: Mapped[datetime | None] = mapped_column()
     due_at: Mapped[datetime | None] = mapped_column()
     claimed_by: Mapped[str | None] = mapped_column(String(100))
+    # Set exactly while the item is claimed; a close keeps it (closing reads it to free the holder).
     claimed_at: Mapped[datetime | None] = mapped_column()
     closed_at: Mapped[datetime | None] = mapped_column()
     outcome: Mapped[str | None] = mapped_column(String(64))

@@ -17,7 +17,6 @@ to take), recounting the agent's items first should the counter have drifted.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -31,7 +30,7 @@ from ccctl.queue.agents import get_agent
 from ccctl.queue.history import step_fields, step_insert
 from ccctl.queue.holding import recount
 from ccctl.queue.skills import allowed_skill_sets
-from ccctl.queue.txn import step_connection
+from ccctl.queue.txn import autocommit, step_connection
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -140,24 +139,30 @@ def claim_next(bind: Engine | Connection, who: str | Claimer, *, tenant: Tenant 
     ``bind``: the engine, or a connection a long-running client keeps for its claims (on
     PostgreSQL it is switched to autocommit; see :func:`ccctl.queue.txn.step_connection`).
     """
-    with contextlib.ExitStack() as stack:
-        conn = stack.enter_context(bind.connect()) if isinstance(bind, Engine) else bind
-        if not isinstance(who, Claimer):
-            who = claimer(conn, who, tenant)
-            conn.commit()  # ends the read: the claim below runs on its own
-        params = {"agent_id": who.agent_id, "agent_name": who.name, "tenants": who.tenants,
-                  "sets": who.skill_sets, "now": now or utcnow(), "summary": f"claimed by {who.name}"}
-        if queues:
-            params["queues"] = list(queues)
-        for attempt in range(2):
-            with step_connection(conn):
-                claimed = _claim(conn, params, bool(queues))
-                if claimed is not None:
-                    return Claim(*claimed)
-                retry, reason = _why_not(conn, who, attempt)
-            if not retry:
-                break
-        return Claim(None, reason=reason)
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            return claim_next(conn, who, tenant=tenant, queues=queues, now=now)
+    conn = bind
+    if not isinstance(who, Claimer):
+        who = claimer(conn, who, tenant)
+        conn.commit()  # ends the read: the claim below runs on its own
+    params = {"agent_id": who.agent_id, "agent_name": who.name, "tenants": who.tenants,
+              "sets": who.skill_sets, "now": now or utcnow(), "summary": f"claimed by {who.name}"}
+    if queues:
+        params["queues"] = list(queues)
+    if conn.dialect.name == "postgresql":  # the common case first: one statement, in autocommit
+        claimed = _PG_CLAIM[bool(queues)].first(autocommit(conn), params)
+        if claimed is not None:
+            return Claim(*claimed)
+    for attempt in range(2):
+        with step_connection(conn):
+            claimed = _claim(conn, params, bool(queues))
+            if claimed is not None:
+                return Claim(*claimed)
+            retry, reason = _why_not(conn, who, attempt)
+        if not retry:
+            break
+    return Claim(None, reason=reason)
 
 
 def _claim(conn: Connection, params: dict, in_queues: bool) -> tuple[int, int] | None:

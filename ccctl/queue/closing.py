@@ -75,18 +75,18 @@ def _postgresql_close():
     items, agents = WorkItem.__table__, Agent.__table__
     agent = bindparam("agent", type_=String)
     now = bindparam("now", type_=WorkItem.closed_at.type)
-    # FOR UPDATE: a concurrent step on the item is waited for, and these conditions re-checked after it.
-    old = (select(items.c.id, items.c.state).where(
-        items.c.id == bindparam("item"), items.c.tenant_id == bindparam("tenant"), text(LIVE_STATE),
-        or_(agent.is_(None), items.c.state != literal_column("'claimed'"), items.c.claimed_by == agent))
-        .with_for_update().cte("old"))
-    closed = (items.update().where(items.c.id == old.c.id)
+    # A concurrent step on the item is waited for, and these conditions re-checked on the row it left.
+    closed = (items.update().where(
+                  items.c.id == bindparam("item"), items.c.tenant_id == bindparam("tenant"), text(LIVE_STATE),
+                  or_(agent.is_(None), items.c.state != literal_column("'claimed'"), items.c.claimed_by == agent))
               .values(state=literal_column("'closed'"), outcome=bindparam("outcome"), closed_at=now, updated_at=now,
                       claimed_by=func.coalesce(items.c.claimed_by, agent))
               .returning(items.c.id, items.c.tenant_id, items.c.customer_id, items.c.queue, items.c.channel,
-                         items.c.claimed_by, old.c.state.label("was"))
+                         items.c.claimed_by, items.c.claimed_at)
               .cte("closed"))
-    freed = (agents.update().where(and_(agents.c.name == closed.c.claimed_by, closed.c.was == literal_column("'claimed'"),
+    # claimed_at is set exactly while an open item is claimed (and kept by the close): the holder's
+    # counter goes down only when the item was held.
+    freed = (agents.update().where(and_(agents.c.name == closed.c.claimed_by, closed.c.claimed_at.is_not(None),
                                         agents.c.holding > 0))
              .values(holding=agents.c.holding - 1, updated_at=agents.c.updated_at).cte("freed"))
     step = step_insert(closed, "closed", summary=bindparam("summary", type_=String), actor=func.coalesce(agent, closed.c.claimed_by),

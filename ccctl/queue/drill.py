@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 
 # Claims between two reads of the agent's tenants and skill sets (availability and capacity
@@ -25,7 +24,7 @@ def claim_and_close(database_url: str, agent: str, limit: int | None = None, sta
     from ccctl.db.models import Tenant
     from ccctl.plugins import get_plugin_manager
     from ccctl.queue.claims import claim_next, claimer
-    from ccctl.queue.txn import immediate_session
+    from ccctl.queue.txn import immediate_session, step_connection
     from ccctl.queue.closing import close_item
 
     app = App(get_plugin_manager(), database_url)
@@ -36,8 +35,9 @@ def claim_and_close(database_url: str, agent: str, limit: int | None = None, sta
     if start is not None:
         start.wait()
     began, cpu_began = time.perf_counter(), time.process_time()
-    tenants: dict[int, tuple[Tenant, bool]] = {}  # read once: only their id and config are used
+    contexts: dict[int, tuple] = {}  # per tenant, read once: (context for closes, a plugin listens)
     writer = app.engine.connect()  # kept, like a long-running client would (no checkout per step)
+    closer = Session(writer, expire_on_commit=False)  # for closes: autocommit on PostgreSQL, like claims
     who = None
     try:
         while limit is None or len(claimed) < limit:
@@ -50,30 +50,23 @@ def claim_and_close(database_url: str, agent: str, limit: int | None = None, sta
             if claim.item_id is None:
                 break
             latencies.append(time.perf_counter() - started)
-            if claim.tenant_id not in tenants:
-                with Session(writer) as session:
-                    tenant = session.get(Tenant, claim.tenant_id)
-                    session.expunge(tenant)
-                writer.commit()
-                listened = app.hook(tenant, "ccctl_item_closed").get_hookimpls()
-                tenants[claim.tenant_id] = tenant, bool(listened)
-            tenant, listened = tenants[claim.tenant_id]
-            with (immediate_session(app.engine) if listened else _step_session(writer)) as session:
-                close_item(app.context(session, tenant), claim.item_id, outcome="done", agent=agent)
+            if claim.tenant_id not in contexts:
+                tenant = closer.get(Tenant, claim.tenant_id)
+                closer.commit()
+                ctx = app.context(closer, tenant)
+                contexts[claim.tenant_id] = ctx, bool(ctx.hook("ccctl_item_closed").get_hookimpls())
+            ctx, listened = contexts[claim.tenant_id]
+            if listened:  # the listener's writes commit with the close
+                with immediate_session(app.engine) as session:
+                    close_item(app.context(session, ctx.tenant), claim.item_id, outcome="done", agent=agent)
+            else:
+                with step_connection(writer):
+                    close_item(ctx, claim.item_id, outcome="done", agent=agent)
+                closer.commit()
             claimed.append(claim.item_id)
     finally:
+        closer.close()
         writer.close()
         app.engine.dispose()
     return {"agent": agent, "claimed": claimed, "latencies": latencies, "seconds": time.perf_counter() - began,
             "cpu_seconds": time.process_time() - cpu_began}
-
-
-@contextlib.contextmanager
-def _step_session(conn):
-    """A session on ``conn`` for one single-statement step, committed at the end."""
-    from sqlalchemy.orm import Session
-
-    from ccctl.queue.txn import step_connection
-
-    with step_connection(conn) as bound, Session(bound) as session:
-        yield session

@@ -38,9 +38,10 @@ def step_connection(bind: Engine | Connection) -> Iterator[Connection]:
     """
     owned = isinstance(bind, Engine)
     conn = bind.connect() if owned else bind
-    mode = {"isolation_level": "AUTOCOMMIT"} if conn.dialect.name == "postgresql" else {"sqlite_begin": "IMMEDIATE"}
-    if any(conn.get_execution_options().get(key) != value for key, value in mode.items()):
-        conn.execution_options(**mode)
+    if conn.dialect.name == "postgresql":
+        autocommit(conn)
+    elif conn.get_execution_options().get("sqlite_begin") != "IMMEDIATE":
+        conn.execution_options(sqlite_begin="IMMEDIATE")
     try:
         if not conn.in_transaction():
             conn.begin()  # so that a Session on ``conn`` joins this transaction and leaves it to us
@@ -52,3 +53,10 @@ def step_connection(bind: Engine | Connection) -> Iterator[Connection]:
     finally:
         if owned:
             conn.close()
+
+
+def autocommit(conn: Connection) -> Connection:
+    """``conn`` switched to autocommit (PostgreSQL: each statement is its own transaction), once."""
+    if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+    return conn
