@@ -171,6 +171,22 @@ def test_reply_reopens_a_closed_item(ccctl, apply_tenant, make_mail, session):
     assert any("reopened (closed)" in s for s in steps)
 
 
+def test_two_replies_in_one_chunk_reopen_a_closed_item_once(ccctl, apply_tenant, make_mail, session, tmp_path):
+    apply_tenant()
+    ingest(ccctl, input=make_mail(1).decode())
+    [item] = items(session)
+    item.state, item.outcome = "closed", "resolved"
+    session.commit()
+    box = mailbox.Maildir(tmp_path / "Maildir", create=True)
+    box.add(make_mail(2, headers="References: <m1@example.fr>"))
+    box.add(make_mail(3, headers="In-Reply-To: <m1@example.fr>"))
+    out = ingest(ccctl, str(tmp_path / "Maildir"))
+    assert (out["new"], out["joined"]) == (0, 2)
+    assert items(session)[0].state == "open"
+    steps = session.scalars(select(Interaction.summary).where(Interaction.channel == "queue")).all()
+    assert sum("reopened" in s for s in steps) == 1
+
+
 def test_email_sla_sets_the_due_time(ccctl, apply_tenant, make_mail, session):
     apply_tenant(extra="sla: 3d")
     ingest(ccctl, input=make_mail(1).decode())

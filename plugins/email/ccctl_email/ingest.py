@@ -52,11 +52,19 @@ def quarantine(session, tenant, raw: bytes, reason: str, source: str) -> None:
         session.flush()
 
 
-def reopen(session, tenant, item: WorkItem, message_id: str) -> None:
-    """A customer's new message puts a waiting or closed item back in the queue (no queue API does yet)."""
+def reopen(session, tenant, item, message_id: str) -> None:
+    """A customer's new message puts a waiting or closed item back in the queue (no queue API does yet).
+
+    ``item`` is a ``WorkItem`` or a :class:`ccctl_email.threads.ItemRef` (loaded here if it must change).
+    """
     if item.state not in ("waiting", "closed"):
         return
     from ccctl.queue.history import record_step
+
+    if not isinstance(item, WorkItem):
+        item = session.get(WorkItem, item.id)  # reopened earlier in the chunk? its row says so
+        if item.state not in ("waiting", "closed"):
+            return
 
     was = item.state
     item.state, item.closed_at, item.claimed_by, item.claimed_at = "open", None, None, None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import timezone
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -38,18 +39,21 @@ def _item(session, tenant, item_id: int) -> WorkItem | None:
     return item if item is not None and item.tenant_id == tenant.id else None
 
 
-def ref_items(session, tenant, refs) -> dict[str, WorkItem]:
-    """Message-ID → item for the referenced messages we know (two queries, whatever the count)."""
+class ItemRef(NamedTuple):
+    """A referenced item's id and state: all threading needs (the row is loaded to reopen it)."""
+
+    id: int
+    state: str
+
+
+def ref_items(session, tenant, refs) -> dict[str, ItemRef]:
+    """Message-ID → item for the referenced messages we know (one query, whatever the count)."""
     if not refs:
         return {}
-    rows = dict(session.execute(select(EmailMessage.message_id, EmailMessage.item_id).where(
-        EmailMessage.tenant_id == tenant.id, EmailMessage.message_id.in_(set(refs)),
-        EmailMessage.item_id.is_not(None))).all())
-    if not rows:
-        return {}
-    items = {i.id: i for i in session.scalars(select(WorkItem).where(
-        WorkItem.tenant_id == tenant.id, WorkItem.id.in_(set(rows.values()))))}
-    return {ref: items[item_id] for ref, item_id in rows.items() if item_id in items}
+    rows = session.execute(select(EmailMessage.message_id, WorkItem.id, WorkItem.state)
+                           .join(WorkItem, WorkItem.id == EmailMessage.item_id).where(
+        EmailMessage.tenant_id == tenant.id, EmailMessage.message_id.in_(set(refs)), WorkItem.tenant_id == tenant.id))
+    return {ref: ItemRef(item_id, state) for ref, item_id, state in rows}
 
 
 def by_references(session, tenant, refs: list[str], known: dict[str, object] | None = None):
