@@ -124,3 +124,10 @@ def test_ingest_with_parsing_processes_stores_what_in_process_ingest_stores(ccct
         return messages, quarantined
 
     assert stored("par") == stored("seq")
+
+
+def test_chunks_end_at_a_count_or_a_weight():
+    mails = [(f"m{n}", b"x" * (10 if n != 3 else 1000)) for n in range(10)]
+    assert [len(b) for b in batches(mails, 4, max_bytes=100)] == [4, 4, 2]
+    assert [len(b) for b in batches(mails, 6, max_bytes=500)] == [4, 6]  # the heavy 4th message closes a chunk
+    assert [m for b in batches(mails, 3, max_bytes=50) for m in b] == mails

@@ -23,8 +23,9 @@ from collections.abc import Iterable, Iterator
 from ccctl_email.mime import ParsedMail, Unparseable, parse
 
 Batch = list[tuple[str, bytes]]  # (source label, raw bytes)
-CHUNK = 500  # messages parsed, looked up and stored together
-AHEAD = 8  # chunks a worker may parse before the writer takes them
+CHUNK = 500  # messages parsed, looked up and stored together...
+CHUNK_BYTES = 32 << 20  # ...unless they weigh more than this (big attachments)
+AHEAD = 4  # chunks a worker may parse before the writer takes them (memory: a few chunks per worker)
 
 
 def parse_batch(raws: list[bytes]) -> list[ParsedMail | Unparseable]:
@@ -37,13 +38,16 @@ def parse_batch(raws: list[bytes]) -> list[ParsedMail | Unparseable]:
     return out
 
 
-def batches(messages: Iterable[tuple[str, bytes]], size: int) -> Iterator[Batch]:
+def batches(messages: Iterable[tuple[str, bytes]], size: int, max_bytes: int = CHUNK_BYTES) -> Iterator[Batch]:
+    """Chunks of ``size`` messages, or fewer when they hold more than ``max_bytes``."""
     batch: Batch = []
+    weight = 0
     for message in messages:
         batch.append(message)
-        if len(batch) >= size:
+        weight += len(message[1])
+        if len(batch) >= size or weight >= max_bytes:
             yield batch
-            batch = []
+            batch, weight = [], 0
     if batch:
         yield batch
 
