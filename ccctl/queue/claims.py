@@ -48,7 +48,7 @@ def _pick(in_queues: bool, arrays: bool = False):
     """
     def among(column, name: str):
         if arrays:
-            from sqlalchemy import Integer, String, func
+            from sqlalchemy import Integer, func
             from sqlalchemy.dialects.postgresql import ARRAY
 
             kind = String if name == "queues" else Integer
