@@ -63,7 +63,7 @@ def _few_collections():
 @click.argument("sources", nargs=-1, metavar="[SOURCE]...")
 @click.option("--no-ack", is_flag=True, help="Do not send acknowledgements for this run.")
 @click.option("--jobs", type=click.IntRange(0, 16), default=None, metavar="N",
-              help="Processes parsing MIME beside the one storing (default: 1 with 2+ CPUs and 400+ messages; "
+              help="Processes parsing MIME beside the one storing (default: 1 with 2+ CPUs and 1,000+ messages; "
                    "0: parse in-process).")
 @tenant_option
 @output_options
