@@ -45,14 +45,15 @@ def test_workers_give_what_in_process_parsing_gives_in_order(processes, count):
         assert outcomes(pool) == expected
 
 
-def test_a_killed_worker_costs_only_speed():
+@pytest.mark.parametrize("processes, killed", [(1, 0), (2, 1), (2, 0)])
+def test_a_killed_worker_costs_only_speed(processes, killed):
     mails = messages(400)
     expected = outcomes(in_process(batches(mails, 4)))
-    with ParsePool(iter(mails), 4, 1) as pool:
+    with ParsePool(iter(mails), 4, processes) as pool:
         got = iter(pool)
         first = next(got)
-        os.kill(pool.workers[0].pid, signal.SIGKILL)
-        pool.workers[0].join()
+        os.kill(pool.workers[killed].pid, signal.SIGKILL)
+        pool.workers[killed].join()
         assert outcomes([first, *got]) == expected
 
 

@@ -74,7 +74,7 @@ def _fork():
 def _serve(conn, others, messages, size: int, index: int, count: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the writer, which then closes the pipe
     for other in others:
-        other.close()  # the writer's end is then the only one left: EOF when it goes
+        other.close()  # every pipe end but its own: each side sees EOF when the other goes
     if index:
         from ccctl_email import sources
 
@@ -115,8 +115,9 @@ class ParsePool:
         context = _fork() if self.processes else None
         pipes = [context.Pipe() for _ in range(self.processes)] if context else []
         for index, (ours, theirs) in enumerate(pipes):
+            others = [end for pipe in pipes for end in pipe if end is not theirs]
             worker = context.Process(target=_serve, name="ccctl-email-parse", daemon=True, args=(
-                theirs, [p for p, _t in pipes], self.messages, self.size, index, len(pipes)))
+                theirs, others, self.messages, self.size, index, len(pipes)))
             worker.start()
             theirs.close()
             self.workers.append(worker)
