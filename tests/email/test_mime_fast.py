@@ -60,6 +60,8 @@ ODD = {
     "no boundary parameter": HEAD + b"Content-Type: multipart/mixed\r\n\r\n--x\r\n\r\ntext\r\n--x--\r\n",
     "no closing delimiter": MIXED + b"--=_a+(b)?.c\r\nContent-Type: text/plain\r\n\r\ncut short\r\n",
     "boundary never used": MIXED + b"just text\r\n",
+    "digest": HEAD + b"Content-Type: multipart/digest; boundary=D\r\n\r\n--D\r\n\r\n"
+              b"From: b@example.fr\r\nSubject: in a digest\r\n\r\ndigested\r\n--D--\r\n",
     "attached message": HEAD + b"Content-Type: multipart/mixed; boundary=A\r\n\r\n--A\r\n"
                         b"Content-Type: message/rfc822\r\n\r\nFrom: b@example.fr\r\nSubject: fwd\r\n\r\ninner\r\n--A--\r\n",
     "garbage": b"\x00\x01\x02binary garbage\xff\xfe",

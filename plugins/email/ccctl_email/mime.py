@@ -340,7 +340,7 @@ def _tree(data: bytes, depth: int = 0) -> Message:
     costs more than everything else it does for a message with attachments; here parts are
     cut with ``bytes.find``, and only each part's header block goes through the stdlib
     parser. Anything unusual (bare CR line ends, a header block the stdlib would end early,
-    no boundary or no closing delimiter, an attached message, deep nesting) raises
+    no boundary or no closing delimiter, an attached message or a digest, deep nesting) raises
     :class:`_Unusual` and the caller falls back on the stdlib parser for the whole message.
     """
     if depth > MAX_DEPTH:
@@ -350,8 +350,8 @@ def _tree(data: bytes, depth: int = 0) -> Message:
     maintype = msg.get_content_maintype()
     if maintype == "multipart":
         boundary = msg.get_boundary()
-        if not boundary:
-            raise _Unusual
+        if not boundary or msg.get_content_subtype() == "digest":
+            raise _Unusual  # a digest's parts default to message/rfc822: the stdlib's reading
         msg.set_payload([_tree(part, depth + 1) for part in _parts(body, boundary)])
     elif maintype == "message":
         raise _Unusual
