@@ -60,6 +60,9 @@ ODD = {
     "no boundary parameter": HEAD + b"Content-Type: multipart/mixed\r\n\r\n--x\r\n\r\ntext\r\n--x--\r\n",
     "no closing delimiter": MIXED + b"--=_a+(b)?.c\r\nContent-Type: text/plain\r\n\r\ncut short\r\n",
     "boundary never used": MIXED + b"just text\r\n",
+    "the same boundary nested": HEAD + b"Content-Type: multipart/mixed; boundary=S\r\n\r\n--S\r\n"
+                                b"Content-Type: multipart/alternative; boundary=S\r\n\r\n--S\r\n\r\nwhich?\r\n"
+                                b"--S--\r\n--S--\r\n",
     "digest": HEAD + b"Content-Type: multipart/digest; boundary=D\r\n\r\n--D\r\n\r\n"
               b"From: b@example.fr\r\nSubject: in a digest\r\n\r\ndigested\r\n--D--\r\n",
     "attached message": HEAD + b"Content-Type: multipart/mixed; boundary=A\r\n\r\n--A\r\n"

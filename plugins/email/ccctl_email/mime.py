@@ -333,15 +333,16 @@ def _parts(body: bytes, boundary: str) -> list[bytes]:
     raise _Unusual
 
 
-def _tree(data: bytes, depth: int = 0) -> Message:
+def _tree(data: bytes, depth: int = 0, outer: tuple[str, ...] = ()) -> Message:
     """The same ``Message`` tree as ``email.message_from_bytes`` for well-formed mail, faster.
 
     The stdlib compiles a regular expression for every multipart boundary it meets, which
     costs more than everything else it does for a message with attachments; here parts are
-    cut with ``bytes.find``, and only each part's header block goes through the stdlib
-    parser. Anything unusual (bare CR line ends, a header block the stdlib would end early,
-    no boundary or no closing delimiter, an attached message or a digest, deep nesting) raises
-    :class:`_Unusual` and the caller falls back on the stdlib parser for the whole message.
+    cut with ``bytes.find``, and header blocks are read as compat32 stores them. Anything
+    unusual (bare CR line ends, a header block the stdlib would end early, no boundary, an
+    enclosing part's boundary again, no closing delimiter, an empty part, an attached
+    message or a digest, deep nesting) raises :class:`_Unusual` and the caller falls back
+    on the stdlib parser for the whole message.
     """
     if depth > MAX_DEPTH:
         raise _Unusual
@@ -350,9 +351,9 @@ def _tree(data: bytes, depth: int = 0) -> Message:
     maintype = msg.get_content_maintype()
     if maintype == "multipart":
         boundary = msg.get_boundary()
-        if not boundary or msg.get_content_subtype() == "digest":
+        if not boundary or boundary in outer or msg.get_content_subtype() == "digest":
             raise _Unusual  # a digest's parts default to message/rfc822: the stdlib's reading
-        msg.set_payload([_tree(part, depth + 1) for part in _parts(body, boundary)])
+        msg.set_payload([_tree(part, depth + 1, (*outer, boundary)) for part in _parts(body, boundary)])
     elif maintype == "message":
         raise _Unusual
     else:
