@@ -131,23 +131,50 @@ def transfer_cmd(item_id, queue_name, to_agent, agent_name, note, tenant_slug, f
 @item.command("close")
 @click.argument("item_id", type=int)
 @click.option("--outcome", required=True, metavar="WORD", help="resolved, no-answer, spam, duplicate...")
+@click.option("--next", "take_next", is_flag=True,
+              help="Then claim the agent's next item and print it, as `queue next` does (needs --agent).")
 @agent_option
 @note_option
 @tenant_option
 @output_options
-def close_cmd(item_id, outcome, agent_name, note, tenant_slug, fmt) -> None:
+def close_cmd(item_id, outcome, take_next, agent_name, note, tenant_slug, fmt) -> None:
     """Close an item with an outcome; plugins hear of it (ccctl_item_closed).
 
+    With --next the agent goes straight on to their next item ("wrap up, next"): on
+    PostgreSQL the close and the claim are one round trip and one commit.
+
     \b
-    Example:
+    Examples:
       ccctl item close 4711 --outcome resolved --note "booking moved to 12 May"
+      ccctl item close 4711 --outcome resolved --agent marie --next --format json
     """
     from ccctl.queue.cli import item_session
     from ccctl.queue.closing import close
     from ccctl.queue.work import lock_item
 
+    if take_next:
+        return _close_and_next(item_id, outcome, agent_name, note, tenant_slug, fmt)
     with item_session(tenant_slug, agent=agent_name, item_id=item_id) as (app, session, tenant):
         ctx = app.context(session, tenant)
         ctx.actor = agent_name
         done = close(ctx, lock_item(ctx, item_id), outcome=outcome, agent=agent_name, note=note)
     _done(done, fmt, tenant.timezone)
+
+
+def _close_and_next(item_id, outcome, agent_name, note, tenant_slug, fmt) -> None:
+    from ccctl.commands.queue import show_claim
+    from ccctl.errors import InputError
+    from ccctl.queue.autonext import close_and_claim_next
+    from ccctl.queue.claims import claimer
+    from ccctl.queue.cli import item_session
+
+    if not agent_name:
+        raise InputError("--next claims for an agent: say who with --agent NAME (or set CCCTL_AGENT)")
+    with item_session(tenant_slug, agent=agent_name, item_id=item_id, write=False) as (app, _session, tenant):
+        pass  # which tenant, with the usual rules and errors
+    with app.engine.connect() as conn:
+        who = claimer(conn, agent_name)
+        conn.commit()
+        claim = close_and_claim_next(app, conn, tenant, item_id, who, outcome=outcome, note=note)
+    click.echo(f"closed item {item_id}: {outcome}", err=True)
+    show_claim(app, claim, fmt)

@@ -47,9 +47,7 @@ def next_cmd(agent_name, queues, tenant_slug, fmt) -> None:
     """
     from ccctl.queue.cli import current_app
     from ccctl.errors import InputError
-    from ccctl.db.models import WorkItem
     from ccctl.queue.claims import claim_next
-    from ccctl.queue.views import item_row
 
     if not agent_name:
         raise InputError("say who claims: --agent NAME (or set CCCTL_AGENT)")
@@ -57,22 +55,24 @@ def next_cmd(agent_name, queues, tenant_slug, fmt) -> None:
     with app.session() as session:
         tenant = app.tenant(session, tenant_slug) if tenant_slug else None
     claim = claim_next(app.engine, agent_name, tenant=tenant, queues=list(queues) or None)
+    show_claim(app, claim, fmt)
+
+
+def show_claim(app, claim, fmt) -> None:
+    """Print the item claimed (with its tenant, body and attributes), or why none was, on stderr."""
+    from ccctl.db.models import Tenant, WorkItem
+    from ccctl.queue.views import item_row
+
     if claim.item_id is None:
         click.echo(claim.reason, err=True)
         return
     with app.session() as session:
         item = session.get(WorkItem, claim.item_id)
         row = item_row(item)
-        row["tenant"] = app_tenant_slug(session, item.tenant_id)
+        row["tenant"] = session.get(Tenant, item.tenant_id).slug
         row["body"] = item.body
         row["attributes"] = item.attributes
     emit_object(row, fmt)
-
-
-def app_tenant_slug(session, tenant_id: int) -> str:
-    from ccctl.db.models import Tenant
-
-    return session.get(Tenant, tenant_id).slug
 
 
 @queue.command("list")

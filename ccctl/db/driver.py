@@ -36,3 +36,22 @@ class DriverStatement:
         with conn.connection.driver_connection.cursor() as cursor:
             cursor.execute(self.sql, {**self.fixed, **params}, prepare=True)
             return cursor.fetchone() if cursor.description else None
+
+
+def pipelined(conn: Connection, steps: list[tuple[DriverStatement, dict[str, Any]]]) -> list[tuple | None]:
+    """Run ``steps`` in one round trip (psycopg's pipeline mode); the first row of each.
+
+    The server runs them in order, each seeing the ones before, and up to the pipeline's one
+    synchronisation point: in autocommit they commit together, as one transaction.
+    """
+    driver = conn.connection.driver_connection
+    cursors = []
+    with driver.pipeline():
+        for statement, params in steps:
+            cursor = driver.cursor()
+            cursor.execute(statement.sql, {**statement.fixed, **params}, prepare=True)
+            cursors.append(cursor)
+    rows = [cursor.fetchone() if cursor.description else None for cursor in cursors]
+    for cursor in cursors:
+        cursor.close()
+    return rows

@@ -74,8 +74,15 @@ _TAKE = (update(Agent).where(Agent.id == bindparam("agent_id"), Agent.available.
          .values(holding=Agent.holding + 1, updated_at=Agent.updated_at))  # a claim is not an edit of the agent
 
 
-def _postgresql_claim(in_queues: bool):
-    pick = _pick(in_queues, arrays=True).with_for_update(skip_locked=True).cte("pick")
+def _postgresql_claim(in_queues: bool, after_close: bool = False):
+    """The claim statement; ``after_close``: it takes nothing unless item ``closed_item`` was closed at
+    ``now`` earlier in the same transaction (see :mod:`ccctl.queue.autonext`)."""
+    pick = _pick(in_queues, arrays=True)
+    if after_close:
+        closed = WorkItem.__table__.alias("just_closed")
+        pick = pick.where(exists().where(closed.c.id == bindparam("closed_item"),
+                                         closed.c.state == literal_column("'closed'"), closed.c.closed_at == _NOW))
+    pick = pick.with_for_update(skip_locked=True).cte("pick")
     agent = _TAKE.where(exists(pick.select())).returning(Agent.name).cte("agent")
     claimed = (update(WorkItem).where(WorkItem.id == pick.c.id, exists(agent.select()))
                .values(state=literal_column("'claimed'"), claimed_by=agent.select().scalar_subquery(),
@@ -87,6 +94,7 @@ def _postgresql_claim(in_queues: bool):
 
 
 _PG_CLAIM = {flag: DriverStatement(_postgresql_claim(flag)) for flag in (False, True)}
+PG_CLAIM_AFTER_CLOSE = {flag: DriverStatement(_postgresql_claim(flag, after_close=True)) for flag in (False, True)}
 _SQLITE_PICKED = {
     flag: (update(WorkItem).where(WorkItem.id == _pick(flag).scalar_subquery())
            .values(state="claimed", claimed_by=bindparam("agent_name"), claimed_at=_NOW, updated_at=_NOW)
@@ -146,10 +154,7 @@ def claim_next(bind: Engine | Connection, who: str | Claimer, *, tenant: Tenant 
     if not isinstance(who, Claimer):
         who = claimer(conn, who, tenant)
         conn.commit()  # ends the read: the claim below runs on its own
-    params = {"agent_id": who.agent_id, "agent_name": who.name, "tenants": who.tenants,
-              "sets": who.skill_sets, "now": now or utcnow(), "summary": f"claimed by {who.name}"}
-    if queues:
-        params["queues"] = list(queues)
+    params = claim_params(who, queues, now or utcnow())
     if conn.dialect.name == "postgresql":  # the common case first: one statement, in autocommit
         claimed = _PG_CLAIM[bool(queues)].first(autocommit(conn), params)
         if claimed is not None:
@@ -163,6 +168,14 @@ def claim_next(bind: Engine | Connection, who: str | Claimer, *, tenant: Tenant 
         if not retry:
             break
     return Claim(None, reason=reason)
+
+
+def claim_params(who: Claimer, queues: list[str] | None, now: datetime) -> dict:
+    params = {"agent_id": who.agent_id, "agent_name": who.name, "tenants": who.tenants,
+              "sets": who.skill_sets, "now": now, "summary": f"claimed by {who.name}"}
+    if queues:
+        params["queues"] = list(queues)
+    return params
 
 
 def _claim(conn: Connection, params: dict, in_queues: bool) -> tuple[int, int] | None:

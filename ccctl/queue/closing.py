@@ -30,16 +30,11 @@ def close_item(ctx: TenantContext, item_id: int, *, outcome: str, agent: str | N
     One statement on PostgreSQL (item, holder's counter, history), so a client whose session
     is in autocommit pays one round trip; on SQLite, a read then three writes.
     """
-    if not _OUTCOME.match(outcome):
-        raise InputError(f"outcome '{outcome}' must be a short lower-case word like resolved or no-answer")
     session = ctx.session
-    # No key named like a column: SQLAlchemy would add it to the UPDATEs' SET clauses.
-    params = {"item": item_id, "tenant": ctx.tenant.id, "agent": agent, "outcome": outcome, "note": note,
-              "now": utcnow(), "summary": f"closed: {outcome}" + (f": {note}" if note else "")}
+    params = close_params(ctx, item_id, outcome=outcome, agent=agent, note=note, now=utcnow())
     if session.get_bind().dialect.name == "postgresql":
-        if _PG_CLOSE.first(session.connection(), params) is None:
-            _refuse(ctx, session.execute(_ITEM_NOW, params).first(), item_id, agent)
-            raise CcctlError(f"item {item_id} changed while closing it: try again")
+        if PG_CLOSE.first(session.connection(), params) is None:
+            refuse(ctx, params)
     else:
         _sqlite_close(ctx, params)
     listeners = ctx.hook("ccctl_item_closed")
@@ -50,6 +45,20 @@ def close_item(ctx: TenantContext, item_id: int, *, outcome: str, agent: str | N
 _ITEM_NOW = select(WorkItem.state, WorkItem.claimed_by, WorkItem.outcome, WorkItem.closed_at, WorkItem.customer_id,
                    WorkItem.queue, WorkItem.channel).where(WorkItem.id == bindparam("item"),
                                                           WorkItem.tenant_id == bindparam("tenant"))
+
+
+def close_params(ctx: TenantContext, item_id: int, *, outcome: str, agent: str | None, note: str, now) -> dict:
+    if not _OUTCOME.match(outcome):
+        raise InputError(f"outcome '{outcome}' must be a short lower-case word like resolved or no-answer")
+    # No key named like a column: SQLAlchemy would add it to the UPDATEs' SET clauses.
+    return {"item": item_id, "tenant": ctx.tenant.id, "agent": agent, "outcome": outcome, "note": note,
+            "now": now, "summary": f"closed: {outcome}" + (f": {note}" if note else "")}
+
+
+def refuse(ctx: TenantContext, params: dict) -> None:
+    """Raise why the close ``params`` describe changed nothing."""
+    _refuse(ctx, ctx.session.execute(_ITEM_NOW, params).first(), params["item"], params["agent"])
+    raise CcctlError(f"item {params['item']} changed while closing it: try again")
 
 
 def _refuse(ctx: TenantContext, row, item_id: int, agent: str | None) -> None:
@@ -94,11 +103,11 @@ def _postgresql_close():
     return select(closed.c.id).add_cte(freed, step.cte("step"))
 
 
-_PG_CLOSE = DriverStatement(_postgresql_close())
+PG_CLOSE = DriverStatement(_postgresql_close())
 
 
 def _sqlite_close(ctx: TenantContext, params: dict) -> None:
-    """The same steps as :data:`_PG_CLOSE`; the caller's transaction makes them one."""
+    """The same steps as :data:`PG_CLOSE`; the caller's transaction makes them one."""
     from types import SimpleNamespace
 
     from ccctl.customers import interaction_values

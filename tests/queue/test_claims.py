@@ -344,3 +344,87 @@ def test_agent_remove_refuses_while_holding_items_unless_released(app, ccctl, te
     assert "no agent 'marie'" in ccctl("agent", "remove", "marie", code=2).stderr
     assert ccctl.json("item", "show", str(item_id), "-t", "travel")["state"] == "open"
     assert [a["name"] for a in ccctl.json("agent", "list")] == []
+
+
+def test_item_close_next_closes_then_claims_the_agents_next_item(app, ccctl, tenants, make_item):
+    first = make_item(subject="a", queue="bookings", priority=90)
+    second = make_item(subject="b", queue="bookings", priority=50)
+    other = make_item(subject="c", queue="claims")  # marie lacks the claims skill
+    add_agent(ccctl, "marie", "booking", "travel", 1)
+    assert ccctl.json("queue", "next", "--agent", "marie")["id"] == first
+    result = ccctl("item", "close", str(first), "--outcome", "resolved", "--agent", "marie", "--next",
+                   "--format", "json")
+    assert f"closed item {first}: resolved" in result.stderr
+    import json
+
+    nxt = json.loads(result.stdout)
+    assert (nxt["id"], nxt["state"], nxt["claimed_by"], nxt["tenant"]) == (second, "claimed", "marie", "travel")
+    assert holding(app, "marie") == 1  # one closed, one taken: capacity 1 was enough
+    # Nothing left that marie may take: the close still happens, the counter goes down.
+    result = ccctl("item", "close", str(second), "--outcome", "resolved", "--agent", "marie", "--next")
+    assert result.stdout == "" and "nothing open that marie may take" in result.stderr
+    assert holding(app, "marie") == 0
+    with app.session() as session:
+        states = dict(session.execute(select(WorkItem.id, WorkItem.state)).all())
+    assert (states[first], states[second], states[other]) == ("closed", "closed", "open")
+
+
+def test_item_close_next_refused_close_claims_nothing(app, ccctl, tenants, make_item):
+    held = make_item(subject="a", queue="bookings", priority=90)
+    waiting = make_item(subject="b", queue="bookings")
+    add_agent(ccctl, "marie", "booking", "travel", 1)
+    add_agent(ccctl, "paul", "booking", "travel", 1)
+    ccctl("queue", "next", "--agent", "paul")  # paul holds the first
+    result = ccctl("item", "close", str(held), "--outcome", "resolved", "--agent", "marie", "--next", "-t", "travel",
+                   code=1)
+    assert f"item {held} is held by paul, not marie" in result.stderr
+    assert holding(app, "marie") == 0 and holding(app, "paul") == 1
+    assert ccctl.json("item", "show", str(waiting), "-t", "travel")["state"] == "open"  # not taken by marie
+    assert "--agent" in ccctl("item", "close", str(held), "--outcome", "x", "--next", "-t", "travel", code=2).stderr
+    ccctl("item", "close", str(held), "--outcome", "Bad Word", "--agent", "paul", "--next", "-t", "travel", code=2)
+    assert ccctl.json("item", "show", str(held), "-t", "travel")["state"] == "claimed"
+
+
+def test_close_and_claim_next_with_a_listening_plugin_fires_it_once(db_url, tenants, make_item, ccctl):
+    """A tenant with a ccctl_item_closed listener takes the two-transaction path; the listener hears each close."""
+    from ccctl.context import App
+    from ccctl.hookspecs import hookimpl
+    from ccctl.plugins import get_plugin_manager
+    from ccctl.queue.autonext import close_and_claim_next
+    from ccctl.queue.claims import claim_next, claimer
+
+    heard = []
+
+    class Listener:
+        @hookimpl
+        def ccctl_item_closed(self, item, ctx):
+            heard.append((item.id, item.state, item.outcome))
+
+    a, b = make_item(subject="a", queue="bookings", priority=90), make_item(subject="b", queue="bookings")
+    add_agent(ccctl, "marie", "booking", "travel", 1)
+    pm = get_plugin_manager()
+    pm.register(Listener())
+    app = App(pm, db_url)
+    with app.engine.connect() as conn:
+        who = claimer(conn, "marie")
+        conn.commit()
+        assert claim_next(conn, who).item_id == a
+        with app.session() as session:
+            tenant = app.tenant(session, "travel")
+        assert close_and_claim_next(app, conn, tenant, a, who, outcome="resolved").item_id == b
+    assert heard == [(a, "closed", "resolved")]
+    app.engine.dispose()
+
+
+def test_item_close_next_still_respects_capacity(app, ccctl, tenants, make_item):
+    """Closing an item someone else left open does not free a slot: a full agent gets nothing new."""
+    held = make_item(subject="mine", queue="bookings", priority=90)
+    loose = make_item(subject="loose", queue="bookings", priority=50)
+    spare = make_item(subject="spare", queue="bookings")
+    add_agent(ccctl, "marie", "booking", "travel", 1)
+    assert ccctl.json("queue", "next", "--agent", "marie")["id"] == held
+    result = ccctl("item", "close", str(loose), "--outcome", "duplicate", "--agent", "marie", "--next", "-t", "travel")
+    assert result.stdout == "" and "already holds 1 item(s)" in result.stderr
+    assert ccctl.json("item", "show", str(loose), "-t", "travel")["state"] == "closed"
+    assert ccctl.json("item", "show", str(spare), "-t", "travel")["state"] == "open"
+    assert holding(app, "marie") == 1

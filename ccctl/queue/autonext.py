@@ -1,0 +1,53 @@
+"""Close an item and claim the agent's next one: an agent working in auto-next mode ("wrap up, next").
+
+On PostgreSQL, when no plugin listens to ``ccctl_item_closed`` for the tenant, the close and
+the claim go to the server in one pipeline and commit together: one round trip, one commit
+for both. The claim is guarded by the close: it takes nothing unless the item was closed by
+this very call, so a refused close never comes with a new item. Otherwise (SQLite, or a
+listener whose writes must commit with the close) the close runs in its own transaction
+with the listeners, then the claim.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
+
+from ccctl.context import App
+from ccctl.db.driver import pipelined
+from ccctl.db.models import Tenant, utcnow
+from ccctl.queue.claims import PG_CLAIM_AFTER_CLOSE, Claim, Claimer, claim_next, claim_params
+from ccctl.queue.closing import PG_CLOSE, close_item, close_params, refuse
+from ccctl.queue.txn import autocommit, immediate_session
+
+
+def close_and_claim_next(app: App, conn: Connection, tenant: Tenant, item_id: int, who: Claimer, *, outcome: str,
+                         note: str = "", queues: list[str] | None = None) -> Claim:
+    """Close ``item_id`` of ``tenant`` as agent ``who`` (see :func:`close_item`), then claim ``who``'s
+    next item; both commit. ``conn``: a connection kept for the agent's steps, outside any transaction."""
+    listened = app.hook(tenant, "ccctl_item_closed").get_hookimpls()
+    if conn.dialect.name == "postgresql" and not listened:
+        now = utcnow()
+        with Session(conn) as session:
+            ctx = app.context(session, tenant)
+            closing = close_params(ctx, item_id, outcome=outcome, agent=who.name, note=note, now=now)
+            claiming = {**claim_params(who, queues, now), "closed_item": item_id}
+            closed, claimed = pipelined(autocommit(conn), [(PG_CLOSE, closing),
+                                                           (PG_CLAIM_AFTER_CLOSE[bool(queues)], claiming)])
+            if closed is None:
+                refuse(ctx, closing)
+        conn.commit()
+        if claimed is not None:
+            return Claim(*claimed)
+    else:
+        close_on(app, conn, tenant, item_id, agent=who.name, outcome=outcome, note=note)
+    return claim_next(conn, who, queues=queues)  # also says why nothing was taken
+
+
+def close_on(app: App, conn: Connection, tenant: Tenant, item_id: int, *, agent: str | None, outcome: str,
+             note: str = "") -> None:
+    """:func:`close_item` in a transaction of its own on ``conn`` (listeners' writes commit with it)."""
+    if conn.dialect.name == "postgresql" and conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        conn.execution_options(isolation_level=conn.default_isolation_level)
+    with immediate_session(conn) as session:
+        close_item(app.context(session, tenant), item_id, outcome=outcome, agent=agent, note=note)
