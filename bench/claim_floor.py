@@ -1,8 +1,9 @@
 """The machine's floor for bench/claims.py on PostgreSQL: the same loop with nothing but psycopg.
 
-Each worker claims (pick ``FOR UPDATE SKIP LOCKED``, mark claimed, one history row) and
-closes (mark closed, one history row) in two autocommit statements written by hand: no
-SQLAlchemy, no capacity check, no agent counter, no hooks. Whatever ccctl does on top costs
+Each worker works in auto-next mode like ccctl's loop: it claims an item (pick ``FOR UPDATE
+SKIP LOCKED``, mark claimed, one history row), then closes it (mark closed, one history row)
+and claims the next in one pipeline, one commit. The SQL is written by hand: no SQLAlchemy,
+no capacity check, no agent counter, no guard, no hooks. Whatever ccctl does on top costs
 more than this, so the rate printed here bounds what any client can reach on this machine.
 """
 
@@ -58,15 +59,20 @@ def bare_claim_and_close(database_url: str, agent: str, limit: int, start) -> di
     start.wait()
     began, cpu_began = time.perf_counter(), time.process_time()
     claimed: list[int] = []
-    cursor = conn.cursor()
-    while len(claimed) < limit:
-        now = datetime.now(timezone.utc)
-        cursor.execute(CLAIM, {"tenants": tenants, "sets": sets, "now": now, "name": agent})
-        row = cursor.fetchone()
-        if row is None:
-            break
-        cursor.execute(CLOSE, {"id": row[0], "now": now, "name": agent})
+    claim_params = {"tenants": tenants, "sets": sets, "now": datetime.now(timezone.utc), "name": agent}
+    closer, claimer = conn.cursor(), conn.cursor()
+    claimer.execute(CLAIM, claim_params)
+    row = claimer.fetchone()
+    while row is not None:
         claimed.append(row[0])
+        now = datetime.now(timezone.utc)
+        if len(claimed) >= limit:
+            closer.execute(CLOSE, {"id": row[0], "now": now, "name": agent})
+            break
+        with conn.pipeline():
+            closer.execute(CLOSE, {"id": row[0], "now": now, "name": agent})
+            claimer.execute(CLAIM, {**claim_params, "now": now})
+        row = claimer.fetchone()
     conn.close()
     return {"agent": agent, "claimed": claimed, "latencies": [], "seconds": time.perf_counter() - began,
             "cpu_seconds": time.process_time() - cpu_began}

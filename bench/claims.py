@@ -4,9 +4,10 @@ For each database: fills a queue of --items open items (bulk insert), starts --w
 processes (one agent each, capacity 1) that loop `queue next` + `item close` through the real
 code (ccctl.queue.drill) until --claims items are done, then prints claims/s and the number
 of double assignments (items claimed twice, from the history and from what workers saw).
-On PostgreSQL it then runs the same loop in bare psycopg with hand-written minimal SQL
-(bench/claim_floor.py: no SQLAlchemy, no capacity check) on the items left: the machine's
-floor, since the workers, their Python and the server share the CPUs here.
+Workers work in auto-next mode (`item close --next`: the close and the next claim in one
+step). On PostgreSQL the bench then runs the same loop in bare psycopg with hand-written
+minimal SQL (bench/claim_floor.py: no SQLAlchemy, no capacity check) on the items left: the
+machine's floor, since the workers, their Python and the server share the CPUs here.
 Then tops the queue up to --latency-items open items and times single claims in-process
 (what `ccctl queue next` does after start-up): median and p95.
 

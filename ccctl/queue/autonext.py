@@ -11,9 +11,7 @@ with the listeners, then the claim.
 from __future__ import annotations
 
 from sqlalchemy import Connection
-from sqlalchemy.orm import Session
-
-from ccctl.context import App
+from ccctl.context import App, TenantContext
 from ccctl.db.driver import pipelined
 from ccctl.db.models import Tenant, utcnow
 from ccctl.queue.claims import PG_CLAIM_AFTER_CLOSE, Claim, Claimer, claim_next, claim_params
@@ -21,26 +19,26 @@ from ccctl.queue.closing import PG_CLOSE, close_item, close_params, refuse
 from ccctl.queue.txn import autocommit, immediate_session
 
 
-def close_and_claim_next(app: App, conn: Connection, tenant: Tenant, item_id: int, who: Claimer, *, outcome: str,
+def close_and_claim_next(ctx: TenantContext, conn: Connection, item_id: int, who: Claimer, *, outcome: str,
                          note: str = "", queues: list[str] | None = None) -> Claim:
-    """Close ``item_id`` of ``tenant`` as agent ``who`` (see :func:`close_item`), then claim ``who``'s
-    next item; both commit. ``conn``: a connection kept for the agent's steps, outside any transaction."""
-    listened = app.hook(tenant, "ccctl_item_closed").get_hookimpls()
-    if conn.dialect.name == "postgresql" and not listened:
+    """Close ``item_id`` of ``ctx.tenant`` as agent ``who`` (see :func:`close_item`), then claim ``who``'s
+    next item; both commit. ``conn``: a connection kept for the agent's steps, outside any
+    transaction; ``ctx.session`` (bound to ``conn``) is only used to explain a refused close."""
+    if conn.dialect.name == "postgresql" and not ctx.hook("ccctl_item_closed").get_hookimpls():
         now = utcnow()
-        with Session(conn) as session:
-            ctx = app.context(session, tenant)
-            closing = close_params(ctx, item_id, outcome=outcome, agent=who.name, note=note, now=now)
-            claiming = {**claim_params(who, queues, now), "closed_item": item_id}
-            closed, claimed = pipelined(autocommit(conn), [(PG_CLOSE, closing),
-                                                           (PG_CLAIM_AFTER_CLOSE[bool(queues)], claiming)])
-            if closed is None:
+        closing = close_params(ctx, item_id, outcome=outcome, agent=who.name, note=note, now=now)
+        claiming = {**claim_params(who, queues, now), "closed_item": item_id}
+        closed, claimed = pipelined(autocommit(conn), [(PG_CLOSE, closing),
+                                                       (PG_CLAIM_AFTER_CLOSE[bool(queues)], claiming)])
+        if closed is None:
+            try:
                 refuse(ctx, closing)
-        conn.commit()
+            finally:
+                ctx.session.rollback()
         if claimed is not None:
             return Claim(*claimed)
     else:
-        close_on(app, conn, tenant, item_id, agent=who.name, outcome=outcome, note=note)
+        close_on(ctx.app, conn, ctx.tenant, item_id, agent=who.name, outcome=outcome, note=note)
     return claim_next(conn, who, queues=queues)  # also says why nothing was taken
 
 

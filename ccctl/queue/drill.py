@@ -33,8 +33,9 @@ def claim_and_close(database_url: str, agent: str, limit: int | None = None, sta
     if start is not None:
         start.wait()
     began, cpu_began = time.perf_counter(), time.process_time()
-    tenants: dict[int, Tenant] = {}  # read once: only their id and config are used
+    contexts: dict = {}  # per tenant, read once: only its id and config are used
     writer = app.engine.connect()  # kept, like a long-running client would (no checkout per step)
+    explainer = Session(writer, expire_on_commit=False)  # for the contexts: explains a refused close
     try:
         who = claimer(writer, agent)
         writer.commit()
@@ -43,20 +44,20 @@ def claim_and_close(database_url: str, agent: str, limit: int | None = None, sta
         while claim.item_id is not None:
             latencies.append(time.perf_counter() - started)
             claimed.append(claim.item_id)
-            if claim.tenant_id not in tenants:
-                with Session(writer, expire_on_commit=False) as session:
-                    tenants[claim.tenant_id] = session.get(Tenant, claim.tenant_id)
-                writer.commit()
-            tenant = tenants[claim.tenant_id]
+            if claim.tenant_id not in contexts:
+                contexts[claim.tenant_id] = app.context(explainer, explainer.get(Tenant, claim.tenant_id))
+                explainer.commit()
+            ctx = contexts[claim.tenant_id]
             started = time.perf_counter()
             if limit is not None and len(claimed) >= limit:
-                close_on(app, writer, tenant, claim.item_id, agent=agent, outcome="done")
+                close_on(app, writer, ctx.tenant, claim.item_id, agent=agent, outcome="done")
                 break
             if len(claimed) % REFRESH == 0:
                 who = claimer(writer, agent)
                 writer.commit()
-            claim = close_and_claim_next(app, writer, tenant, claim.item_id, who, outcome="done")
+            claim = close_and_claim_next(ctx, writer, claim.item_id, who, outcome="done")
     finally:
+        explainer.close()
         writer.close()
         app.engine.dispose()
     return {"agent": agent, "claimed": claimed, "latencies": latencies, "seconds": time.perf_counter() - began,

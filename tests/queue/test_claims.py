@@ -410,8 +410,8 @@ def test_close_and_claim_next_with_a_listening_plugin_fires_it_once(db_url, tena
         conn.commit()
         assert claim_next(conn, who).item_id == a
         with app.session() as session:
-            tenant = app.tenant(session, "travel")
-        assert close_and_claim_next(app, conn, tenant, a, who, outcome="resolved").item_id == b
+            ctx = app.context(session, app.tenant(session, "travel"))
+            assert close_and_claim_next(ctx, conn, a, who, outcome="resolved").item_id == b
     assert heard == [(a, "closed", "resolved")]
     app.engine.dispose()
 
