@@ -163,11 +163,11 @@ def close_cmd(item_id, outcome, take_next, agent_name, note, tenant_slug, fmt) -
 
 def _close_and_next(item_id, outcome, agent_name, note, tenant_slug, fmt) -> None:
     from ccctl.commands.queue import show_claim
-    from ccctl.errors import InputError
+    from ccctl.errors import CcctlError, InputError
     from sqlalchemy.orm import Session
 
-    from ccctl.queue.autonext import close_and_claim_next
-    from ccctl.queue.claims import claimer
+    from ccctl.queue.autonext import close_and_claim_next, close_on
+    from ccctl.queue.claims import Claim, claimer
     from ccctl.queue.cli import item_session
 
     if not agent_name:
@@ -175,8 +175,14 @@ def _close_and_next(item_id, outcome, agent_name, note, tenant_slug, fmt) -> Non
     with item_session(tenant_slug, agent=agent_name, item_id=item_id, write=False) as (app, _session, tenant):
         pass  # which tenant, with the usual rules and errors
     with app.engine.connect() as conn, Session(conn) as session:
-        who = claimer(conn, agent_name)
-        conn.commit()
-        claim = close_and_claim_next(app.context(session, tenant), conn, item_id, who, outcome=outcome, note=note)
+        try:
+            who = claimer(conn, agent_name)
+        except CcctlError as exc:  # e.g. unavailable: the close still happens, nothing is taken
+            conn.rollback()
+            close_on(app, conn, tenant, item_id, agent=agent_name, outcome=outcome, note=note)
+            claim = Claim(None, reason=exc.format_message())
+        else:
+            conn.commit()
+            claim = close_and_claim_next(app.context(session, tenant), conn, item_id, who, outcome=outcome, note=note)
     click.echo(f"closed item {item_id}: {outcome}", err=True)
     show_claim(app, claim, fmt)

@@ -14,8 +14,9 @@ from sqlalchemy import Connection
 from ccctl.context import App, TenantContext
 from ccctl.db.driver import pipelined
 from ccctl.db.models import Tenant, utcnow
+from ccctl.errors import CcctlError
 from ccctl.queue.claims import PG_CLAIM_AFTER_CLOSE, Claim, Claimer, claim_next, claim_params
-from ccctl.queue.closing import PG_CLOSE, close_item, close_params, refuse
+from ccctl.queue.closing import PG_CLOSE_KEEPING_SLOT, close_item, close_params, refuse
 from ccctl.queue.txn import autocommit, immediate_session
 
 
@@ -28,7 +29,7 @@ def close_and_claim_next(ctx: TenantContext, conn: Connection, item_id: int, who
         now = utcnow()
         closing = close_params(ctx, item_id, outcome=outcome, agent=who.name, note=note, now=now)
         claiming = {**claim_params(who, queues, now), "closed_item": item_id}
-        closed, claimed = pipelined(autocommit(conn), [(PG_CLOSE, closing),
+        closed, claimed = pipelined(autocommit(conn), [(PG_CLOSE_KEEPING_SLOT, closing),
                                                        (PG_CLAIM_AFTER_CLOSE[bool(queues)], claiming)])
         if closed is None:
             try:
@@ -39,7 +40,10 @@ def close_and_claim_next(ctx: TenantContext, conn: Connection, item_id: int, who
             return Claim(*claimed)
     else:
         close_on(ctx.app, conn, ctx.tenant, item_id, agent=who.name, outcome=outcome, note=note)
-    return claim_next(conn, who, queues=queues)  # also says why nothing was taken
+    try:
+        return claim_next(conn, who, queues=queues)  # also says why nothing was taken
+    except CcctlError as exc:  # e.g. the agent went unavailable: the close stands, nothing is taken
+        return Claim(None, reason=exc.format_message())
 
 
 def close_on(app: App, conn: Connection, tenant: Tenant, item_id: int, *, agent: str | None, outcome: str,

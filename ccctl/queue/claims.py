@@ -74,27 +74,52 @@ _TAKE = (update(Agent).where(Agent.id == bindparam("agent_id"), Agent.available.
          .values(holding=Agent.holding + 1, updated_at=Agent.updated_at))  # a claim is not an edit of the agent
 
 
-def _postgresql_claim(in_queues: bool, after_close: bool = False):
-    """The claim statement; ``after_close``: it takes nothing unless item ``closed_item`` was closed at
-    ``now`` earlier in the same transaction (see :mod:`ccctl.queue.autonext`)."""
-    pick = _pick(in_queues, arrays=True)
-    if after_close:
-        closed = WorkItem.__table__.alias("just_closed")
-        pick = pick.where(exists().where(closed.c.id == bindparam("closed_item"),
-                                         closed.c.state == literal_column("'closed'"), closed.c.closed_at == _NOW))
-    pick = pick.with_for_update(skip_locked=True).cte("pick")
+def _postgresql_claim(in_queues: bool):
+    pick = _pick(in_queues, arrays=True).with_for_update(skip_locked=True).cte("pick")
     agent = _TAKE.where(exists(pick.select())).returning(Agent.name).cte("agent")
-    claimed = (update(WorkItem).where(WorkItem.id == pick.c.id, exists(agent.select()))
-               .values(state=literal_column("'claimed'"), claimed_by=agent.select().scalar_subquery(),
+    return _claim_and_record(pick, exists(agent.select()), agent)
+
+
+def _claim_and_record(pick, allowed, *ctes):
+    """Mark the picked item claimed (when ``allowed``) and write the history event: the final CTEs."""
+    claimed = (update(WorkItem).where(WorkItem.id == pick.c.id, allowed)
+               .values(state=literal_column("'claimed'"), claimed_by=bindparam("agent_name", type_=String),
                        claimed_at=_NOW, updated_at=_NOW)
                .returning(*_RETURNED).cte("claimed"))
     step = step_insert(claimed, "claimed", summary=bindparam("summary", type_=String),
                        actor=bindparam("agent_name", type_=String), now=_NOW).cte("step")
-    return select(claimed.c.id, claimed.c.tenant_id).add_cte(agent, step)
+    return select(claimed.c.id, claimed.c.tenant_id).add_cte(*ctes, step)
+
+
+def _postgresql_claim_after_close(in_queues: bool):
+    """The claim that follows an auto-next close (:data:`ccctl.queue.closing.PG_CLOSE_KEEPING_SLOT`)
+    in the same transaction. It takes nothing unless item ``closed_item`` was closed at ``now``.
+    If that item was the agent's own, its slot goes to the next item (the counter does not
+    move) or, with nothing to take or the agent unavailable, back to the agent (-1); if not,
+    this is an ordinary claim (+1, within capacity)."""
+    from sqlalchemy import and_, case, not_
+
+    closed = WorkItem.__table__.alias("just_closed")
+    # One row when item `closed_item` was closed by this call; `held`: it was the agent's.
+    closed_now = (select((closed.c.claimed_at.is_not(None) & (closed.c.claimed_by == bindparam("agent_name", type_=String)))
+                         .label("held"))
+                  .where(closed.c.id == bindparam("closed_item"), closed.c.state == literal_column("'closed'"),
+                         closed.c.closed_at == _NOW).cte("closed_now"))
+    done = exists(closed_now.select())
+    held = exists(closed_now.select().where(closed_now.c.held))
+    pick = _pick(in_queues, arrays=True).where(done).with_for_update(skip_locked=True).cte("pick")
+    available = select(Agent.available).where(Agent.id == bindparam("agent_id")).scalar_subquery()
+    swap = and_(held, exists(pick.select()), available.is_(True))
+    agent = (update(Agent).where(Agent.id == bindparam("agent_id"), or_(
+                 and_(held, not_(swap)),  # the slot goes back
+                 and_(not_(held), exists(pick.select()), Agent.available.is_(True), Agent.holding < Agent.capacity)))
+             .values(holding=Agent.holding + case((held, -1), else_=1), updated_at=Agent.updated_at)
+             .returning(Agent.name).cte("agent"))
+    return _claim_and_record(pick, or_(swap, and_(not_(held), exists(agent.select()))), closed_now, agent)
 
 
 _PG_CLAIM = {flag: DriverStatement(_postgresql_claim(flag)) for flag in (False, True)}
-PG_CLAIM_AFTER_CLOSE = {flag: DriverStatement(_postgresql_claim(flag, after_close=True)) for flag in (False, True)}
+PG_CLAIM_AFTER_CLOSE = {flag: DriverStatement(_postgresql_claim_after_close(flag)) for flag in (False, True)}
 _SQLITE_PICKED = {
     flag: (update(WorkItem).where(WorkItem.id == _pick(flag).scalar_subquery())
            .values(state="claimed", claimed_by=bindparam("agent_name"), claimed_at=_NOW, updated_at=_NOW)

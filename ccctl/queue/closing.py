@@ -75,7 +75,9 @@ def _closed_values(params: dict) -> dict:
     return {"state": "closed", "outcome": params["outcome"], "closed_at": params["now"], "updated_at": params["now"]}
 
 
-def _postgresql_close():
+def _postgresql_close(free_slot: bool = True):
+    """The close statement; without ``free_slot`` the holder's counter is left to the statement
+    after it (an auto-next claim hands the slot straight to the next item)."""
     from sqlalchemy import String, and_, func, literal_column, or_
 
     from ccctl.db.models import LIVE_STATE, Agent
@@ -100,10 +102,11 @@ def _postgresql_close():
              .values(holding=agents.c.holding - 1, updated_at=agents.c.updated_at).cte("freed"))
     step = step_insert(closed, "closed", summary=bindparam("summary", type_=String), actor=func.coalesce(agent, closed.c.claimed_by),
                        now=now, outcome=bindparam("outcome", type_=String), note=bindparam("note", type_=String))
-    return select(closed.c.id).add_cte(freed, step.cte("step"))
+    return select(closed.c.id).add_cte(*([freed] if free_slot else []), step.cte("step"))
 
 
 PG_CLOSE = DriverStatement(_postgresql_close())
+PG_CLOSE_KEEPING_SLOT = DriverStatement(_postgresql_close(free_slot=False))
 
 
 def _sqlite_close(ctx: TenantContext, params: dict) -> None:

@@ -428,3 +428,16 @@ def test_item_close_next_still_respects_capacity(app, ccctl, tenants, make_item)
     assert ccctl.json("item", "show", str(loose), "-t", "travel")["state"] == "closed"
     assert ccctl.json("item", "show", str(spare), "-t", "travel")["state"] == "open"
     assert holding(app, "marie") == 1
+
+
+def test_item_close_next_by_an_agent_gone_unavailable_closes_and_gives_the_slot_back(app, ccctl, tenants, make_item):
+    held = make_item(subject="mine", queue="bookings", priority=90)
+    spare = make_item(subject="spare", queue="bookings")
+    add_agent(ccctl, "marie", "booking", "travel", 1)
+    ccctl("queue", "next", "--agent", "marie")
+    ccctl("agent", "set", "marie", "--unavailable")
+    result = ccctl("item", "close", str(held), "--outcome", "resolved", "--agent", "marie", "--next", "-t", "travel")
+    assert result.stdout == "" and "marie is not available" in result.stderr
+    assert ccctl.json("item", "show", str(held), "-t", "travel")["state"] == "closed"
+    assert ccctl.json("item", "show", str(spare), "-t", "travel")["state"] == "open"
+    assert holding(app, "marie") == 0
