@@ -162,10 +162,10 @@ def close_cmd(item_id, outcome, take_next, agent_name, note, tenant_slug, fmt) -
 
 
 def _close_and_next(item_id, outcome, agent_name, note, tenant_slug, fmt) -> None:
-    from ccctl.commands.queue import show_claim
-    from ccctl.errors import CcctlError, InputError
     from sqlalchemy.orm import Session
 
+    from ccctl.commands.queue import show_claim
+    from ccctl.errors import CcctlError, InputError
     from ccctl.queue.autonext import close_and_claim_next, close_on
     from ccctl.queue.claims import Claim, claimer
     from ccctl.queue.cli import item_session
