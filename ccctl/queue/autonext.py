@@ -17,15 +17,16 @@ from ccctl.db.models import Tenant, utcnow
 from ccctl.errors import CcctlError
 from ccctl.queue.claims import PG_CLAIM_AFTER_CLOSE, Claim, Claimer, claim_next, claim_params
 from ccctl.queue.closing import PG_CLOSE_KEEPING_SLOT, close_item, close_params, refuse
-from ccctl.queue.txn import autocommit, immediate_session
+from ccctl.queue.txn import autocommit, immediate_session, step_connection
 
 
 def close_and_claim_next(ctx: TenantContext, conn: Connection, item_id: int, who: Claimer, *, outcome: str,
                          note: str = "", queues: list[str] | None = None) -> Claim:
     """Close ``item_id`` of ``ctx.tenant`` as agent ``who`` (see :func:`close_item`), then claim ``who``'s
     next item; both commit. ``conn``: a connection kept for the agent's steps, outside any
-    transaction; ``ctx.session`` (bound to ``conn``) is only used to explain a refused close."""
-    if conn.dialect.name == "postgresql" and not ctx.hook("ccctl_item_closed").get_hookimpls():
+    transaction; ``ctx.session`` is bound to ``conn``."""
+    listened = ctx.hook("ccctl_item_closed").get_hookimpls()
+    if conn.dialect.name == "postgresql" and not listened:
         now = utcnow()
         closing = close_params(ctx, item_id, outcome=outcome, agent=who.name, note=note, now=now)
         claiming = {**claim_params(who, queues, now), "closed_item": item_id}
@@ -38,8 +39,14 @@ def close_and_claim_next(ctx: TenantContext, conn: Connection, item_id: int, who
                 ctx.session.rollback()
         if claimed is not None:
             return Claim(*claimed)
-    else:
+    elif listened:
         close_on(ctx.app, conn, ctx.tenant, item_id, agent=who.name, outcome=outcome, note=note)
+    else:  # SQLite: the close under the write lock, in the caller's session; then the claim
+        try:
+            with step_connection(conn):
+                close_item(ctx, item_id, outcome=outcome, agent=who.name, note=note)
+        finally:
+            ctx.session.commit()
     try:
         return claim_next(conn, who, queues=queues)  # also says why nothing was taken
     except CcctlError as exc:  # e.g. the agent went unavailable: the close stands, nothing is taken
