@@ -101,8 +101,8 @@ def _postgresql_claim_after_close(in_queues: bool):
 
     closed = WorkItem.__table__.alias("just_closed")
     # One row when item `closed_item` was closed by this call; `held`: it was the agent's.
-    closed_now = (select((closed.c.claimed_at.is_not(None) & (closed.c.claimed_by == bindparam("agent_name", type_=String)))
-                         .label("held"))
+    mine = closed.c.claimed_by == bindparam("agent_name", type_=String)
+    closed_now = (select((closed.c.claimed_at.is_not(None) & mine).label("held"))
                   .where(closed.c.id == bindparam("closed_item"), closed.c.state == literal_column("'closed'"),
                          closed.c.closed_at == _NOW).cte("closed_now"))
     done = exists(closed_now.select())

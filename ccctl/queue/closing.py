@@ -42,9 +42,9 @@ def close_item(ctx: TenantContext, item_id: int, *, outcome: str, agent: str | N
         listeners(item=session.get(WorkItem, item_id, populate_existing=True), ctx=ctx)
 
 
-_ITEM_NOW = select(WorkItem.state, WorkItem.claimed_by, WorkItem.outcome, WorkItem.closed_at, WorkItem.customer_id,
-                   WorkItem.queue, WorkItem.channel).where(WorkItem.id == bindparam("item"),
-                                                          WorkItem.tenant_id == bindparam("tenant"))
+_ITEM_NOW = (select(WorkItem.id, WorkItem.state, WorkItem.claimed_by, WorkItem.outcome, WorkItem.closed_at,
+                    WorkItem.customer_id, WorkItem.queue, WorkItem.channel)
+             .where(WorkItem.id == bindparam("item"), WorkItem.tenant_id == bindparam("tenant")))
 
 
 def close_params(ctx: TenantContext, item_id: int, *, outcome: str, agent: str | None, note: str, now) -> dict:
@@ -63,12 +63,12 @@ def refuse(ctx: TenantContext, params: dict) -> None:
 
 def _refuse(ctx: TenantContext, row, item_id: int, agent: str | None) -> None:
     """Raise why item ``item_id`` (``row``: its :data:`_ITEM_NOW` columns) may not be closed by ``agent``."""
+    from ccctl.queue.work import refuse_closed, refuse_other_holder
+
     if row is None:
         raise CcctlError(f"no item {item_id} for tenant {ctx.tenant.slug}")
-    if row.state == "closed":
-        raise CcctlError(f"item {item_id} is already closed (outcome {row.outcome}, {row.closed_at:%Y-%m-%d %H:%M} UTC)")
-    if agent and row.state == "claimed" and row.claimed_by != agent:
-        raise CcctlError(f"item {item_id} is held by {row.claimed_by}, not {agent}")
+    refuse_closed(row)
+    refuse_other_holder(row, agent)
 
 
 def _closed_values(params: dict) -> dict:
@@ -100,8 +100,9 @@ def _postgresql_close(free_slot: bool = True):
     freed = (agents.update().where(and_(agents.c.name == closed.c.claimed_by, closed.c.claimed_at.is_not(None),
                                         agents.c.holding > 0))
              .values(holding=agents.c.holding - 1, updated_at=agents.c.updated_at).cte("freed"))
-    step = step_insert(closed, "closed", summary=bindparam("summary", type_=String), actor=func.coalesce(agent, closed.c.claimed_by),
-                       now=now, outcome=bindparam("outcome", type_=String), note=bindparam("note", type_=String))
+    step = step_insert(closed, "closed", summary=bindparam("summary", type_=String),
+                       actor=func.coalesce(agent, closed.c.claimed_by), now=now,
+                       outcome=bindparam("outcome", type_=String), note=bindparam("note", type_=String))
     return select(closed.c.id).add_cte(*([freed] if free_slot else []), step.cte("step"))
 
 

@@ -30,22 +30,25 @@ def lock_item(ctx: TenantContext, item_id: int) -> WorkItem:
     return item
 
 
-def _not_closed(item: WorkItem) -> None:
+def refuse_closed(item) -> None:
+    """Raise when ``item`` (an item, or a row with its state, outcome and closed_at) is closed."""
     if item.state == "closed":
-        raise CcctlError(f"item {item.id} is already closed (outcome {item.outcome}, {item.closed_at:%Y-%m-%d %H:%M} UTC)")
+        raise CcctlError(f"item {item.id} is already closed (outcome {item.outcome}, "
+                         f"{item.closed_at:%Y-%m-%d %H:%M} UTC)")
 
 
-def _holder_check(item: WorkItem, agent: str | None) -> None:
+def refuse_other_holder(item, agent: str | None) -> None:
+    """Raise when ``agent`` is named and someone else holds ``item``."""
     if agent and item.state == "claimed" and item.claimed_by != agent:
         raise CcctlError(f"item {item.id} is held by {item.claimed_by}, not {agent}")
 
 
 def release(ctx: TenantContext, item: WorkItem, *, agent: str | None = None, note: str = "") -> WorkItem:
     """Put a claimed (or waiting) item back in its queue for someone else."""
-    _not_closed(item)
+    refuse_closed(item)
     if item.state not in ("claimed", "waiting"):
         raise CcctlError(f"item {item.id} is {item.state}, not claimed: nothing to release")
-    _holder_check(item, agent)
+    refuse_other_holder(item, agent)
     holder = item.claimed_by
     item.state, item.claimed_by, item.claimed_at = "open", None, None
     hold(ctx.session, holder, -1)
@@ -58,10 +61,10 @@ def release(ctx: TenantContext, item: WorkItem, *, agent: str | None = None, not
 def transfer(ctx: TenantContext, item: WorkItem, *, queue: str | None = None, to_agent: str | None = None,
              agent: str | None = None, note: str = "") -> WorkItem:
     """Move to another queue (back to open there) and/or hand it to another agent (claimed by them)."""
-    _not_closed(item)
+    refuse_closed(item)
     if not queue and not to_agent:
         raise InputError("say where to: --queue NAME and/or --to-agent NAME")
-    _holder_check(item, agent)
+    refuse_other_holder(item, agent)
     holder = item.claimed_by if item.state == "claimed" else None
     moved = []
     if queue and queue != item.queue:
@@ -98,10 +101,10 @@ def transfer(ctx: TenantContext, item: WorkItem, *, queue: str | None = None, to
 def park(ctx: TenantContext, item: WorkItem, *, agent: str | None = None, note: str = "") -> WorkItem:
     """Set an item aside, ``waiting`` for the customer: out of the agent's hands and out of the queue
     until the customer writes again (the email plugin reopens it) or someone releases or transfers it."""
-    _not_closed(item)
+    refuse_closed(item)
     if item.state == "waiting":
         raise CcctlError(f"item {item.id} is already waiting")
-    _holder_check(item, agent)
+    refuse_other_holder(item, agent)
     holder = item.claimed_by if item.state == "claimed" else None
     item.state, item.claimed_by, item.claimed_at = "waiting", None, None
     hold(ctx.session, holder, -1)
