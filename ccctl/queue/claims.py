@@ -18,6 +18,7 @@ to take), recounting the agent's items first should the counter have drifted.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -27,7 +28,7 @@ from ccctl.db.driver import DriverStatement
 from ccctl.db.models import OPEN_STATE, Agent, AgentTenant, Tenant, WorkItem, utcnow
 from ccctl.errors import CcctlError
 from ccctl.queue.agents import get_agent
-from ccctl.queue.history import step_fields, step_insert
+from ccctl.queue.history import insert_step, step_insert
 from ccctl.queue.holding import recount
 from ccctl.queue.skills import allowed_skill_sets
 from ccctl.queue.txn import autocommit, step_connection
@@ -180,15 +181,11 @@ def claim_next(bind: Engine | Connection, who: str | Claimer, *, tenant: Tenant 
         who = claimer(conn, who, tenant)
         conn.commit()  # ends the read: the claim below runs on its own
     params = claim_params(who, queues, now or utcnow())
-    if conn.dialect.name == "postgresql":  # the common case first: one statement, in autocommit
-        claimed = _PG_CLAIM[bool(queues)].first(autocommit(conn), params)
+    for attempt in range(2):
+        claimed = _claim(conn, params, bool(queues))
         if claimed is not None:
             return Claim(*claimed)
-    for attempt in range(2):
         with step_connection(conn):
-            claimed = _claim(conn, params, bool(queues))
-            if claimed is not None:
-                return Claim(*claimed)
             retry, reason = _why_not(conn, who, attempt)
         if not retry:
             break
@@ -204,25 +201,20 @@ def claim_params(who: Claimer, queues: list[str] | None, now: datetime) -> dict:
 
 
 def _claim(conn: Connection, params: dict, in_queues: bool) -> tuple[int, int] | None:
-    if conn.dialect.name == "postgresql":
-        return _PG_CLAIM[in_queues].first(conn, params)
-    if conn.execute(_TAKE, params).rowcount != 1:
-        return None
-    row = conn.execute(_SQLITE_PICKED[in_queues], params).first()
-    if row is None:
-        conn.rollback()  # gives the counter back
-        return None
-    from types import SimpleNamespace
-
-    from ccctl.customers import interaction_values
-    from ccctl.db.models import Interaction
-
-    item_id, tenant_id, customer_id, queue, channel = row
-    item = SimpleNamespace(id=item_id, customer_id=customer_id, queue=queue, channel=channel)
-    fields = step_fields(item, "claimed", params["summary"], actor=params["agent_name"])
-    conn.execute(Interaction.__table__.insert(),
-                 interaction_values(SimpleNamespace(id=tenant_id), occurred_at=params["now"], **fields))
-    return item_id, tenant_id
+    """One claim attempt, committed: (item id, tenant id), or None when nothing was taken."""
+    if conn.dialect.name == "postgresql":  # one statement, in autocommit
+        return _PG_CLAIM[in_queues].first(autocommit(conn), params)
+    with step_connection(conn):
+        if conn.execute(_TAKE, params).rowcount != 1:
+            return None
+        row = conn.execute(_SQLITE_PICKED[in_queues], params).first()
+        if row is None:
+            conn.rollback()  # gives the counter back
+            return None
+        item_id, tenant_id, customer_id, queue, channel = row
+        item = SimpleNamespace(id=item_id, customer_id=customer_id, queue=queue, channel=channel)
+        insert_step(conn, tenant_id, item, "claimed", params["summary"], actor=params["agent_name"], now=params["now"])
+        return item_id, tenant_id
 
 
 _AGENT_NOW = select(Agent.available, Agent.capacity, Agent.holding).where(Agent.id == bindparam("agent_id"))

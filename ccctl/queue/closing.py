@@ -112,11 +112,7 @@ PG_CLOSE_KEEPING_SLOT = DriverStatement(_postgresql_close(free_slot=False))
 
 def _sqlite_close(ctx: TenantContext, params: dict) -> None:
     """The same steps as :data:`PG_CLOSE`; the caller's transaction makes them one."""
-    from types import SimpleNamespace
-
-    from ccctl.customers import interaction_values
-    from ccctl.db.models import Interaction
-    from ccctl.queue.history import step_fields
+    from ccctl.queue.history import insert_step
 
     session, agent = ctx.session, params["agent"]
     row = session.execute(_ITEM_NOW, params).first()
@@ -126,7 +122,5 @@ def _sqlite_close(ctx: TenantContext, params: dict) -> None:
                     {**_closed_values(params), "claimed_by": holder})
     if row.state == "claimed":
         hold(session, row.claimed_by, -1)
-    item = SimpleNamespace(id=params["item"], customer_id=row.customer_id, queue=row.queue, channel=row.channel)
-    fields = step_fields(item, "closed", params["summary"], actor=agent or holder, outcome=params["outcome"],
-                         note=params["note"])
-    session.execute(Interaction.__table__.insert(), interaction_values(ctx.tenant, occurred_at=params["now"], **fields))
+    insert_step(session, ctx.tenant.id, row, "closed", params["summary"], actor=agent or holder, now=params["now"],
+                outcome=params["outcome"], note=params["note"])

@@ -28,6 +28,19 @@ def step_fields(item: WorkItem, step: str, summary: str, *, actor: str | None = 
     )
 
 
+
+def insert_step(db, tenant_id: int, item, step: str, summary: str, *, actor: str | None, now, **details: Any) -> None:
+    """One plain INSERT of :func:`record_step`'s event (no savepoint, no ORM object), for steps written
+    as single statements; ``item`` needs ``id``, ``customer_id``, ``queue`` and ``channel``."""
+    from types import SimpleNamespace
+
+    from ccctl.customers import interaction_values
+    from ccctl.db.models import Interaction
+
+    db.execute(Interaction.__table__.insert(), interaction_values(
+        SimpleNamespace(id=tenant_id), occurred_at=now, **step_fields(item, step, summary, actor=actor, **details)))
+
+
 def step_insert(rows, step: str, *, summary, actor, now, **details):
     """``INSERT … SELECT``: one history event per row of ``rows`` (a CTE returning ``id``, ``tenant_id``,
     ``customer_id``, ``queue``, ``channel``), the same event :func:`record_step` stores. For
