@@ -54,23 +54,9 @@ class DriverStatement:
         return cursor
 
 
+_TUPLES_OK = 2  # libpq's PGRES_TUPLES_OK (psycopg.pq.ExecStatus): the statement returned rows
+
+
 def _first_row(cursor) -> tuple | None:
-    from psycopg.pq import ExecStatus
-
     result = cursor.pgresult  # not ``description``: that builds column objects on every call
-    return cursor.fetchone() if result is not None and result.status == ExecStatus.TUPLES_OK else None
-
-
-def pipelined(conn: Connection, steps: list[tuple[DriverStatement, dict[str, Any]]]) -> list[tuple | None]:
-    """Run ``steps`` in one round trip (psycopg's pipeline mode); the first row of each.
-
-    The server runs them in order, each seeing the ones before, and up to the pipeline's one
-    synchronisation point: in autocommit they commit together, as one transaction.
-    """
-    if len({statement for statement, _ in steps}) < len(steps):
-        raise ValueError("a statement may appear once in a pipeline: each keeps its results on its own cursor")
-    cursors = [statement.cursor(conn) for statement, _ in steps]
-    with conn.connection.driver_connection.pipeline():
-        for cursor, (statement, params) in zip(cursors, steps):
-            cursor.execute(statement.sql, {**statement.fixed, **params}, prepare=True)
-    return [_first_row(cursor) for cursor in cursors]
+    return cursor.fetchone() if result is not None and result.status == _TUPLES_OK else None

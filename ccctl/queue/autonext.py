@@ -1,9 +1,10 @@
 """Close an item and claim the agent's next one: an agent working in auto-next mode ("wrap up, next").
 
 On PostgreSQL, when no plugin listens to ``ccctl_item_closed`` for the tenant, the close and
-the claim go to the server in one pipeline and commit together: one round trip, one commit
-for both. The claim is guarded by the close: it takes nothing unless the item was closed by
-this very call, so a refused close never comes with a new item. Otherwise (SQLite, or a
+the claim are one statement (data-modifying CTEs) in autocommit: one round trip, one commit
+for both. Measured against the two as separate statements in one pipeline: half the client
+CPU, and the same server CPU. The claim is guarded by the close: it takes nothing unless
+the item was closed by this very statement, so a refused close never comes with a new item. Otherwise (SQLite, or a
 listener whose writes must commit with the close) the close runs in its own transaction
 with the listeners, then the claim.
 """
@@ -12,12 +13,20 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 from ccctl.context import App, TenantContext
-from ccctl.db.driver import pipelined
+from ccctl.db.driver import DriverStatement
 from ccctl.db.models import Tenant, utcnow
 from ccctl.errors import CcctlError
-from ccctl.queue.claims import PG_CLAIM_AFTER_CLOSE, Claim, Claimer, claim_next, claim_params
-from ccctl.queue.closing import PG_CLOSE_KEEPING_SLOT, close_item, close_params, refuse
+from ccctl.queue.claims import Claim, Claimer, claim_after_close, claim_next, claim_params
+from ccctl.queue.closing import close_item, close_params, closing_ctes, refuse
 from ccctl.queue.txn import autocommit, immediate_session, step_connection
+
+
+def _postgresql_close_and_claim(in_queues: bool) -> DriverStatement:
+    closed, step = closing_ctes()
+    return DriverStatement(claim_after_close(closed, in_queues, closed, step))
+
+
+_PG_CLOSE_AND_CLAIM = {flag: _postgresql_close_and_claim(flag) for flag in (False, True)}
 
 
 def close_and_claim_next(ctx: TenantContext, conn: Connection, item_id: int, who: Claimer, *, outcome: str,
@@ -29,16 +38,15 @@ def close_and_claim_next(ctx: TenantContext, conn: Connection, item_id: int, who
     if conn.dialect.name == "postgresql" and not listened:
         now = utcnow()
         closing = close_params(ctx, item_id, outcome=outcome, agent=who.name, note=note, now=now)
-        claiming = {**claim_params(who, queues, now), "closed_item": item_id}
-        closed, claimed = pipelined(autocommit(conn), [(PG_CLOSE_KEEPING_SLOT, closing),
-                                                       (PG_CLAIM_AFTER_CLOSE[bool(queues)], claiming)])
+        closed, claimed, tenant_id = _PG_CLOSE_AND_CLAIM[bool(queues)].first(
+            autocommit(conn), {**closing, **claim_params(who, queues, now)})
         if closed is None:
             try:
                 refuse(ctx, closing)
             finally:
                 ctx.session.rollback()
         if claimed is not None:
-            return Claim(*claimed)
+            return Claim(claimed, tenant_id)
     elif listened:
         close_on(ctx.app, conn, ctx.tenant, item_id, agent=who.name, outcome=outcome, note=note)
     else:  # SQLite: the close under the write lock, in the caller's session; then the claim

@@ -83,44 +83,52 @@ def _postgresql_claim(in_queues: bool):
 
 def _claim_and_record(pick, allowed, *ctes):
     """Mark the picked item claimed (when ``allowed``) and write the history event: the final CTEs."""
+    claimed, step = _claimed_and_recorded(pick, allowed)
+    return select(claimed.c.id, claimed.c.tenant_id).add_cte(*ctes, step)
+
+
+def _claimed_and_recorded(pick, allowed):
+    """(claimed, step): the CTEs marking the picked item claimed (when ``allowed``) and writing its event."""
     claimed = (update(WorkItem).where(WorkItem.id == pick.c.id, allowed)
                .values(state=literal_column("'claimed'"), claimed_by=bindparam("agent_name", type_=String),
                        claimed_at=_NOW, updated_at=_NOW)
                .returning(*_RETURNED).cte("claimed"))
-    step = step_insert(claimed, "claimed", summary=bindparam("summary", type_=String),
+    step = step_insert(claimed, "claimed", summary=bindparam("claim_summary", type_=String),
                        actor=bindparam("agent_name", type_=String), now=_NOW).cte("step")
-    return select(claimed.c.id, claimed.c.tenant_id).add_cte(*ctes, step)
+    return claimed, step
 
 
-def _postgresql_claim_after_close(in_queues: bool):
-    """The claim that follows an auto-next close (:data:`ccctl.queue.closing.PG_CLOSE_KEEPING_SLOT`)
-    in the same transaction. It takes nothing unless item ``closed_item`` was closed at ``now``.
-    If that item was the agent's own, its slot goes to the next item (the counter does not
-    move) or, with nothing to take or the agent unavailable, back to the agent (-1); if not,
-    this is an ordinary claim (+1, within capacity)."""
+def claim_after_close(closed, in_queues: bool, *ctes):
+    """The claim that follows an auto-next close in the same statement: ``closed`` is the close's
+    CTE (:func:`ccctl.queue.closing.closing_ctes`), ``ctes`` the rest of the close. Selects one
+    row: (the closed item's id, the claimed item's id and tenant id), None where nothing was.
+
+    It takes nothing unless the close happened. If the closed item was held (by this agent:
+    the close refuses anyone else), its slot goes to the next item (the counter does not move)
+    or, with nothing to take or the agent unavailable, back to the agent (-1); if not, this is
+    an ordinary claim (+1, within capacity). One agent row is updated at most once.
+    """
     from sqlalchemy import and_, case, not_
 
-    closed = WorkItem.__table__.alias("just_closed")
-    # One row when item `closed_item` was closed by this call; `held`: it was the agent's.
-    mine = closed.c.claimed_by == bindparam("agent_name", type_=String)
-    closed_now = (select((closed.c.claimed_at.is_not(None) & mine).label("held"))
-                  .where(closed.c.id == bindparam("closed_item"), closed.c.state == literal_column("'closed'"),
-                         closed.c.closed_at == _NOW).cte("closed_now"))
-    done = exists(closed_now.select())
-    held = exists(closed_now.select().where(closed_now.c.held))
-    pick = _pick(in_queues, arrays=True).where(done).with_for_update(skip_locked=True).cte("pick")
+    held = exists(closed.select().where(closed.c.claimed_at.is_not(None)))
+    # The statement's snapshot still sees the closed item as it was (perhaps open). Its row lock would
+    # skip it anyway (updated by this very statement); the condition says so rather than rely on that.
+    pick = (_pick(in_queues, arrays=True).where(exists(closed.select()), WorkItem.id != bindparam("item"))
+            .with_for_update(skip_locked=True).cte("pick"))
+    picked = exists(pick.select())
     available = select(Agent.available).where(Agent.id == bindparam("agent_id")).scalar_subquery()
-    swap = and_(held, exists(pick.select()), available.is_(True))
+    swap = and_(held, picked, available.is_(True))
     agent = (update(Agent).where(Agent.id == bindparam("agent_id"), or_(
                  and_(held, not_(swap)),  # the slot goes back
-                 and_(not_(held), exists(pick.select()), Agent.available.is_(True), Agent.holding < Agent.capacity)))
+                 and_(not_(held), picked, Agent.available.is_(True), Agent.holding < Agent.capacity)))
              .values(holding=Agent.holding + case((held, -1), else_=1), updated_at=Agent.updated_at)
              .returning(Agent.name).cte("agent"))
-    return _claim_and_record(pick, or_(swap, and_(not_(held), exists(agent.select()))), closed_now, agent)
+    claimed, step = _claimed_and_recorded(pick, or_(swap, and_(not_(held), exists(agent.select()))))
+    return select(select(closed.c.id).scalar_subquery(), select(claimed.c.id).scalar_subquery(),
+                  select(claimed.c.tenant_id).scalar_subquery()).add_cte(*ctes, agent, step)
 
 
 _PG_CLAIM = {flag: DriverStatement(_postgresql_claim(flag)) for flag in (False, True)}
-PG_CLAIM_AFTER_CLOSE = {flag: DriverStatement(_postgresql_claim_after_close(flag)) for flag in (False, True)}
 _SQLITE_PICKED = {
     flag: (update(WorkItem).where(WorkItem.id == _pick(flag).scalar_subquery())
            .values(state="claimed", claimed_by=bindparam("agent_name"), claimed_at=_NOW, updated_at=_NOW)
@@ -194,7 +202,7 @@ def claim_next(bind: Engine | Connection, who: str | Claimer, *, tenant: Tenant 
 
 def claim_params(who: Claimer, queues: list[str] | None, now: datetime) -> dict:
     params = {"agent_id": who.agent_id, "agent_name": who.name, "tenants": who.tenants,
-              "sets": who.skill_sets, "now": now, "summary": f"claimed by {who.name}"}
+              "sets": who.skill_sets, "now": now, "claim_summary": f"claimed by {who.name}"}
     if queues:
         params["queues"] = list(queues)
     return params
@@ -213,7 +221,7 @@ def _claim(conn: Connection, params: dict, in_queues: bool) -> tuple[int, int] |
             return None
         item_id, tenant_id, customer_id, queue, channel = row
         item = SimpleNamespace(id=item_id, customer_id=customer_id, queue=queue, channel=channel)
-        insert_step(conn, tenant_id, item, "claimed", params["summary"], actor=params["agent_name"], now=params["now"])
+        insert_step(conn, tenant_id, item, "claimed", params["claim_summary"], actor=params["agent_name"], now=params["now"])
         return item_id, tenant_id
 
 

@@ -75,15 +75,16 @@ def _closed_values(params: dict) -> dict:
     return {"state": "closed", "outcome": params["outcome"], "closed_at": params["now"], "updated_at": params["now"]}
 
 
-def _postgresql_close(free_slot: bool = True):
-    """The close statement; without ``free_slot`` the holder's counter is left to the statement
-    after it (an auto-next claim hands the slot straight to the next item)."""
-    from sqlalchemy import String, and_, func, literal_column, or_
+def closing_ctes():
+    """(closed, step): the CTEs that close item ``item`` of ``tenant`` as ``agent`` and write its history
+    event, for statements built on them. ``closed`` returns the item's id, tenant_id, customer_id,
+    queue, channel, claimed_by and claimed_at; a refused close returns no row."""
+    from sqlalchemy import String, func, literal_column, or_
 
-    from ccctl.db.models import LIVE_STATE, Agent
+    from ccctl.db.models import LIVE_STATE
     from ccctl.queue.history import step_insert
 
-    items, agents = WorkItem.__table__, Agent.__table__
+    items = WorkItem.__table__
     agent = bindparam("agent", type_=String)
     now = bindparam("now", type_=WorkItem.closed_at.type)
     # A concurrent step on the item is waited for, and these conditions re-checked on the row it left.
@@ -95,19 +96,28 @@ def _postgresql_close(free_slot: bool = True):
               .returning(items.c.id, items.c.tenant_id, items.c.customer_id, items.c.queue, items.c.channel,
                          items.c.claimed_by, items.c.claimed_at)
               .cte("closed"))
+    step = step_insert(closed, "closed", summary=bindparam("summary", type_=String),
+                       actor=func.coalesce(agent, closed.c.claimed_by), now=now,
+                       outcome=bindparam("outcome", type_=String), note=bindparam("note", type_=String))
+    return closed, step.cte("closed_step")
+
+
+def _postgresql_close():
+    from sqlalchemy import and_
+
+    from ccctl.db.models import Agent
+
+    agents = Agent.__table__
+    closed, step = closing_ctes()
     # claimed_at is set exactly while an open item is claimed (and kept by the close): the holder's
     # counter goes down only when the item was held.
     freed = (agents.update().where(and_(agents.c.name == closed.c.claimed_by, closed.c.claimed_at.is_not(None),
                                         agents.c.holding > 0))
              .values(holding=agents.c.holding - 1, updated_at=agents.c.updated_at).cte("freed"))
-    step = step_insert(closed, "closed", summary=bindparam("summary", type_=String),
-                       actor=func.coalesce(agent, closed.c.claimed_by), now=now,
-                       outcome=bindparam("outcome", type_=String), note=bindparam("note", type_=String))
-    return select(closed.c.id).add_cte(*([freed] if free_slot else []), step.cte("step"))
+    return select(closed.c.id).add_cte(freed, step)
 
 
 PG_CLOSE = DriverStatement(_postgresql_close())
-PG_CLOSE_KEEPING_SLOT = DriverStatement(_postgresql_close(free_slot=False))
 
 
 def _sqlite_close(ctx: TenantContext, params: dict) -> None:

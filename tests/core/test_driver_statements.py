@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import bindparam, literal_column, select, update
 
-from ccctl.db.driver import DriverStatement, pipelined
+from ccctl.db.driver import DriverStatement
 from ccctl.db.models import Tenant
 
 _NAMED = DriverStatement(select(Tenant.name).where(Tenant.slug == bindparam("slug")))
@@ -43,17 +43,3 @@ def test_cursor_is_kept_per_connection_and_replaced_with_it(app, conn):
     cursor = _NAMED.cursor(conn)
     cursor.close()
     assert _NAMED.first(conn, {"slug": "acme"}) == ("Acme",)  # a closed cursor is replaced too
-
-
-def test_pipeline_runs_in_order_and_commits_together(app, conn):
-    conn.execution_options(isolation_level="AUTOCOMMIT")
-    renamed, named = pipelined(conn, [(_RENAME, {"slug": "acme", "new_name": "Acme Ltd"}),
-                                      (_NAMED, {"slug": "acme"})])
-    assert renamed == ("Acme Ltd",) and named == ("Acme Ltd",)  # the second sees the first
-    with app.engine.connect() as other:
-        assert _NAMED.first(other, {"slug": "acme"}) == ("Acme Ltd",)  # committed
-
-
-def test_pipeline_refuses_one_statement_twice(conn):
-    with pytest.raises(ValueError, match="once in a pipeline"):
-        pipelined(conn, [(_NAMED, {"slug": "acme"}), (_NAMED, {"slug": "globex"})])

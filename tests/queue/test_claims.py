@@ -441,3 +441,23 @@ def test_item_close_next_by_an_agent_gone_unavailable_closes_and_gives_the_slot_
     assert ccctl.json("item", "show", str(held), "-t", "travel")["state"] == "closed"
     assert ccctl.json("item", "show", str(spare), "-t", "travel")["state"] == "open"
     assert holding(app, "marie") == 0
+
+
+def test_item_close_next_on_the_best_open_item_claims_the_one_after_it(app, ccctl, tenants, make_item):
+    """The closed item was open and first in line: the claim in the same step must not take it."""
+    loose = make_item(subject="loose", queue="bookings", priority=90)
+    spare = make_item(subject="spare", queue="bookings", priority=50)
+    add_agent(ccctl, "marie", "booking", "travel", 1)
+    result = ccctl("item", "close", str(loose), "--outcome", "duplicate", "--agent", "marie", "--next", "-t", "travel",
+                   "--format", "json")
+    import json
+
+    assert json.loads(result.stdout)["id"] == spare
+    closed = ccctl.json("item", "show", str(loose), "-t", "travel")
+    assert (closed["state"], closed["outcome"]) == ("closed", "duplicate")
+    assert ccctl.json("item", "show", str(spare), "-t", "travel")["claimed_by"] == "marie"
+    assert holding(app, "marie") == 1
+    with app.session() as session:
+        steps = session.execute(select(Interaction.payload["step"].as_string()).where(
+            Interaction.item_id == loose, Interaction.channel == "queue").order_by(Interaction.id)).scalars().all()
+    assert steps == ["created", "closed"]  # never claimed
