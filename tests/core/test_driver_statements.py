@@ -43,3 +43,15 @@ def test_cursor_is_kept_per_connection_and_replaced_with_it(app, conn):
     cursor = _NAMED.cursor(conn)
     cursor.close()
     assert _NAMED.first(conn, {"slug": "acme"}) == ("Acme",)  # a closed cursor is replaced too
+
+
+def test_a_missing_parameter_is_named(conn):
+    with pytest.raises(TypeError, match="no value for parameter 'slug'"):
+        _NAMED.first(conn, {"name": "Acme"})
+
+
+def test_a_parameter_used_twice_takes_one_value(conn):
+    twice = DriverStatement(select(Tenant.name).where(Tenant.slug == bindparam("slug"),
+                                                      Tenant.name != bindparam("slug")))
+    assert twice.names == ("slug",)
+    assert twice.first(conn, {"slug": "acme"}) == ("Acme",)
