@@ -38,6 +38,7 @@ def create_cli(pm) -> click.Group:
         from ccctl.context import App  # not at import time: `ccctl --help` never needs it
 
         ctx.obj = App(pm, database_url)
+        ctx.call_on_close(ctx.obj.close)  # connections closed while the process still runs normally
 
     from ccctl.commands import agent, audit, customer, db, item, plugins_cmd, queue, report, route, serve, tenant
 
@@ -70,4 +71,17 @@ def main(argv: list[str] | None = None) -> None:
             f"Error: a plugin failed to load: {type(exc).__name__}: {exc}\n"
             "Start without it: --disable-plugin NAME, or CCCTL_LOAD_PLUGINS='' for no plugin at all."
         ) from None
-    create_cli(pm)(args=argv, prog_name="ccctl")
+    try:
+        create_cli(pm)(args=argv, prog_name="ccctl")
+    finally:
+        _skip_exit_collections()
+
+
+def _skip_exit_collections() -> None:
+    """The process ends next: the interpreter's own collections at exit would rescan every
+    object still alive (SQLAlchemy, the models: ~100,000) for nothing, ~0.13 s after a batch
+    command. Safe because by now the command's work is committed and its connections closed
+    (``App.close``); files that commands write are closed by click or ``with`` blocks."""
+    import gc
+
+    gc.freeze()

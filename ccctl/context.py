@@ -41,6 +41,12 @@ class App:
         ensure_schema(engine, self.pm)
         return engine
 
+    def close(self) -> None:
+        """Close the database connections, if any was opened (SQLite checkpoints its WAL here)."""
+        engine = self.__dict__.pop("engine", None)
+        if engine is not None:
+            engine.dispose()
+
     def session(self) -> Session:
         from sqlalchemy.orm import Session
 

@@ -48,6 +48,17 @@ def test_help_loads_no_database_or_heavy_library():
     assert done.stderr.strip() == ""
 
 
+def test_the_console_entry_closes_the_database_before_the_process_ends(tmp_path):
+    # main() skips the interpreter's collections at exit: connections must be closed before.
+    # SQLite deletes a database's WAL file when its last connection closes, and only then.
+    url = f"sqlite:///{tmp_path / 'ccctl.db'}"
+    done = subprocess.run([sys.executable, "-m", "ccctl", "--database-url", url, "tenant", "list", "--format", "json"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    assert (tmp_path / "ccctl.db").exists() and not (tmp_path / "ccctl.db-wal").exists()
+
+
 def test_unknown_command_and_bad_option_exit_2(ccctl):
     assert ccctl("nonsense", code=2)
     assert ccctl("customer", "find", "x", "--format", "xml", code=2)
