@@ -5,15 +5,17 @@ from __future__ import annotations
 import re
 from datetime import time
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ccctl.config.secrets import is_reference, looks_secret
-from ccctl.config.yamlsource import Located
 from ccctl.errors import ConfigError
 from ccctl.queue.config import Escalation, RoutingRule, SlaClock, check_rule_queues
+
+if TYPE_CHECKING:  # annotations only: validating stored config (e.g. email ingest) needs no YAML parser
+    from ccctl.config.yamlsource import Located
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
