@@ -4,9 +4,10 @@ On PostgreSQL, when no plugin listens to ``ccctl_item_closed`` for the tenant, t
 the claim are one statement (data-modifying CTEs) in autocommit: one round trip, one commit
 for both. Measured against the two as separate statements in one pipeline: half the client
 CPU, and the same server CPU. The claim is guarded by the close: it takes nothing unless
-the item was closed by this very statement, so a refused close never comes with a new item. Otherwise (SQLite, or a
-listener whose writes must commit with the close) the close runs in its own transaction
-with the listeners, then the claim.
+the item was closed by this very statement, so a refused close never comes with a new
+item. On SQLite the close and the claim run in one ``BEGIN IMMEDIATE`` transaction: the
+write lock is taken once. With a listener (its writes must commit with the close), the close runs in its own
+transaction with the listeners, then the claim.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from ccctl.context import App, TenantContext
 from ccctl.db.driver import DriverStatement
 from ccctl.db.models import Tenant, utcnow
 from ccctl.errors import CcctlError
-from ccctl.queue.claims import Claim, Claimer, claim_after_close, claim_next, claim_params
+from ccctl.queue.claims import Claim, Claimer, claim_after_close, claim_next, claim_params, sqlite_claim
 from ccctl.queue.closing import close_item, close_params, closing_ctes, refuse
 from ccctl.queue.txn import autocommit, immediate_session, step_connection
 
@@ -49,12 +50,15 @@ def close_and_claim_next(ctx: TenantContext, conn: Connection, item_id: int, who
             return Claim(claimed, tenant_id)
     elif listened:
         close_on(ctx.app, conn, ctx.tenant, item_id, agent=who.name, outcome=outcome, note=note)
-    else:  # SQLite: the close under the write lock, in the caller's session; then the claim
+    else:  # SQLite: the close and the claim under one write lock, in the caller's session
         try:
             with step_connection(conn):
                 close_item(ctx, item_id, outcome=outcome, agent=who.name, note=note)
+                claimed = sqlite_claim(conn, claim_params(who, queues, utcnow()), bool(queues))
         finally:
             ctx.session.commit()
+        if claimed is not None:
+            return Claim(*claimed)
     try:
         return claim_next(conn, who, queues=queues)  # also says why nothing was taken
     except CcctlError as exc:  # e.g. the agent went unavailable: the close stands, nothing is taken

@@ -213,16 +213,26 @@ def _claim(conn: Connection, params: dict, in_queues: bool) -> tuple[int, int] |
     if conn.dialect.name == "postgresql":  # one statement, in autocommit
         return _PG_CLAIM[in_queues].first(autocommit(conn), params)
     with step_connection(conn):
-        if conn.execute(_TAKE, params).rowcount != 1:
-            return None
-        row = conn.execute(_SQLITE_PICKED[in_queues], params).first()
-        if row is None:
-            conn.rollback()  # gives the counter back
-            return None
-        item_id, tenant_id, customer_id, queue, channel = row
-        item = SimpleNamespace(id=item_id, customer_id=customer_id, queue=queue, channel=channel)
-        insert_step(conn, tenant_id, item, "claimed", params["claim_summary"], actor=params["agent_name"], now=params["now"])
-        return item_id, tenant_id
+        return sqlite_claim(conn, params, in_queues)
+
+
+_GIVE_BACK = (update(Agent).where(Agent.id == bindparam("agent_id"))
+              .values(holding=Agent.holding - 1, updated_at=Agent.updated_at))
+
+
+def sqlite_claim(conn: Connection, params: dict, in_queues: bool) -> tuple[int, int] | None:
+    """The claim's statements in the caller's write transaction (SQLite, ``BEGIN IMMEDIATE``), which
+    may hold other steps (an auto-next close): (item id, tenant id), or None, all undone."""
+    if conn.execute(_TAKE, params).rowcount != 1:
+        return None
+    row = conn.execute(_SQLITE_PICKED[in_queues], params).first()
+    if row is None:
+        conn.execute(_GIVE_BACK, params)  # nothing to take: the slot goes back
+        return None
+    item_id, tenant_id, customer_id, queue, channel = row
+    item = SimpleNamespace(id=item_id, customer_id=customer_id, queue=queue, channel=channel)
+    insert_step(conn, tenant_id, item, "claimed", params["claim_summary"], actor=params["agent_name"], now=params["now"])
+    return item_id, tenant_id
 
 
 _AGENT_NOW = select(Agent.available, Agent.capacity, Agent.holding).where(Agent.id == bindparam("agent_id"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, select, text, update
 
 from ccctl.context import TenantContext
 from ccctl.db.driver import DriverStatement
@@ -71,10 +71,6 @@ def _refuse(ctx: TenantContext, row, item_id: int, agent: str | None) -> None:
     refuse_other_holder(row, agent)
 
 
-def _closed_values(params: dict) -> dict:
-    return {"state": "closed", "outcome": params["outcome"], "closed_at": params["now"], "updated_at": params["now"]}
-
-
 def closing_ctes():
     """(closed, step): the CTEs that close item ``item`` of ``tenant`` as ``agent`` and write its history
     event, for statements built on them. ``closed`` returns the item's id, tenant_id, customer_id,
@@ -120,17 +116,23 @@ def _postgresql_close():
 PG_CLOSE = DriverStatement(_postgresql_close())
 
 
+_SQLITE_CLOSED = (update(WorkItem).where(WorkItem.id == bindparam("item"))
+                  .values(state="closed", outcome=bindparam("outcome"), closed_at=bindparam("now"),
+                          updated_at=bindparam("now"), claimed_by=bindparam("holder")))
+
+
 def _sqlite_close(ctx: TenantContext, params: dict) -> None:
-    """The same steps as :data:`PG_CLOSE`; the caller's transaction makes them one."""
+    """The same steps as :data:`PG_CLOSE`; the caller's transaction makes them one. Core statements
+    on the session's connection: through the ORM session each cost twice as much."""
     from ccctl.queue.history import insert_step
 
-    session, agent = ctx.session, params["agent"]
-    row = session.execute(_ITEM_NOW, params).first()
+    conn, agent = ctx.session.connection(), params["agent"]
+    row = conn.execute(_ITEM_NOW, params).first()
     _refuse(ctx, row, params["item"], agent)
     holder = row.claimed_by or agent
-    session.execute(WorkItem.__table__.update().where(WorkItem.id == params["item"]),
-                    {**_closed_values(params), "claimed_by": holder})
+    conn.execute(_SQLITE_CLOSED, {"item": params["item"], "outcome": params["outcome"], "now": params["now"],
+                                  "holder": holder})
     if row.state == "claimed":
-        hold(session, row.claimed_by, -1)
-    insert_step(session, ctx.tenant.id, row, "closed", params["summary"], actor=agent or holder, now=params["now"],
+        hold(conn, row.claimed_by, -1)
+    insert_step(conn, ctx.tenant.id, row, "closed", params["summary"], actor=agent or holder, now=params["now"],
                 outcome=params["outcome"], note=params["note"])
