@@ -6,8 +6,8 @@ for both. Measured against the two as separate statements in one pipeline: half 
 CPU, and the same server CPU. The claim is guarded by the close: it takes nothing unless
 the item was closed by this very statement, so a refused close never comes with a new
 item. On SQLite the close and the claim run in one ``BEGIN IMMEDIATE`` transaction: the
-write lock is taken once. With a listener (its writes must commit with the close), the close runs in its own
-transaction with the listeners, then the claim.
+write lock is taken once. With a listener (its writes must commit with the close), the
+close runs in its own transaction with the listeners, then the claim.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from ccctl.queue.txn import autocommit, immediate_session, step_connection
 
 def _postgresql_close_and_claim(in_queues: bool) -> DriverStatement:
     closed, step = closing_ctes()
-    return DriverStatement(claim_after_close(closed, in_queues, closed, step))
+    return DriverStatement(claim_after_close(closed, in_queues, step))
 
 
 _PG_CLOSE_AND_CLAIM = {flag: _postgresql_close_and_claim(flag) for flag in (False, True)}

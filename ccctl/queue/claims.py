@@ -125,7 +125,7 @@ def claim_after_close(closed, in_queues: bool, *ctes):
              .returning(Agent.name).cte("agent"))
     claimed, step = _claimed_and_recorded(pick, or_(swap, and_(not_(held), exists(agent.select()))))
     return select(select(closed.c.id).scalar_subquery(), select(claimed.c.id).scalar_subquery(),
-                  select(claimed.c.tenant_id).scalar_subquery()).add_cte(*ctes, agent, step)
+                  select(claimed.c.tenant_id).scalar_subquery()).add_cte(closed, *ctes, agent, step)
 
 
 _PG_CLAIM = {flag: DriverStatement(_postgresql_claim(flag)) for flag in (False, True)}
