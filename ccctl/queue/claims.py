@@ -231,7 +231,8 @@ def sqlite_claim(conn: Connection, params: dict, in_queues: bool) -> tuple[int, 
         return None
     item_id, tenant_id, customer_id, queue, channel = row
     item = SimpleNamespace(id=item_id, customer_id=customer_id, queue=queue, channel=channel)
-    insert_step(conn, tenant_id, item, "claimed", params["claim_summary"], actor=params["agent_name"], now=params["now"])
+    insert_step(conn, tenant_id, item, "claimed", params["claim_summary"], actor=params["agent_name"],
+                now=params["now"])
     return item_id, tenant_id
 
 

@@ -11,7 +11,8 @@ from ccctl.db.models import Tenant
 _NAMED = DriverStatement(select(Tenant.name).where(Tenant.slug == bindparam("slug")))
 _RENAME = DriverStatement(update(Tenant).where(Tenant.slug == bindparam("slug"))
                           .values(name=bindparam("new_name"), updated_at=Tenant.updated_at).returning(Tenant.name))
-_TOUCH = DriverStatement(update(Tenant).where(Tenant.slug == bindparam("slug")).values(name=literal_column("name"), updated_at=Tenant.updated_at))
+_TOUCH = DriverStatement(update(Tenant).where(Tenant.slug == bindparam("slug"))
+                         .values(name=literal_column("name"), updated_at=Tenant.updated_at))
 
 
 @pytest.fixture
