@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -89,10 +90,10 @@ def create_items(ctx: TenantContext, specs: list[dict[str, Any]],
                 known.update(((channel, i.external_ref), i) for i in session.scalars(select(WorkItem).where(*where)))
     hows: dict[int, str] = {}
     planned: dict[int, dict[str, Any]] = {}
-    skill_ids: dict[str, int] = {}
+    batch = Batch()
 
     def values_of(n: int) -> dict[str, Any]:
-        planned[n], hows[n] = plan_item(ctx, **specs[n], skill_ids=skill_ids)
+        planned[n], hows[n] = plan_item(ctx, **specs[n], batch=batch)
         return planned[n]
 
     out = insert_missing(session, WorkItem, keys, known, values_of, insert=insert_ids if ids else None)
@@ -118,38 +119,47 @@ def create_items(ctx: TenantContext, specs: list[dict[str, Any]],
     return out
 
 
+@dataclass
+class Batch:
+    """What the items of one batch share: one clock reading (they arrived together, so their SLA
+    clocks start together) and what follows from it, worked out once per queue."""
+
+    now: datetime = field(default_factory=utcnow)
+    skill_ids: dict[str, int] = field(default_factory=dict)  # skill key -> skill set id
+    due: dict[tuple, datetime] = field(default_factory=dict)  # (queue, sla, start) -> due time
+
+
 def plan_item(ctx: TenantContext, channel: str, *, subject: str = "", body: str = "",
               customer_id: int | None = None, queue: str | None = None, priority: int | None = None,
               not_before: datetime | None = None, attributes: dict[str, Any] | None = None,
               external_ref: str | None = None, skills: list[str] | None = None, sla: str | None = None,
-              skill_ids: dict[str, int] | None = None) -> tuple[dict[str, Any], str]:
+              batch: Batch | None = None) -> tuple[dict[str, Any], str]:
     """The column values of a new item (routed, SLA due time set) and how its queue was chosen.
 
-    ``skill_ids`` memoises skill-set ids across the items of one batch.
+    ``batch``: shared by the items created together (:func:`create_items`).
     """
+    batch = batch or Batch()
     attributes = dict(attributes or {})
     decision = decide(ctx, channel, subject, body, customer_id, attributes) if queue is None \
         else Decision(None, queue)
     spec = queue_spec(ctx, decision.queue)
-    now = utcnow()
-    due_at = sla_due_at(max(now, not_before) if not_before else now, {**spec, "sla": sla} if sla else spec,
-                        ctx.tenant.config)
+    now = batch.now
+    start = max(now, not_before) if not_before else now
+    if (decision.queue, sla, start) not in batch.due:
+        batch.due[decision.queue, sla, start] = sla_due_at(start, {**spec, "sla": sla} if sla else spec,
+                                                           ctx.tenant.config)
     if priority is None:
         priority = spec.get("priority", 0) if decision.priority is None else decision.priority
     if skills is None:
         skills = [*spec.get("skills", []), *decision.skills]
     key = skill_key(skills)
-    if skill_ids is None or key not in skill_ids:
-        set_id = skill_set_id(ctx.session, skills)
-        if skill_ids is not None:
-            skill_ids[key] = set_id
-    else:
-        set_id = skill_ids[key]
+    if key not in batch.skill_ids:
+        batch.skill_ids[key] = skill_set_id(ctx.session, skills)
     values = dict(
         tenant_id=ctx.tenant.id, channel=channel, queue=decision.queue, customer_id=customer_id,
         subject=subject[:500], body=body, priority=priority, skills=normalise(skills),
-        skill_set_id=set_id, not_before=not_before, due_at=due_at, attributes=attributes,
-        external_ref=external_ref, routed_by=decision.rule,
+        skill_set_id=batch.skill_ids[key], not_before=not_before, due_at=batch.due[decision.queue, sla, start],
+        attributes=attributes, external_ref=external_ref, routed_by=decision.rule,
         created_at=now,  # the SLA clock's start, to the microsecond
     )
     how = f"rule {decision.rule}" if decision.rule else ("the caller" if queue else "default queue")

@@ -97,3 +97,33 @@ def test_bulk_ids_mode_stores_the_same_items_steps_and_fires_the_hook_with_loade
         assert recorder.ids == [single.id, big.id]  # the hook got the item (loaded: it is implemented)
         steps = session.scalars(select(Interaction.item_id).where(Interaction.channel == "queue")).all()
         assert sorted(steps) == sorted([single.id, big.id])
+
+
+def test_one_batch_shares_one_clock_but_each_item_keeps_its_own_sla(app, tenants):
+    """Items created together start their SLA clocks together; the due time still follows each
+    item's queue, its own SLA and its not_before (the memo is keyed by all three)."""
+    from ccctl.db.models import utcnow
+    from ccctl.queue.sla import due_at
+
+    later = utcnow() + timedelta(hours=3)
+    with app.session() as session:
+        ctx = app.context(session, app.tenant(session, "travel"))
+        out = create_items(ctx, [
+            dict(channel="email", subject="a", queue="bookings"),
+            dict(channel="email", subject="b", queue="bookings"),
+            dict(channel="email", subject="c", queue="bookings", sla="2h"),
+            dict(channel="email", subject="d", queue="bookings", not_before=later),
+            dict(channel="email", subject="e", queue="bookings", sla="2h", not_before=later),
+            dict(channel="email", subject="f", queue="claims"),
+        ])
+        session.commit()
+        a, b, c, d, e, f = (item for item, _created in out)
+        config = ctx.tenant.config
+        bookings, claims = ({**q} for name in ("bookings", "claims") for q in config["queues"] if q["name"] == name)
+        now = a.created_at
+        assert b.created_at == c.created_at == d.created_at == e.created_at == f.created_at == now
+        assert a.due_at == b.due_at == due_at(now, bookings, config)
+        assert c.due_at == due_at(now, {**bookings, "sla": "2h"}, config) != a.due_at
+        assert d.due_at == due_at(later, bookings, config) != a.due_at
+        assert e.due_at == due_at(later, {**bookings, "sla": "2h"}, config) != d.due_at
+        assert f.due_at == due_at(now, claims, config) != a.due_at
