@@ -11,11 +11,12 @@ means a fresh scan, so a plugin is found exactly as without the cache.
 
 from __future__ import annotations
 
-import marshal  # builtin and already loaded: json would cost --help a millisecond
 import os
 import sys
 import zlib
 from typing import NamedTuple
+
+from ccctl import cache  # marshal, builtin and already loaded: json would cost --help a millisecond
 
 GROUP = "ccctl"
 CACHE_VERSION = 1
@@ -35,7 +36,7 @@ def ccctl_entry_points() -> list[EntryPoint]:
         return scan()
     path = cache_file()
     key = _path_fingerprint()
-    cached = _read(path)
+    cached = cache.read(path, CACHE_VERSION)
     if cached is not None and cached.get("key") == key:
         try:
             if _files_unchanged(cached["files"]):
@@ -61,11 +62,9 @@ def scan() -> list[EntryPoint]:
 
 
 def cache_file() -> str:
-    base = os.environ.get("CCCTL_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "ccctl")
     # One file per interpreter and search path, so virtualenvs never share an answer.
     digest = zlib.crc32("\0".join([sys.executable, *sys.path]).encode())
-    return os.path.join(base, f"entry-points-{digest:08x}.marshal")
+    return cache.cache_path(f"entry-points-{digest:08x}.marshal")
 
 
 def _mtime(path: str) -> int | None:
@@ -83,23 +82,7 @@ def _files_unchanged(files: dict[str, int | None]) -> bool:
     return all(_mtime(path) == mtime for path, mtime in files.items())
 
 
-def _read(path: str) -> dict | None:
-    try:
-        with open(path, "rb") as f:
-            data = marshal.load(f)
-    except (OSError, ValueError, EOFError, TypeError):
-        return None
-    return data if isinstance(data, dict) and data.get("version") == CACHE_VERSION else None
-
-
 def _write(path: str, key: list, found: list[EntryPoint]) -> None:
     files = {ep.metadata_path: _mtime(ep.metadata_path) for ep in found if ep.metadata_path}
-    data = {"version": CACHE_VERSION, "key": key, "files": files, "entry_points": [list(ep) for ep in found]}
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
-            marshal.dump(data, f)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only home only costs speed
+    cache.write(path, {"version": CACHE_VERSION, "key": key, "files": files,
+                       "entry_points": [list(ep) for ep in found]})

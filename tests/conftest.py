@@ -34,6 +34,19 @@ def pytest_report_header(config):
     return f"ccctl database: {'PostgreSQL ' + PG_URL if PG_URL else 'SQLite (one file per test)'}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory):
+    """Cache files (plugin entry points, holiday dates) go to this run's temporary folder, not ~/.cache."""
+    folder = tmp_path_factory.mktemp("cache")
+    previous = os.environ.get("CCCTL_CACHE_DIR")
+    os.environ["CCCTL_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("CCCTL_CACHE_DIR", None)
+    else:
+        os.environ["CCCTL_CACHE_DIR"] = previous
+
+
 @pytest.fixture(scope="session")
 def _migrated(tmp_path_factory):
     """A migrated template database: a SQLite file, or a PostgreSQL schema."""

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ccctl.config.model import DAYS, expand_days, parse_ranges
+from ccctl.queue.holiday_dates import holiday_dates
 
 MAX_DAYS = 3660  # give up looking for an open day after ten years
 
@@ -38,15 +39,8 @@ def _cached_weekly_hours(frozen) -> dict[int, list[tuple[time, time | None]]]:
     return weekly_hours({days: list(ranges) if isinstance(ranges, tuple) else ranges for days, ranges in frozen})
 
 
-@lru_cache(maxsize=64)
-def _holiday_calendar(country: str):
-    import holidays
-
-    return holidays.country_holidays(country)
-
-
 def is_holiday(day: date, country: str | None) -> bool:
-    return bool(country) and day in _holiday_calendar(country)
+    return bool(country) and day in holiday_dates(country, day.year)
 
 
 def open_windows(day: date, hours: dict[int, list[tuple[time, time | None]]], zone: ZoneInfo,
