@@ -271,3 +271,21 @@ def test_a_chunk_threads_replies_to_messages_earlier_in_it(ccctl, apply_tenant, 
     rows = session.execute(select(EmailMessage.message_id, EmailMessage.item_id, EmailMessage.matched_by)
                            .order_by(EmailMessage.message_id)).all()
     assert [tuple(r) for r in rows] == [("<m1@example.fr>", item.id, "new"), ("<m2@example.fr>", item.id, "references")]
+
+
+def test_maildir_files_come_in_delivery_order_not_name_order(tmp_path):
+    """Maildir names do not zero-pad their microseconds and counters: "M99999" was written before
+    "M100000" in the same second, though it sorts after it as text. A reply must follow its original."""
+    from ccctl_email.sources import _maildir_files
+
+    names = ["1796544814.M100000P29871Q3.vm", "1796544814.M99999P29871Q2.vm", "1796544813.M999999P29871Q1.vm",
+             "1796544814.M100000P29871Q10.vm:2,S", "1796544815.V801I2M5.host", "notes.eml",
+             "1796544814.M100000P29871Q9.vm"]
+    for n, name in enumerate(names):
+        folder = tmp_path / "Maildir" / ("cur" if ":2," in name else "new")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(f"Subject: {n}\n\nx\n")
+    ordered = [path.rsplit("/", 1)[-1] for path in _maildir_files(tmp_path / "Maildir")]
+    assert ordered == ["1796544813.M999999P29871Q1.vm", "1796544814.M99999P29871Q2.vm",
+                       "1796544814.M100000P29871Q3.vm", "1796544814.M100000P29871Q9.vm",
+                       "1796544814.M100000P29871Q10.vm:2,S", "1796544815.V801I2M5.host", "notes.eml"]

@@ -31,13 +31,31 @@ def _read(path: Path | str) -> bytes:
 
 
 def _maildir_files(path: Path) -> list[str]:
+    """The messages of a Maildir in delivery order (a reply after the message it answers)."""
     # Plain strings: Path objects for 10,000 files cost more to make and sort than reading them.
     files = []
     for sub in ("new", "cur"):
         folder = path / sub
         if folder.is_dir():
             files.extend(e.path for e in os.scandir(folder) if e.is_file() and not e.name.startswith("."))
-    return sorted(files)
+    return sorted(files, key=_delivery_order)
+
+
+_UNIQUE = re.compile(r"(\d+)\.([^.]*)")  # "seconds.unique-part.host[:2,flags]"
+_FIELD = re.compile(r"([A-Z])(\d+)")
+
+
+def _delivery_order(path: str) -> tuple:
+    """Sort key of a Maildir file: its delivery second, then the microseconds (``M``) and the
+    counter (``Q``) that writers such as Dovecot, Postfix and Python's ``mailbox`` put in the
+    unique part. Not the plain name: those numbers are not zero-padded, so "M99999" sorts
+    after "M100000" although written earlier. Names of another form sort after, by name."""
+    name = os.path.basename(path)
+    match = _UNIQUE.match(name)
+    if match is None:
+        return (1, 0, 0, 0, name)
+    fields = dict(_FIELD.findall(match.group(2)))
+    return (0, int(match.group(1)), int(fields.get("M", 0)), int(fields.get("Q", 0)), name)
 
 
 def _files(files: list[Path] | list[str]) -> Iterator[tuple[str, bytes]]:
