@@ -111,11 +111,6 @@ def apply(session: Session, configs: list[tuple[Path, TenantConfig]]) -> list[Ch
     return plans
 
 
-def tenant_settings(tenant: Tenant) -> TenantConfig:
-    """The stored config as the typed model (it was validated on apply)."""
-    return TenantConfig.model_validate(tenant.config)
-
-
 def tenant_summary(tenant: Tenant) -> dict[str, Any]:
     return {
         "tenant": tenant.slug,
