@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 
 from ccctl.cli import create_cli
@@ -28,6 +29,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 EXAMPLES = ROOT / "examples"
 PG_URL = os.environ.get("CCCTL_TEST_DATABASE_URL")
+
+# Property-based tests: the same examples on every run (derandomize: a fixed seed per test),
+# no example database between runs, and a budget that keeps CI short.
+# HYPOTHESIS_PROFILE=deep runs many more examples by hand.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.register_profile("deep", parent=settings.get_profile("ci"), derandomize=False, max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_report_header(config):
