@@ -126,15 +126,13 @@ def _submit(request: Request, ctx: TenantContext) -> Response:
 
 def twilio_status(request: Request) -> Response:
     """Twilio's status callbacks for both legs of a call-back (signature checked, replays refused)."""
-    from ccctl.config.secrets import resolve_secret
     from ccctl.web.scope import tenant_scope
     from ccctl.web.twilio import verify_twilio
-    from ccctl_callback.config import callback_config
     from ccctl_callback.dialer import apply_status
     from ccctl_callback.models import CallbackAttempt
 
     with tenant_scope(request) as ctx:
-        token = resolve_secret(callback_config(ctx.tenant).twilio.auth_token, "plugins.callback.twilio.auth_token")
+        token = _auth_token(ctx)
         params = verify_twilio(request, ctx, token)
         attempt = ctx.session.get(CallbackAttempt, request.path_params["attempt_id"])
         if attempt is None or attempt.tenant_id != ctx.tenant.id:
@@ -144,3 +142,18 @@ def twilio_status(request: Request) -> Response:
             raise HTTPException(400, "leg must be agent or customer")
         apply_status(ctx, attempt, leg, params)
     return Response("<Response/>", media_type="application/xml")
+
+
+def _auth_token(ctx: TenantContext) -> str:
+    """The tenant's Twilio token; '' when its secret is unset, so the request is refused (403), not a 500."""
+    import logging
+
+    from ccctl.config.secrets import resolve_secret
+    from ccctl.errors import CcctlError
+    from ccctl_callback.config import callback_config
+
+    try:
+        return resolve_secret(callback_config(ctx.tenant).twilio.auth_token, "plugins.callback.twilio.auth_token")
+    except CcctlError as exc:
+        logging.getLogger("ccctl.callback").warning("tenant %s: %s", ctx.tenant.slug, exc.message)
+        return ""
