@@ -143,3 +143,10 @@ def test_raw_bodies_to_every_form_are_never_a_500(client, body, content_type):
         response = client.post(f"/t/{TENANT}{path}", content=body, headers={"Content-Type": content_type},
                                follow_redirects=False)
         assert_clean(response, path)
+
+
+@given(query=st.text(st.sampled_from("ab é\x00\x01\x1b📞"), max_size=12))
+def test_a_search_is_refused_exactly_when_it_holds_a_nul(client, query):
+    """Property: 400 if and only if the text holds a NUL; any other text is searched (200)."""
+    response = client.get(f"/t/{TENANT}/faq", params={"q": query})
+    assert response.status_code == (400 if "\x00" in query else 200), repr(query)
