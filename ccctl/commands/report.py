@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ccctl.commands.options import tenant_option
+from ccctl.commands.options import actor_option, tenant_option
 from ccctl.output import output_options
 
-actor_option = click.option("--actor", envvar="USER", help="Who runs the report (audit log); default $USER.")
 from_option = click.option("--from", "start", metavar="DATE", help="First day (YYYY-MM-DD, tenant time zone).")
 to_option = click.option("--to", "end", metavar="DATE", help="Last day, included (default: today).")
 
