@@ -138,6 +138,9 @@ def plan_item(ctx: TenantContext, channel: str, *, subject: str = "", body: str 
 
     ``batch``: shared by the items created together (:func:`create_items`).
     """
+    from ccctl.lifecycle import refuse_archived
+
+    refuse_archived(ctx.tenant)  # every new item of every channel is planned here
     batch = batch or Batch()
     attributes = dict(attributes or {})
     decision = decide(ctx, channel, subject, body, customer_id, attributes) if queue is None \
