@@ -40,10 +40,11 @@ def create_cli(pm) -> click.Group:
         ctx.obj = App(pm, database_url)
         ctx.call_on_close(ctx.obj.close)  # connections closed while the process still runs normally
 
-    from ccctl.commands import (agent, audit, customer, db, item, lifecycle, plugins_cmd, queue, report, route, serve,
-                                tenant)
+    from ccctl.commands import (agent, audit, customer, db, item, lifecycle, plugins_cmd, queue, report, retention,
+                                route, serve, tenant)
 
-    for module in (tenant, lifecycle, customer, queue, agent, item, route, serve, report, audit, plugins_cmd, db):
+    for module in (tenant, lifecycle, customer, queue, agent, item, route, serve, report, audit, retention,
+                   plugins_cmd, db):
         module.register(cli)
     pm.hook.ccctl_register_commands(cli=cli)
     return cli

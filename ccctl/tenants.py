@@ -33,8 +33,10 @@ def config_files(paths: list[Path]) -> list[Path]:
     return files
 
 
-def load_configs(paths: list[Path], schemas: dict[str, Any], installed: set[str]) -> list[tuple[Path, TenantConfig]]:
-    """Validate every file before anything is applied; tenant ids must be unique across files."""
+def load_configs(paths: list[Path], schemas: dict[str, Any], installed: set[str],
+                 retention_kinds: dict[str, str] | None = None) -> list[tuple[Path, TenantConfig]]:
+    """Validate every file before anything is applied; tenant ids must be unique across files.
+    ``retention_kinds`` (core's and the plugins'): the kinds a ``retention`` section may name."""
     loaded: list[tuple[Path, TenantConfig]] = []
     seen: dict[str, Path] = {}
     for path in config_files(paths):
@@ -44,6 +46,10 @@ def load_configs(paths: list[Path], schemas: dict[str, Any], installed: set[str]
             raise ConfigError(f"tenant '{config.tenant}' is also defined in {seen[config.tenant]}",
                               str(path), located.line_of(("tenant",)), "tenant")
         seen[config.tenant] = path
+        unknown = [k for k in config.retention if retention_kinds is not None and k not in retention_kinds]
+        if unknown:
+            raise ConfigError(f"no retention kind '{unknown[0]}' (kinds: {', '.join(sorted(retention_kinds))})",
+                              str(path), located.line_of(("retention", unknown[0])), f"retention.{unknown[0]}")
         loaded.append((path, config))
     return loaded
 

@@ -43,7 +43,7 @@ def apply_cmd(paths: tuple[Path, ...], dry_run: bool, verbose: bool, force: bool
 
     with app_session(commit=not dry_run) as (app, session):
         schemas = app.config_schemas()
-        configs = tenants.load_configs(list(paths), schemas, set(plugin_names(app.pm)))
+        configs = tenants.load_configs(list(paths), schemas, set(plugin_names(app.pm)), app.retention_kinds())
         changes = (tenants.plan(session, configs, schemas) if dry_run
                    else tenants.apply(session, configs, force=force, schemas=schemas))
     rows = [{"tenant": c.tenant, "action": f"would {c.action}" if dry_run and c.changes else c.action,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from datetime import time
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ccctl.config.secrets import is_reference, looks_secret
 from ccctl.errors import ConfigError
@@ -130,6 +130,13 @@ class Billing(Strict):
 DEFAULT_OUTCOMES = ["resolved", "info-sent", "sale", "no-answer", "wrong-number", "cancelled", "duplicate", "spam"]
 
 
+def _period(value: str) -> str:
+    from ccctl.retention import parse_period
+
+    parse_period(value)  # ValueError: pydantic reports it at retention.<kind>
+    return value
+
+
 class TenantConfig(Strict):
     tenant: str = Field(pattern=SLUG, description="Short id used on the command line")
     name: str
@@ -142,6 +149,8 @@ class TenantConfig(Strict):
     routing: list[RoutingRule] = []
     plugins: dict[str, dict[str, Any]] = {}
     billing: Billing | None = None
+    # How long this client's data is kept, by kind (ccctl.retention; plugins add kinds): {"history": "2y"}.
+    retention: dict[str, Annotated[str, AfterValidator(_period)]] = {}
     # The outcomes agents may close items with (billing's free_outcomes should be among them).
     outcomes: list[str] = Field(default_factory=lambda: list(DEFAULT_OUTCOMES), min_length=1)
 
