@@ -276,7 +276,7 @@ class XOAuth2Smtp:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port, auth_require_tls=False,
-                                     auth_required=True, auth_exclude_mechanism=["LOGIN", "PLAIN"])
+                                     auth_exclude_mechanism=["LOGIN", "PLAIN"])
         self.controller.start()
 
     async def auth_XOAUTH2(self, server, args):
@@ -288,7 +288,9 @@ class XOAuth2Smtp:
         except (ValueError, UnicodeDecodeError, AttributeError):
             return AuthResult(success=False, handled=False, message="501 5.5.2 bad XOAUTH2")
         found = self.oauth.introspect(token)
-        if found.get("active") and found.get("username") == user and self.scope in found["scope"].split():
+        # A user's token is good for that user's mailbox; an application's (client credentials) for any.
+        owner_ok = found.get("username") == user or str(found.get("username")).startswith("app:")
+        if found.get("active") and owner_ok and self.scope in found["scope"].split():
             self.logins.append(user)
             return AuthResult(success=True, auth_data=user)
         self.refusals += 1
