@@ -157,3 +157,20 @@ def test_consent_refused_or_never_given(ccctl, apply_tenant, oauth, oauth_doveco
     oauth.consent(user, deny=True)
     result = ccctl("email", "auth", "login", "-t", SLUG, code=1)
     assert "device code refused: access_denied" in result.stderr
+
+
+def test_moving_from_password_to_oauth2_keeps_the_imap_position(ccctl, apply_tenant, oauth, oauth_dovecot,
+                                                                 make_mail):
+    user, password = oauth_dovecot.add_user()
+    by_password = {"host": "127.0.0.1", "port": oauth_dovecot.port, "user": user,
+                   "password": "'${EMAIL_TEST_IMAP_PW}'", "ssl": "false"}
+    apply_tenant(imap=by_password)
+    oauth_dovecot.append(user, password, make_mail(1), make_mail(2, sender="b@example.fr"))
+    assert json.loads(fetch(ccctl, "-t", SLUG).stdout)[0]["new"] == 2
+    apply_tenant(imap=imap_oauth(oauth_dovecot, oauth, user))  # same user, host, port, folder
+    between = fetch(ccctl, "-t", SLUG, code=1)  # a cron run before the login: says so, reads nothing
+    assert "not logged in yet" in between.stderr
+    login(ccctl, oauth, user)
+    oauth_dovecot.append(user, password, make_mail(3, sender="c@example.fr"))
+    [row] = json.loads(fetch(ccctl, "-t", SLUG).stdout)
+    assert (row["new"], row["duplicate"]) == (1, 0)  # only the new message: nothing read again
