@@ -147,3 +147,17 @@ def test_two_cron_runs_refresh_once(db_url, ccctl, apply_tenant, oauth, oauth_do
     assert [run.returncode for run in runs] == [0, 0], [err[-1500:] for _out, err in results]
     assert oauth.grants.count("refresh_token") == 1  # one refreshed, the other waited and reused it
     assert [json.loads(out)[0]["new"] for out, _err in results] == [0, 0]
+
+
+def test_a_silent_token_endpoint_times_out(ccctl, apply_tenant, oauth, oauth_dovecot):
+    import socket
+
+    user, _ = oauth_dovecot.add_user()
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        apply_tenant(imap=imap_oauth(oauth_dovecot, oauth, user, timeout=1, token_url=f"{url}/token",
+                                     device_authorization_url=f"{url}/devicecode"))
+        result = ccctl("email", "auth", "login", "-t", SLUG, code=1)
+    assert f"device authorization: cannot reach {url}/devicecode: ReadTimeout" in result.stderr

@@ -124,14 +124,7 @@ def test_refusal_reason_of_dovecot_and_gmail():
     assert refusal_reason(gmail).endswith("(status 400); it wants scope https://mail.google.com/")
 
 
-BASE = """\
-tenant: t1
-name: T1
-queues: [{name: general}]
-plugins:
-  email:
-    enabled: true
-"""
+BASE = "tenant: t1\nname: T1\nqueues: [{name: general}]\nplugins:\n  email:\n    enabled: true\n"
 MS = "{provider: microsoft, tenant_id: contoso.onmicrosoft.com, client_id: abc}"
 
 

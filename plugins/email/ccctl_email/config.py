@@ -46,6 +46,12 @@ SecretRef = Annotated[str, AfterValidator(_reference)]
 # Microsoft: learn.microsoft.com/exchange/client-developer/legacy-protocols/how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth
 # Google: developers.google.com/gmail/imap/xoauth2-protocol (one scope covers IMAP and SMTP).
 MICROSOFT_LOGIN = "https://login.microsoftonline.com/{tenant_id}/oauth2/v2.0"
+PROVIDER_ENDPOINTS = {
+    "microsoft": {"token": MICROSOFT_LOGIN + "/token", "device": MICROSOFT_LOGIN + "/devicecode",
+                  "authorization": MICROSOFT_LOGIN + "/authorize"},
+    "google": {"token": "https://oauth2.googleapis.com/token", "device": "https://oauth2.googleapis.com/device/code",
+               "authorization": "https://accounts.google.com/o/oauth2/v2/auth"},
+}
 PROVIDER_SCOPES = {
     ("microsoft", "device_code"): {"imap": ["https://outlook.office.com/IMAP.AccessAsUser.All", "offline_access"],
                                    "smtp": ["https://outlook.office.com/SMTP.Send", "offline_access"]},
@@ -117,29 +123,15 @@ class OAuth2Settings(Strict):
             raise ValueError("provider generic needs scopes")
         return self
 
+    def endpoint(self, kind: str) -> str:
+        """``token``, ``device`` or ``authorization``: the configured address, else the provider's."""
+        own = {"token": self.token_url, "device": self.device_authorization_url,
+               "authorization": self.authorization_url}[kind]
+        return own or PROVIDER_ENDPOINTS[self.provider][kind].format(tenant_id=self.tenant_id)
+
     @property
     def effective_token_url(self) -> str:
-        if self.token_url:
-            return self.token_url
-        if self.provider == "microsoft":
-            return MICROSOFT_LOGIN.format(tenant_id=self.tenant_id) + "/token"
-        return "https://oauth2.googleapis.com/token"
-
-    @property
-    def effective_device_url(self) -> str:
-        if self.device_authorization_url:
-            return self.device_authorization_url
-        if self.provider == "microsoft":
-            return MICROSOFT_LOGIN.format(tenant_id=self.tenant_id) + "/devicecode"
-        return "https://oauth2.googleapis.com/device/code"
-
-    @property
-    def effective_authorization_url(self) -> str:
-        if self.authorization_url:
-            return self.authorization_url
-        if self.provider == "microsoft":
-            return MICROSOFT_LOGIN.format(tenant_id=self.tenant_id) + "/authorize"
-        return "https://accounts.google.com/o/oauth2/v2/auth"
+        return self.endpoint("token")
 
     def scopes_for(self, protocol: str) -> list[str]:
         return list(self.scopes or PROVIDER_SCOPES[(self.provider, self.flow)][protocol])

@@ -79,7 +79,7 @@ def _client(oauth: OAuth2Settings, scopes: list[str], **extra):
                          default_timeout=oauth.timeout, **extra)
 
 
-def _call(box: Mailbox, what: str, request):
+def _call(box: Mailbox, what: str, request, url: str | None = None):
     """Run one token request; map Authlib's and requests' errors to ones an operator can act on."""
     import requests
     from authlib.common.errors import AuthlibBaseError
@@ -92,8 +92,8 @@ def _call(box: Mailbox, what: str, request):
         detail = f"{exc.error}: {exc.description}" if exc.description else str(exc.error)
         raise CcctlError(f"tenant {box.tenant_slug}: mailbox {box.user}: {what} refused: {detail[:300]}") from None
     except requests.RequestException as exc:
-        raise CcctlError(f"tenant {box.tenant_slug}: mailbox {box.user}: cannot reach the token endpoint "
-                         f"{box.oauth.effective_token_url}: {type(exc).__name__}") from None
+        raise CcctlError(f"tenant {box.tenant_slug}: mailbox {box.user}: {what}: cannot reach "
+                         f"{url or box.oauth.effective_token_url}: {type(exc).__name__}") from None
     except ValueError:  # a body that is not JSON
         raise CcctlError(f"tenant {box.tenant_slug}: mailbox {box.user}: the token endpoint's answer "
                          f"to {what} is not JSON") from None
@@ -158,8 +158,8 @@ def device_login(box: Mailbox, echo, sleep=time.sleep) -> TokenRecord:
     oauth = box.oauth
     client = _client(oauth, box.scopes)
     answer = _call(box, "device authorization", lambda: _json(client.post(
-        oauth.effective_device_url, data={"client_id": oauth.client_id, "scope": " ".join(box.scopes)},
-        withhold_token=True)))
+        oauth.endpoint("device"), data={"client_id": oauth.client_id, "scope": " ".join(box.scopes)},
+        withhold_token=True)), oauth.endpoint("device"))
     grant = parse_device_answer(answer)
     echo(f"Mailbox {box.user} ({', '.join(box.protocols)}): open {grant['verification_uri']} "
          f"and enter the code {grant['user_code']} (valid {grant['expires_in'] // 60} min).")
@@ -196,7 +196,7 @@ def code_login(box: Mailbox, echo, read_redirect) -> TokenRecord:
     client = _client(oauth, box.scopes, redirect_uri=REDIRECT_URI, code_challenge_method="S256")
     verifier = generate_token(64)
     extra = {"access_type": "offline", "prompt": "consent"} if oauth.provider == "google" else {}
-    url, state = client.create_authorization_url(oauth.effective_authorization_url, code_verifier=verifier,
+    url, state = client.create_authorization_url(oauth.endpoint("authorization"), code_verifier=verifier,
                                                  login_hint=box.user, **extra)
     echo(f"Mailbox {box.user} ({', '.join(box.protocols)}): open this address in a browser, sign in as "
          f"{box.user} and accept; the browser then fails to load a page on {REDIRECT_URI}: paste that "
