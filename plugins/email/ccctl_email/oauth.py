@@ -107,16 +107,16 @@ def _record(box: Mailbox, response, previous: TokenRecord | None = None) -> Toke
 def _renew(box: Mailbox, record: TokenRecord | None) -> TokenRecord:
     """A new access token: client credentials, or the stored refresh token (network; no lock taken here)."""
     oauth = box.oauth
-    client = _client(oauth, box.scopes)
-    if oauth.flow == "client_credentials":
-        token = _call(box, "client credentials", lambda: client.fetch_token(
-            oauth.effective_token_url, grant_type="client_credentials"))
-        return _record(box, token)
-    if record is None or not record.refresh_token:
+    if oauth.flow != "client_credentials" and (record is None or not record.refresh_token):
         raise ConsentError(box.tenant_slug, box.user, "not logged in yet")
-    token = _call(box, "refresh", lambda: client.refresh_token(
-        oauth.effective_token_url, refresh_token=record.refresh_token))
-    return _record(box, token, previous=record)
+    with _client(oauth, box.scopes) as client:
+        if oauth.flow == "client_credentials":
+            token = _call(box, "client credentials", lambda: client.fetch_token(
+                oauth.effective_token_url, grant_type="client_credentials"))
+            return _record(box, token)
+        token = _call(box, "refresh", lambda: client.refresh_token(
+            oauth.effective_token_url, refresh_token=record.refresh_token))
+        return _record(box, token, previous=record)
 
 
 def access_token(box: Mailbox, rejected: str | None = None) -> str:
@@ -155,8 +155,12 @@ def authenticate(box: Mailbox, where: str, attempt) -> None:
 
 def device_login(box: Mailbox, echo, sleep=time.sleep) -> TokenRecord:
     """RFC 8628: print where to go and the code, poll until the person has consented, store the tokens."""
+    with _client(box.oauth, box.scopes) as client:
+        return _poll_device(box, client, echo, sleep)
+
+
+def _poll_device(box: Mailbox, client, echo, sleep) -> TokenRecord:
     oauth = box.oauth
-    client = _client(oauth, box.scopes)
     answer = _call(box, "device authorization", lambda: _json(client.post(
         oauth.endpoint("device"), data={"client_id": oauth.client_id, "scope": " ".join(box.scopes)},
         withhold_token=True)), oauth.endpoint("device"))
@@ -188,12 +192,16 @@ REDIRECT_URI = "http://127.0.0.1:8765/"  # nothing listens there: the person cop
 def code_login(box: Mailbox, echo, read_redirect) -> TokenRecord:
     """Authorization code with PKCE (Google allows no device flow for mail): print the consent address,
     read back the address the browser was sent to, exchange its code, store the tokens."""
+    with _client(box.oauth, box.scopes, redirect_uri=REDIRECT_URI, code_challenge_method="S256") as client:
+        return _exchange_code(box, client, echo, read_redirect)
+
+
+def _exchange_code(box: Mailbox, client, echo, read_redirect) -> TokenRecord:
     from urllib.parse import parse_qs, urlsplit
 
     from authlib.common.security import generate_token
 
     oauth = box.oauth
-    client = _client(oauth, box.scopes, redirect_uri=REDIRECT_URI, code_challenge_method="S256")
     verifier = generate_token(64)
     extra = {"access_type": "offline", "prompt": "consent"} if oauth.provider == "google" else {}
     url, state = client.create_authorization_url(oauth.endpoint("authorization"), code_verifier=verifier,
