@@ -56,6 +56,8 @@ def test_first_login_by_device_code_then_fetch(ccctl, apply_tenant, oauth, oauth
     status = json.loads(ccctl("email", "auth", "status", "-t", SLUG, "--format", "json").stdout)
     assert [(r["mailbox"], r["works"], r["refresh_token"]) for r in status] == [(user, "yes", "stored")]
     assert record["access_token"] not in json.dumps(status)
+    table = ccctl("email", "auth", "status", "-t", SLUG, "--no-check", "--format", "table").stdout
+    assert " CET" in table and "unchecked" in table  # the expiry in the tenant's zone, named
 
 
 def test_refresh_before_expiry_with_rotation(ccctl, apply_tenant, oauth, oauth_dovecot, make_mail, tmp_path):
