@@ -25,7 +25,7 @@ READING = {
     "item show": ["{item}", *T], "customer show": ["{customer}", *T], "customer find": ["06 12 34 56 78", *T],
     "customer duplicates": [*T],
     "callback list": [*T], "callback show": ["{callback}", *T], "callback slots": ["--open", "--days", "2", *T],
-    "email outbox": [*T], "email quarantine list": [*T],
+    "email outbox": [*T], "email quarantine list": [*T], "email auth status": ["--no-check", *T],
     "faq list": [*T], "faq gaps": [*T], "faq stats": [*T], "faq search": ["annulation", *T],
     "faq show": ["annuler-reservation", *T],
     "sms list": [*T], "sms opt-outs": [*T], "sms status": [*T],
@@ -37,6 +37,7 @@ READING = {
 ACTING = {
     "agent add", "agent remove", "agent set", "callback dial", "callback request", "customer add",
     "customer erase", "customer export", "customer import", "customer merge", "email fetch", "email ingest", "email reply",
+    "email auth login",
     "email send", "faq suggest", "faq sync", "item close", "item release", "item transfer", "item wait",
     "queue escalate", "queue next", "retention apply", "sms dispatch", "sms preview",
     "sms schedule", "sms send", "sms show", "sms sync", "tenant apply", "tenant archive", "tenant delete",

@@ -47,7 +47,8 @@ def wait_for_port(port: int, process: subprocess.Popen, what: str, log: Path | N
 class Dovecot:
     """One private Dovecot: ``add_user()`` gives a fresh mailbox, ``append()`` delivers into it."""
 
-    def __init__(self) -> None:
+    def __init__(self, oauth2: str = "") -> None:
+        """``oauth2``: the body of a dovecot-oauth2.conf.ext: XOAUTH2 logins checked by it (PLAIN still works)."""
         if not os.path.exists(DOVECOT):
             pytest.fail("dovecot is not installed: run scripts/install-test-deps.sh (Debian dovecot-imapd)")
         # Dovecot refuses uid 0 for mail users: as root, mailboxes belong to 'nobody'.
@@ -62,6 +63,11 @@ class Dovecot:
         self.port = free_port()
         self.log = self.root / "dovecot.log"
         login = "" if os.getuid() == 0 else f"default_login_user = {user.pw_name}\ndefault_internal_user = {user.pw_name}\n"
+        oauth_passdb = ""
+        if oauth2:
+            (self.root / "oauth2.conf.ext").write_text(oauth2)
+            oauth_passdb = f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n" \
+                           f"  args = {self.root}/oauth2.conf.ext\n}}\n"
         (self.root / "dovecot.conf").write_text(textwrap.dedent(f"""\
             base_dir = {self.root}/run
             state_dir = {self.root}/state
@@ -70,7 +76,7 @@ class Dovecot:
             listen = 127.0.0.1
             ssl = no
             disable_plaintext_auth = no
-            auth_mechanisms = plain login
+            auth_mechanisms = plain login{" xoauth2 oauthbearer" if oauth2 else ""}
             auth_failure_delay = 0
             log_path = {self.log}
             mail_location = maildir:~/Maildir
@@ -78,6 +84,7 @@ class Dovecot:
             passdb {{
               driver = static
               args = password={self.password}
+              {"mechanisms = plain login" if oauth2 else ""}
             }}
             userdb {{
               driver = static
@@ -96,7 +103,7 @@ class Dovecot:
             service anvil {{
               chroot =
             }}
-            """) + login)
+            """) + login + oauth_passdb)
         self.process = subprocess.Popen([DOVECOT, "-F", "-c", str(self.root / "dovecot.conf")],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wait_for_port(self.port, self.process, "dovecot", self.log)

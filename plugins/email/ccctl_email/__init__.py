@@ -23,8 +23,10 @@ def ccctl_migrations(register):
 
 @hookimpl
 def ccctl_register_commands(cli):
+    from ccctl_email.auth_commands import auth
     from ccctl_email.commands import email
 
+    email.add_command(auth)
     cli.add_command(email)
 
 

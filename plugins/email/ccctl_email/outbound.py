@@ -91,7 +91,12 @@ def send_queued(ctx, config: EmailConfig, only: list[int] | None = None, commit=
     if not rows:
         return counts
     sender = email.utils.parseaddr(config.smtp.sender)[1]
-    with smtp_connection(config.smtp) as conn:
+    mailbox = None
+    if config.smtp.auth == "oauth2":
+        from ccctl_email.oauth import mailbox_for
+
+        mailbox = mailbox_for(tenant.slug, config, "smtp")
+    with smtp_connection(config.smtp, mailbox) as conn:
         for row in rows:
             row.attempts += 1
             try:
