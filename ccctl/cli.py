@@ -44,7 +44,9 @@ def create_cli(pm) -> click.Group:
 
     for module in (tenant, customer, queue, agent, item, route, serve, report, audit, plugins_cmd, db):
         module.register(cli)
-    pm.hook.ccctl_register_commands(cli=cli)
+    from ccctl.plugins import hook_caller
+
+    hook_caller(pm, "ccctl_register_commands")(cli=cli)
     return cli
 
 

@@ -34,7 +34,7 @@ from ccctl.contacts import name_key
 from ccctl.context import TenantContext
 from ccctl.customers import get_customer
 from ccctl.db.models import ContactPoint, Customer, CustomerMerge, Interaction, Tenant, WorkItem
-from ccctl.errors import CcctlError
+from ccctl.plugins import call_hook
 
 ERASED = "[erased]"
 MASK = "***"  # never longer than an identifier we look for (>= 3 characters)
@@ -266,23 +266,6 @@ def sweep(session: Session, tenant: Tenant, scrubber: Scrubber) -> dict[str, int
 
 
 def call_every_plugin(ctx: TenantContext, hook_name: str, kwargs_for, customers: list[Customer]):
-    """Call ``hook_name`` on every loaded plugin, enabled by the tenant or not: [(plugin, result)].
-
-    The per-tenant caller would skip the plugins this tenant switched off, yet they may
-    still hold data from when it was on; a person's rights reach all of it.
-    """
-    results = []
-    caller = getattr(ctx.app.pm.hook, hook_name)
-    for impl in caller.get_hookimpls():
-        if getattr(impl, "hookwrapper", False) or getattr(impl, "wrapper", False):
-            continue
-        for customer in customers:
-            available = {"ctx": ctx, **kwargs_for(customer)}
-            try:
-                result = impl.function(*[available[arg] for arg in impl.argnames])
-            except CcctlError:
-                raise
-            except Exception as exc:
-                raise CcctlError(f"plugin '{impl.plugin_name}' failed in {hook_name}: {exc}") from exc
-            results.append((impl.plugin_name, result))
-    return results
+    """Call ``hook_name`` for each customer: [(plugin, result)].  Export and erase reach every
+    loaded plugin (their specs say so): a plugin switched off today may still hold data."""
+    return [pair for customer in customers for pair in call_hook(ctx, hook_name, **kwargs_for(customer))]

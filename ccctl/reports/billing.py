@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from ccctl.context import App
 from ccctl.db.models import Interaction, Tenant, WorkItem
 from ccctl.errors import CcctlError
+from ccctl.plugins import call_hook
 from ccctl.reports.period import month_period
 
 CENT = Decimal("0.01")
@@ -88,10 +89,10 @@ def usage_by_unit(app: App, session: Session, tenant: Tenant, period) -> dict[st
     ctx = app.context(session, tenant)
     totals: dict[str, Decimal] = {}
     try:
-        results = app.pm.hook.ccctl_billing_usage(tenant=tenant, start=period.start, end=period.end, ctx=ctx)
-    except Exception as exc:
-        raise CcctlError(f"a plugin failed in ccctl_billing_usage for {tenant.slug}: {exc}") from exc
-    for result in results:
+        results = call_hook(ctx, "ccctl_billing_usage", tenant=tenant, start=period.start, end=period.end)
+    except CcctlError as exc:
+        raise CcctlError(f"{tenant.slug}: {exc}") from exc
+    for _plugin, result in results:
         for line in result or ():
             unit = str(line.get("unit") or "")
             try:

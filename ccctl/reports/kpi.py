@@ -224,14 +224,11 @@ def _later_items_by_customer(session: Session, tenant: Tenant, period: Period,
 def self_service_events(ctx, period: Period) -> list[datetime]:
     """Times reported by the tenant's plugins; a naive or out-of-period time is a plugin bug, said so."""
     from ccctl.errors import CcctlError
+    from ccctl.plugins import call_hook
 
     moments = []
-    try:
-        results = ctx.hook("ccctl_self_service_events")(tenant=ctx.tenant, start=period.start, end=period.end,
-                                                        ctx=ctx)
-    except Exception as exc:
-        raise CcctlError(f"a plugin failed in ccctl_self_service_events: {exc}") from exc
-    for result in results:
+    results = call_hook(ctx, "ccctl_self_service_events", tenant=ctx.tenant, start=period.start, end=period.end)
+    for _plugin, result in results:
         for moment in result or ():
             if not isinstance(moment, datetime) or moment.tzinfo is None:
                 raise CcctlError(f"ccctl_self_service_events returned {moment!r}: want aware datetimes")

@@ -137,5 +137,5 @@ class BrokenUsage:
 
 def test_a_failing_plugin_is_named(november, ccctl, ccctl_with):
     result = runner_with(ccctl_with, BrokenUsage(), "faxes")("report", "billing", "--month", "2026-11", code=1)
-    assert "a plugin failed in ccctl_billing_usage for assurance-horizon: fax server unreachable" in result.stderr
+    assert "assurance-horizon: plugin 'faxes' failed in ccctl_billing_usage: fax server unreachable" in result.stderr
     assert ccctl.json("audit", "--action", "report.billing") == []  # nothing half-recorded
