@@ -10,7 +10,9 @@ see each other's rows.  Without it every test gets its own SQLite file.
 
 from __future__ import annotations
 
+import inspect
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -68,3 +70,26 @@ def page(browser):
     context = browser.new_context()
     yield context.new_page()
     context.close()
+
+
+# `pytest -m "not slow"` is the fast loop: tests that start processes (ccctl serve, a ccctl
+# subprocess, a crash), drive chromium, or run a pytest of their own are marked slow here,
+# so new tests of those kinds are marked without anyone remembering to.
+SLOW_FIXTURES = {"live_server", "browser", "page", "pytester"}
+SLOW_CALLS = re.compile(r"\b(subprocess\.|Popen\(|running_server\(|run_ccctl\(|sys\.executable|os\.kill\(|multiprocessing|Process\(|ProcessPool)")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.get_closest_marker("slow"):
+            continue
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("browser") \
+                or "crash" in item.path.name or _starts_processes(getattr(item, "function", None)):
+            item.add_marker(pytest.mark.slow)
+
+
+def _starts_processes(function) -> bool:
+    try:
+        return bool(SLOW_CALLS.search(inspect.getsource(function)))
+    except (OSError, TypeError):
+        return False
