@@ -20,7 +20,7 @@ import pluggy
 
 from ccctl import hookspecs
 from ccctl.entry_points import EntryPoint, ccctl_entry_points
-from ccctl.errors import CcctlError
+from ccctl.errors import CcctlError, DomainError
 
 # Plugins registered by core itself; always on, whatever the tenant says.
 CORE_PLUGINS: tuple[str, ...] = ()
@@ -256,7 +256,7 @@ def call_hook(target, name: str, **kwargs: Any) -> list[tuple[str, Any]]:
     for plugin, call in each_plugin(target, name):
         try:
             results.append((plugin, call(**kwargs)))
-        except CcctlError:
+        except DomainError:
             raise
         except Exception as exc:
             raise PluginFailed(plugin, name, exc) from exc

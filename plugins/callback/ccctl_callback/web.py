@@ -92,9 +92,7 @@ def _form_page(request: Request, ctx: TenantContext, values: dict, error: str | 
 
 
 def _submit(request: Request, ctx: TenantContext) -> Response:
-    from click import ClickException
-
-    from ccctl.errors import InputError
+    from ccctl.errors import DomainError, InputError
     from ccctl_callback.requests import RequestInput, create_request, describe_when, write_transaction
     from ccctl_callback.slots import parse_slot
 
@@ -119,7 +117,7 @@ def _submit(request: Request, ctx: TenantContext) -> Response:
         data = RequestInput(phone=values["phone"], name=values["name"], reason=values["reason"], slot=slot,
                             context=context, referral_code=values["ref"] or None, source="web", ref=key)
         callback_request, _created = create_request(ctx, data)
-    except ClickException as exc:
+    except DomainError as exc:
         ctx.session.rollback()
         status = 400 if isinstance(exc, InputError) else 409
         return _form_page(request, ctx, values, error=exc.message, status=status)

@@ -35,11 +35,12 @@ def ccctl_auto_answer(item, answer, ctx):
         return None
     import click
 
+    from ccctl.errors import DomainError
     from ccctl_email.autoanswer import queue_auto_answer
 
     try:
         queued = queue_auto_answer(ctx, item, answer)
-    except click.ClickException as exc:  # e.g. a tenant template naming an unknown variable
+    except DomainError as exc:  # e.g. a tenant template naming an unknown variable
         click.echo(f"warning: no automatic answer for item {item.id}: {exc.format_message()}", err=True)
         return None
     return True if queued is not None else None
