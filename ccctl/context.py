@@ -78,6 +78,15 @@ class App:
         hook_caller(self.pm, "ccctl_config_schema")(register=schemas.__setitem__)
         return schemas
 
+    def retention_kinds(self) -> dict[str, str]:
+        """Retention kinds a tenant's YAML may name: core's and every loaded plugin's."""
+        from ccctl.plugins import hook_caller
+        from ccctl.retention import CORE_KINDS
+
+        kinds = dict(CORE_KINDS)
+        hook_caller(self.pm, "ccctl_retention_kinds")(register=kinds.__setitem__)
+        return kinds
+
     def tenant(self, session: Session, slug: str | None) -> Tenant:
         """The tenant named ``slug``; the only tenant when there is one and none is named."""
         from sqlalchemy import select

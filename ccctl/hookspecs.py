@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from pluggy import HookimplMarker, HookspecMarker
 
 if TYPE_CHECKING:  # annotations only: nothing heavy is imported at start-up
-    from datetime import datetime
+    from datetime import datetime, timedelta
     from pathlib import Path
 
     import click
@@ -198,4 +198,29 @@ def ccctl_auto_answer(item: WorkItem, answer: dict[str, Any], ctx: TenantContext
     Called by the selfhelp plugin when an FAQ article strongly matches a new item and the tenant
     allows automatic answers; a plugin that can reply on ``item.channel`` (email) implements it.
     Example: ``if item.channel == "chat": return send_chat(ctx, item, answer["text"])``.
+    """
+
+
+# --- Retention (reach: every loaded plugin, as erase does: a switched-off plugin's old rows go too).
+
+
+@spec(EVERY, REGISTER)
+def ccctl_retention_kinds(register: Callable[[str, str], None]) -> None:
+    """Register the retention kinds this plugin keeps data for: ``register("mail", "e-mails older than this")``.
+
+    Kind: register. Reach: every loaded plugin. A tenant's YAML ``retention`` may name these kinds.
+    Example: ``register("chat", "chat messages older than this")``.
+    """
+
+
+@spec(EVERY, COMMAND)
+def ccctl_apply_retention(policy: dict[str, timedelta], now: datetime, dry_run: bool,
+                          ctx: TenantContext) -> dict[str, int] | None:
+    """Delete (with ``dry_run``: only count) this plugin's rows of ``ctx.tenant`` older than ``policy[kind]``
+    (a ``timedelta``) for the kinds it registered; return ``{kind: rows}``.
+
+    Kind: command. Reach: every loaded plugin. Example::
+
+        if "mail" in policy:
+            return {"mail": delete_mail_before(ctx, now - policy["mail"], dry_run)}
     """
