@@ -19,17 +19,18 @@ def tenant_yaml(slug: str, *, name: str | None = None, timezone: str = "Europe/P
     ``keys`` are further top-level keys (``holidays=None``, ``billing={...}``); ``extra`` is
     raw YAML appended as written (dedented), for cases a dict cannot say (comments, bad input).
 
-    >>> print(tenant_yaml("client-a", plugins={"chat": True}))  # doctest: +NORMALIZE_WHITESPACE
+    Lists and mappings of scalars are written inline (``- {name: general, sla: 4h}``); the
+    ``plugins`` section comes last, so lines appended to the text land inside it.
+
+    >>> print(tenant_yaml("client-a", plugins={"chat": True}), end="")
     tenant: client-a
     name: Client-A
     timezone: Europe/Paris
     locale: fr_FR
     queues:
-    - name: general
-      sla: 4h
+    - {name: general, sla: 4h}
     plugins:
-      chat:
-        enabled: true
+      chat: {enabled: true}
     """
     import yaml
 
@@ -42,5 +43,5 @@ def tenant_yaml(slug: str, *, name: str | None = None, timezone: str = "Europe/P
     if plugins:
         document["plugins"] = {plugin: ({"enabled": section} if isinstance(section, bool) else dict(section))
                                for plugin, section in plugins.items()}
-    text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, default_flow_style=None, width=1000)
     return text + (textwrap.dedent(extra).lstrip("\n") if extra else "")

@@ -120,4 +120,5 @@ def test_tenant_yaml_extra_text_is_kept_as_written(ccctl, tmp_path):
     path.write_text(tenant_yaml("client-a", extra="""
         colour: blue
         """))
-    assert f"{path}:8: key 'colour'" in ccctl("tenant", "apply", "-f", path, code=2).stderr
+    line = path.read_text().splitlines().index("colour: blue") + 1   # after the builder's lines
+    assert f"{path}:{line}: key 'colour'" in ccctl("tenant", "apply", "-f", path, code=2).stderr
