@@ -75,7 +75,7 @@ class App:
         from ccctl.plugins import hook_caller
 
         schemas: dict[str, Any] = {}
-        hook_caller(self.pm, "ccctl_config_schema")(register=schemas.__setitem__)
+        hook_caller(self.pm, "ccctl_register_config_schema")(register=schemas.__setitem__)
         return schemas
 
     def retention_kinds(self) -> dict[str, str]:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # annotations only: nothing heavy is imported at start-up
     import click
 
     from ccctl.context import TenantContext
-    from ccctl.db.models import Customer, Tenant, WorkItem
+    from ccctl.db.models import Customer, WorkItem
 
 hookspec = HookspecMarker("ccctl")
 hookimpl = HookimplMarker("ccctl")
@@ -53,9 +53,20 @@ CONTRACTS: dict[str, Contract] = {}
 
 # Old hook name -> new one.  An implementation under an old name still registers (with a
 # DeprecationWarning) for one release; see ccctl.plugins.CcctlPluginManager.
-RENAMED: dict[str, str] = {}
+RENAMED: dict[str, str] = {
+    "ccctl_config_schema": "ccctl_register_config_schema",      # register hooks say "register"
+    "ccctl_migrations": "ccctl_register_migrations",
+    "ccctl_customer_export": "ccctl_export_customer",            # commands are imperative
+    "ccctl_customer_erased": "ccctl_erase_customer",             # ...it never was an event
+    "ccctl_billing_usage": "ccctl_report_usage",
+    "ccctl_self_service_events": "ccctl_list_self_service_events",
+    "ccctl_suggest": "ccctl_suggest_answers",
+}
 # Arguments a renamed hook no longer passes: an old implementation still gets them (from ctx).
-DROPPED_ARGS: dict[str, dict[str, Callable[[Any], Any]]] = {}
+DROPPED_ARGS: dict[str, dict[str, Callable[[Any], Any]]] = {
+    "ccctl_report_usage": {"tenant": lambda ctx: ctx.tenant},   # ``tenant`` was passed beside ``ctx``
+    "ccctl_list_self_service_events": {"tenant": lambda ctx: ctx.tenant},
+}
 
 
 def spec(reach: str, kind: str, firstresult: bool = False) -> Callable:
@@ -85,7 +96,7 @@ def ccctl_register_commands(cli: click.Group) -> None:
 
 
 @spec(EVERY, REGISTER)
-def ccctl_config_schema(register: Callable[[str, type], None]) -> None:
+def ccctl_register_config_schema(register: Callable[[str, type], None]) -> None:
     """Call ``register(section, model)`` with a pydantic model for the plugin's tenant YAML section.
 
     Example: ``register("chat", ChatConfig)`` where ``ChatConfig(PluginSection)``.
@@ -93,7 +104,7 @@ def ccctl_config_schema(register: Callable[[str, type], None]) -> None:
 
 
 @spec(EVERY, REGISTER)
-def ccctl_migrations(register: Callable[[Path], None]) -> None:
+def ccctl_register_migrations(register: Callable[[Path], None]) -> None:
     """Call ``register(path)`` with a folder of Alembic revisions owned by the plugin.
 
     Example: ``register(Path(__file__).parent / "migrations")``.
@@ -135,7 +146,7 @@ def ccctl_customer_merged(source: Customer, target: Customer, ctx: TenantContext
 
 
 @spec(EVERY, COMMAND)
-def ccctl_customer_export(customer: Customer, ctx: TenantContext) -> dict[str, Any] | None:
+def ccctl_export_customer(customer: Customer, ctx: TenantContext) -> dict[str, Any] | None:
     """Return a JSON-ready dict of everything the plugin holds about ``customer`` (or None).
 
     Example: ``return {"messages": [m.text for m in messages_of(ctx, customer)]} or None``.
@@ -143,7 +154,7 @@ def ccctl_customer_export(customer: Customer, ctx: TenantContext) -> dict[str, A
 
 
 @spec(EVERY, COMMAND)
-def ccctl_customer_erased(customer: Customer, ctx: TenantContext) -> None:
+def ccctl_erase_customer(customer: Customer, ctx: TenantContext) -> None:
     """Erase every personal datum the plugin holds about ``customer``.
 
     Every loaded plugin is asked, enabled by the tenant or not.
@@ -152,7 +163,7 @@ def ccctl_customer_erased(customer: Customer, ctx: TenantContext) -> None:
 
 
 @spec(EVERY, COMMAND)
-def ccctl_billing_usage(tenant: Tenant, start: datetime, end: datetime, ctx: TenantContext) -> list[dict[str, Any]]:
+def ccctl_report_usage(start: datetime, end: datetime, ctx: TenantContext) -> list[dict[str, Any]]:
     """Return billable usage lines between ``start`` and ``end`` (aware datetimes, end excluded).
 
     Each line is a dict: ``unit`` (``"sms_segment"`` or ``"callback_minute"``, or a unit
@@ -163,7 +174,7 @@ def ccctl_billing_usage(tenant: Tenant, start: datetime, end: datetime, ctx: Ten
 
 
 @spec(TENANT, COMMAND)
-def ccctl_self_service_events(tenant: Tenant, start: datetime, end: datetime, ctx: TenantContext) -> list[datetime]:
+def ccctl_list_self_service_events(start: datetime, end: datetime, ctx: TenantContext) -> list[datetime]:
     """Return the times (aware datetimes in ``[start, end)``) at which self-service answered someone
     without an agent and without a history entry (e.g. FAQ article views); ``report kpi`` counts them
     as deflected contacts.
@@ -183,7 +194,7 @@ def ccctl_send_notification(to: str, template: str, data: dict[str, Any], ctx: T
 
 
 @spec(TENANT, COMMAND)
-def ccctl_suggest(item: WorkItem | None, text: str, ctx: TenantContext) -> list[dict[str, Any]]:
+def ccctl_suggest_answers(item: WorkItem | None, text: str, ctx: TenantContext) -> list[dict[str, Any]]:
     """Return a list of suggestions (dicts with ``title``, ``url``, ``score``) for an item's text.
 
     ``ccctl item show`` lists them under ``suggestions``.

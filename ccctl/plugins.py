@@ -152,6 +152,7 @@ class CcctlPluginManager(pluggy.PluginManager):
 
     def __init__(self) -> None:
         super().__init__("ccctl")
+        self.hook = _CompatRelay()  # pm.hook.<old name> still reaches the renamed hook, with a warning
 
     def parse_hookimpl_opts(self, plugin, name: str):
         opts = super().parse_hookimpl_opts(plugin, name)
@@ -171,6 +172,15 @@ class CcctlPluginManager(pluggy.PluginManager):
             hookimpl.argnames = tuple(a for a in hookimpl.argnames if a not in extra) + tuple(
                 a for a in ("ctx",) if a not in hookimpl.argnames)
         super()._verify_hook(hook, hookimpl)
+
+
+class _CompatRelay(pluggy.HookRelay):
+    def __getattr__(self, name: str):  # only called for names not set: the hooks live in __dict__
+        new = hookspecs.RENAMED.get(name)
+        if new is None or new not in self.__dict__:
+            raise AttributeError(name)
+        warnings.warn(f"ccctl hook {name} is renamed {new}", DeprecationWarning, stacklevel=2)
+        return self.__dict__[new]
 
 
 def _supplying(function, derived: dict):

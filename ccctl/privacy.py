@@ -5,7 +5,7 @@ the source row as a trace, and that trace still holds a name).
 
 Erasure, in one transaction:
 
-1. every loaded plugin's ``ccctl_customer_erased`` runs, the plugins the tenant
+1. every loaded plugin's ``ccctl_erase_customer`` runs, the plugins the tenant
    disabled included: a plugin switched off last month still holds last month's SMS;
 2. the person's interactions and work items are kept for the figures (KPIs, billing)
    but emptied of text, detached from the customer, and their payloads keep only
@@ -171,7 +171,7 @@ def export_person(ctx: TenantContext, customer_id: int) -> dict[str, Any]:
 
 
 def _customer_dict(ctx: TenantContext, customer: Customer) -> dict[str, Any]:
-    parts = call_every_plugin(ctx, "ccctl_customer_export", lambda c: {"customer": c}, [customer])
+    parts = call_every_plugin(ctx, "ccctl_export_customer", lambda c: {"customer": c}, [customer])
     return {"id": customer.id, "name": customer.name, "created_at": customer.created_at,
             "attributes": customer.attributes, "merged_into": customer.merged_into_id,
             "contacts": [{"kind": c.kind, "value": c.value} for c in customer.contacts],
@@ -198,7 +198,7 @@ def erase_person(ctx: TenantContext, customer_id: int) -> dict[str, Any]:
     namesake = bool(keys) and session.scalar(select(func.count()).select_from(Customer).where(
         Customer.tenant_id == tenant.id, Customer.name_key.in_(keys), Customer.id.not_in(ids))) > 0
     scrubber = Scrubber(identifiers(tenant, group, names=not namesake))
-    plugins = sorted({name for name, _ in call_every_plugin(ctx, "ccctl_customer_erased",
+    plugins = sorted({name for name, _ in call_every_plugin(ctx, "ccctl_erase_customer",
                                                              lambda c: {"customer": c}, group)})
     items, interactions = history_of(session, tenant, ids)
     for row in interactions:

@@ -86,7 +86,7 @@ def _suggestions(ctx, found) -> list[dict]:
         return []
     found_by = [{"plugin": plugin, "title": str(s.get("title", "")), "url": str(s.get("url", "")),
                  "score": s.get("score")}
-                for plugin, suggestions in call_hook(ctx, "ccctl_suggest", item=found, text=text)
+                for plugin, suggestions in call_hook(ctx, "ccctl_suggest_answers", item=found, text=text)
                 for s in suggestions or () if isinstance(s, dict)]
     return sorted(found_by, key=lambda s: -(s["score"] or 0))
 

@@ -1,4 +1,4 @@
-"""Typed tenant configuration. Plugins validate their own section (``ccctl_config_schema``)."""
+"""Typed tenant configuration. Plugins validate their own section (``ccctl_register_config_schema``)."""
 
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ class Billing(Strict):
     per_callback_minute: Decimal = Field(default=Decimal("0"), ge=0, decimal_places=4)
     # Outcomes not billed as handled (e.g. spam, duplicate).
     free_outcomes: list[str] = []
-    # Prices of further usage units reported by plugins through ``ccctl_billing_usage``.
+    # Prices of further usage units reported by plugins through ``ccctl_report_usage``.
     extra: dict[str, Decimal] = {}
 
     @field_validator("per_item", "extra")

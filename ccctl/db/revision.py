@@ -45,16 +45,16 @@ def plugin_tables(package: str) -> set[str]:
 
 
 def plugin_version_path(pm, name: str) -> Path:
-    """The migrations folder plugin ``name`` registers through ``ccctl_migrations``."""
+    """The migrations folder plugin ``name`` registers through ``ccctl_register_migrations``."""
     from ccctl.plugins import each_plugin
 
     folders: list[Path] = []
-    for plugin, call in each_plugin(pm, "ccctl_migrations"):
+    for plugin, call in each_plugin(pm, "ccctl_register_migrations"):
         if plugin == name:
             call(register=lambda path: folders.append(Path(path)))
     if len(folders) != 1:
         raise InputError(f"plugin '{name}' must register exactly one migrations folder through "
-                         f"ccctl_migrations (it registers {len(folders)}); see docs/plugins.md")
+                         f"ccctl_register_migrations (it registers {len(folders)}); see docs/plugins.md")
     return folders[0]
 
 

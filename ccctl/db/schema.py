@@ -21,7 +21,7 @@ def version_locations(pm=None) -> list[str]:
     if pm is not None:
         from ccctl.plugins import hook_caller
 
-        hook_caller(pm, "ccctl_migrations")(register=lambda path: locations.append(str(path)))
+        hook_caller(pm, "ccctl_register_migrations")(register=lambda path: locations.append(str(path)))
     return locations
 
 

@@ -7,7 +7,7 @@ half-up to the currency's cents; the invoice total is the sum of the rounded lin
 * handled items: items closed in the month, per channel priced in ``per_item``
   (outcomes listed in ``free_outcomes`` are not billed);
 * SMS segments and call-back minutes: what plugins report through
-  ``ccctl_billing_usage`` (units ``sms_segment``, ``callback_minute``); for a unit no
+  ``ccctl_report_usage`` (units ``sms_segment``, ``callback_minute``); for a unit no
   plugin reports, the history stands in: ``payload.segments`` of outbound ``sms``
   interactions, and ``payload.duration_seconds`` of ``callback`` interactions, each
   call rounded up to the started minute;
@@ -89,7 +89,7 @@ def usage_by_unit(app: App, session: Session, tenant: Tenant, period) -> dict[st
     ctx = app.context(session, tenant)
     totals: dict[str, Decimal] = {}
     try:
-        results = call_hook(ctx, "ccctl_billing_usage", tenant=tenant, start=period.start, end=period.end)
+        results = call_hook(ctx, "ccctl_report_usage", start=period.start, end=period.end)
     except CcctlError as exc:
         raise CcctlError(f"{tenant.slug}: {exc}") from exc
     for _plugin, result in results:

@@ -41,7 +41,7 @@ class Recorder:
         self.calls: list[tuple[str, str]] = []
 
     @hookimpl
-    def ccctl_config_schema(self, register):
+    def ccctl_register_config_schema(self, register):
         register(self.name, RecorderConfig)
 
     @hookimpl

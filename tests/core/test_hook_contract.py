@@ -38,7 +38,7 @@ class Recorder:
         self.name, self.answer, self.calls = name, answer, []
 
     @hookimpl
-    def ccctl_customer_export(self, customer, ctx):
+    def ccctl_export_customer(self, customer, ctx):
         self.calls.append(("export", ctx.tenant.slug))
         return self.answer
 
@@ -70,8 +70,8 @@ def recorders():
 def test_call_hook_takes_the_reach_from_the_spec_and_names_who_answered():
     pm, on, off = recorders()
     ctx = Ctx(pm)
-    assert CONTRACTS["ccctl_customer_export"].reach == EVERY
-    assert sorted(call_hook(ctx, "ccctl_customer_export", customer=None)) == [("off", {"held": 2}),
+    assert CONTRACTS["ccctl_export_customer"].reach == EVERY
+    assert sorted(call_hook(ctx, "ccctl_export_customer", customer=None)) == [("off", {"held": 2}),
                                                                                ("on", {"held": 1})]
     assert CONTRACTS["ccctl_item_closed"].reach == TENANT
     assert call_hook(ctx, "ccctl_item_closed", item=None) == [("on", None)]
@@ -92,12 +92,12 @@ def test_a_tenant_reach_hook_needs_a_tenant_and_an_unknown_hook_is_named():
 def test_a_failing_plugin_is_named_with_its_hook():
     class Broken:
         @hookimpl
-        def ccctl_customer_export(self, customer, ctx):
+        def ccctl_export_customer(self, customer, ctx):
             raise OSError("archive offline")
 
     pm = get_plugin_manager(load_entrypoints=False, extra=[("archive", Broken())])
-    with pytest.raises(PluginFailed, match="plugin 'archive' failed in ccctl_customer_export: archive offline") as e:
-        call_hook(Ctx(pm), "ccctl_customer_export", customer=None)
+    with pytest.raises(PluginFailed, match="plugin 'archive' failed in ccctl_export_customer: archive offline") as e:
+        call_hook(Ctx(pm), "ccctl_export_customer", customer=None)
     assert e.value.plugin == "archive" and isinstance(e.value.__cause__, OSError) and e.value.exit_code == 1
 
 
@@ -106,17 +106,17 @@ def test_trace_plugins_prints_each_hook_call_to_stderr(monkeypatch, capsys):
     pm, _on, _off = recorders()
     ctx = Ctx(pm)
     call_hook(ctx, "ccctl_item_closed", item=None)
-    hook_caller(pm, "ccctl_customer_export")(customer="c-1", ctx=ctx)
+    hook_caller(pm, "ccctl_export_customer")(customer="c-1", ctx=ctx)
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith("ccctl trace: ccctl_item_closed(item=None, ctx=") and err[0].endswith("-> on")
     assert err[1] == "ccctl trace: ccctl_item_closed returned []"   # pluggy drops None answers
-    assert err[2].startswith("ccctl trace: ccctl_customer_export(customer='c-1', ctx=") and err[2].endswith(
+    assert err[2].startswith("ccctl trace: ccctl_export_customer(customer='c-1', ctx=") and err[2].endswith(
         "-> off, on")
-    assert err[3] == "ccctl trace: ccctl_customer_export returned [{'held': 2}, {'held': 1}]"
+    assert err[3] == "ccctl trace: ccctl_export_customer returned [{'held': 2}, {'held': 1}]"
     assert len(err) == 4
     monkeypatch.delenv("CCCTL_TRACE_PLUGINS")
     pm = recorders()[0]
-    pm.hook.ccctl_customer_export(customer=None, ctx=Ctx(pm))
+    pm.hook.ccctl_export_customer(customer=None, ctx=Ctx(pm))
     assert capsys.readouterr().err == ""
 
 
@@ -181,3 +181,66 @@ def test_an_extra_named_like_an_installed_plugin_replaces_it():
     assert pm.get_plugin("sms") is mine and not pm.is_registered(ccctl_sms)
     same = get_plugin_manager(extra=[("sms", ccctl_sms)])  # the installed module itself: kept
     assert same.get_plugin("sms") is ccctl_sms
+
+
+class OldNames:
+    """A plugin written against the previous release's hook names and signatures."""
+
+    def __init__(self):
+        self.seen = []
+
+    @hookimpl
+    def ccctl_config_schema(self, register):
+        register("old", dict)
+
+    @hookimpl
+    def ccctl_migrations(self, register):
+        self.seen.append("migrations")
+
+    @hookimpl
+    def ccctl_customer_export(self, customer, ctx):
+        return {"customer": customer}
+
+    @hookimpl
+    def ccctl_customer_erased(self, customer, ctx):
+        self.seen.append(("erased", customer))
+
+    @hookimpl
+    def ccctl_billing_usage(self, tenant, start, end, ctx):
+        return [{"unit": "fax_page", "quantity": 1, "tenant": tenant.slug, "start": start}]
+
+    @hookimpl
+    def ccctl_self_service_events(self, tenant, start, end, ctx):
+        return [("events", tenant.slug, end)]
+
+    @hookimpl
+    def ccctl_suggest(self, item, text, ctx):
+        return [{"title": text}]
+
+
+def test_the_previous_releases_hook_names_still_work_with_a_warning_each():
+    with pytest.warns(DeprecationWarning) as caught:
+        pm = get_plugin_manager(load_entrypoints=False, extra=[("on", OldNames())])
+    assert {str(w.message).split()[2] for w in caught} == set(hookspecs.RENAMED)
+    ctx = Ctx(pm)
+    assert call_hook(ctx, "ccctl_report_usage", start=1, end=2) == [
+        ("on", [{"unit": "fax_page", "quantity": 1, "tenant": "client-a", "start": 1}])]   # tenant from ctx
+    assert call_hook(ctx, "ccctl_list_self_service_events", start=1, end=2) == [("on", [("events", "client-a", 2)])]
+    assert call_hook(ctx, "ccctl_export_customer", customer=7) == [("on", {"customer": 7})]
+    assert call_hook(ctx, "ccctl_suggest_answers", item=None, text="valise") == [("on", [{"title": "valise"}])]
+    call_hook(ctx, "ccctl_erase_customer", customer=7)
+    schemas = {}
+    with pytest.warns(DeprecationWarning, match="ccctl_config_schema is renamed ccctl_register_config_schema"):
+        pm.hook.ccctl_config_schema(register=schemas.__setitem__)   # a caller still using the old name
+    assert schemas == {"old": dict}
+    hook_caller(pm, "ccctl_register_migrations")(register=None)
+    assert pm.get_plugin("on").seen == [("erased", 7), "migrations"]
+
+
+def test_renames_point_at_declared_hooks_and_old_names_are_no_longer_specs():
+    for old, new in hookspecs.RENAMED.items():
+        assert new in CONTRACTS and old not in CONTRACTS and not hasattr(hookspecs, old)
+    for hook, args in hookspecs.DROPPED_ARGS.items():
+        assert hook in CONTRACTS and not set(args) & set(inspect.signature(getattr(hookspecs, hook)).parameters)
+    with pytest.raises(AttributeError):
+        recorders()[0].hook.ccctl_no_such_hook  # noqa: B018 - unknown names still fail loudly

@@ -25,11 +25,11 @@ def test_plugins_lists_name_version_package_hooks_and_enabling_tenants(example_t
     rows = {r["name"]: r for r in example_tenants.json("plugins")}
     assert sorted(rows) == BUILT_IN
     assert rows["sms"]["package"] == "ccctl" and rows["sms"]["version"]
-    assert all("ccctl_config_schema" in r["hooks"] for r in rows.values())
+    assert all("ccctl_register_config_schema" in r["hooks"] for r in rows.values())
     assert rows["email"]["tenants"] == ["assurance-horizon", "voyages-lumiere"]
     assert rows["sms"]["tenants"] == ["voyages-lumiere"]   # the insurer has sms: enabled: false
     table = example_tenants("plugins", "--format", "table").stdout
-    assert "voyages-lumiere" in table and "ccctl_config_schema" in table
+    assert "voyages-lumiere" in table and "ccctl_register_config_schema" in table
 
 
 def test_load_plugins_env_selects_a_subset_or_none(monkeypatch):

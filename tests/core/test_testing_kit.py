@@ -14,7 +14,7 @@ from ccctl.hookspecs import hookimpl
 
 
 @hookimpl
-def ccctl_migrations(register):
+def ccctl_register_migrations(register):
     from pathlib import Path
 
     register(Path(__file__).parent / "migrations")

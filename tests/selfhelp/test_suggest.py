@@ -125,7 +125,7 @@ def test_suggest_hook_for_other_plugins(faq, app):
     with app.session() as session:
         tenant = app.tenant(session, TENANT)
         ctx = app.context(session, tenant)
-        (found,) = [r for r in ctx.hook("ccctl_suggest")(item=None, text="valise perdue", ctx=ctx) if r]
+        (found,) = [r for r in ctx.hook("ccctl_suggest_answers")(item=None, text="valise perdue", ctx=ctx) if r]
     assert found[0]["slug"] == "bagages-perdus" and found[0]["url"].endswith("/faq/bagages-perdus")
 
 
