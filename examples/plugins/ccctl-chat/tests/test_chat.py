@@ -59,7 +59,8 @@ def test_a_tenant_without_the_plugin_is_refused_by_name(ccctl):
 
 def test_closing_the_item_closes_the_conversation(ccctl):
     first = ccctl.json("chat", "receive", "lea@example.fr", "Bonjour", "-t", "client-a")
-    ccctl("item", "close", first["item"], "--outcome", "resolved", "-t", "client-a")   # ccctl_item_closed
+    ccctl("agent", "add", "marie", "--serves", "client-a")
+    ccctl("item", "close", first["item"], "--outcome", "resolved", "--agent", "marie", "-t", "client-a")  # the hook
     assert all(m["closed"] for m in ccctl.json("chat", "list", "-t", "client-a"))
     later = ccctl.json("chat", "receive", "lea@example.fr", "Encore moi", "-t", "client-a")
     assert later["new_conversation"] is True and later["item"] != first["item"]
