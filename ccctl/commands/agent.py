@@ -113,7 +113,7 @@ def remove_cmd(name, release_items, fmt) -> None:
       ccctl agent remove marie
       ccctl agent remove marie --release
     """
-    from ccctl.queue.agents import remove_agent
+    from ccctl.queue.work import remove_agent
     from ccctl.queue.cli import current_app
     from ccctl.queue.txn import immediate_session
 

@@ -88,15 +88,13 @@ def remember_request(ctx: TenantContext, digest: str, window: int) -> None:
     """Store a request's ``digest`` (:func:`replay_key`); 403 if it is already there (a replay),
     forgetting ones older than ``window`` seconds."""
     from sqlalchemy import delete
-    from sqlalchemy.exc import IntegrityError
 
     from ccctl.db.models import SeenRequest, utcnow
+    from ccctl.db.upsert import insert_or_skip
 
     session, now = ctx.session, utcnow()
     session.execute(delete(SeenRequest).where(SeenRequest.seen_at < now - timedelta(seconds=window)))
-    try:
-        with session.begin_nested():
-            session.add(SeenRequest(tenant_id=ctx.tenant.id, digest=digest, seen_at=now))
-            session.flush()
-    except IntegrityError:
-        raise HTTPException(403, "replayed Twilio request") from None
+    stored = insert_or_skip(session, SeenRequest, dict(tenant_id=ctx.tenant.id, seen_at=now, digest=digest),
+                            conflict=("digest",), returning=SeenRequest.id)
+    if stored is None:
+        raise HTTPException(403, "replayed Twilio request")

@@ -202,20 +202,22 @@ def start_smtp():
 
 def tenant_yaml(slug: str = "voyages-lumiere", *, smtp_port: int | None = None, imap: dict | None = None,
                 ack: str = "", extra: str = "", locale: str = "fr_FR") -> str:
-    lines = [f"tenant: {slug}", f"name: {slug.title()}", "timezone: Europe/Paris", f"locale: {locale}",
-             "business_hours:", '  mon-sun: ["00:00-24:00"]', "holidays: null",
-             "queues:", "  - {name: general, sla: 4h}", "  - {name: claims, sla: 2d}",
-             "plugins:", "  email:", "    enabled: true", "    addresses: [support@example.test]"]
+    """The email section from the arguments (``ack``/``extra``: YAML lines of that section); a thin
+    alias over ``ccctl.testing.tenant_yaml``, which ends with ``plugins`` so appended lines land there."""
+    import yaml
+
+    from ccctl.testing import tenant_yaml as build
+
+    section: dict = {"enabled": True, "addresses": ["support@example.test"]}
     if smtp_port:
-        lines.append(f'    smtp: {{host: 127.0.0.1, port: {smtp_port}, from: "Support <support@example.test>"}}')
+        section["smtp"] = {"host": "127.0.0.1", "port": smtp_port, "from": "Support <support@example.test>"}
     if imap:
-        lines.append("    imap:")
-        lines += [f"      {k}: {v}" for k, v in imap.items()]
-    if ack:
-        lines += ["    " + line for line in textwrap.dedent(ack).strip().splitlines()]
-    if extra:
-        lines += ["    " + line for line in textwrap.dedent(extra).strip().splitlines()]
-    return "\n".join(lines) + "\n"
+        section["imap"] = {k: yaml.safe_load(str(v)) for k, v in imap.items()}
+    for lines in (ack, extra):
+        section.update(yaml.safe_load(textwrap.dedent(lines)) or {} if lines else {})
+    return build(slug, locale=locale, business_hours={"mon-sun": ["00:00-24:00"]}, holidays=None,
+                 queues=[{"name": "general", "sla": "4h"}, {"name": "claims", "sla": "2d"}],
+                 plugins={"email": section})
 
 
 @pytest.fixture

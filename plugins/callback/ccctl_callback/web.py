@@ -84,7 +84,7 @@ def _form_page(request: Request, ctx: TenantContext, values: dict, error: str | 
 
 
 def _submit(request: Request, ctx: TenantContext) -> Response:
-    from ccctl.errors import CcctlError, InputError
+    from ccctl.errors import DomainError, InputError
     from ccctl.web.pages import csrf_ok
     from ccctl_callback.requests import RequestInput, create_request, describe_when, write_transaction
     from ccctl_callback.slots import parse_slot
@@ -114,7 +114,7 @@ def _submit(request: Request, ctx: TenantContext) -> Response:
                             context=context, referral_code=values["ref"] or None, source="web",
                             ref=request_ref(request, submission))
         callback_request, _created = create_request(ctx, data)
-    except (CcctlError, InputError) as exc:
+    except DomainError as exc:
         ctx.session.rollback()
         status = 400 if isinstance(exc, InputError) else 409
         return _form_page(request, ctx, values, error=getattr(exc, "message", str(exc)), status=status)

@@ -8,14 +8,14 @@ from ccctl.hookspecs import hookimpl
 
 
 @hookimpl
-def ccctl_config_schema(register):
+def ccctl_register_config_schema(register):
     from ccctl_email.config import EmailConfig
 
     register("email", EmailConfig)
 
 
 @hookimpl
-def ccctl_migrations(register):
+def ccctl_register_migrations(register):
     from pathlib import Path
 
     register(Path(__file__).parent / "migrations")
@@ -37,25 +37,26 @@ def ccctl_auto_answer(item, answer, ctx):
         return None
     import click
 
+    from ccctl.errors import DomainError
     from ccctl_email.autoanswer import queue_auto_answer
 
     try:
         queued = queue_auto_answer(ctx, item, answer)
-    except click.ClickException as exc:  # e.g. a tenant template naming an unknown variable
+    except DomainError as exc:  # e.g. a tenant template naming an unknown variable
         click.echo(f"warning: no automatic answer for item {item.id}: {exc.format_message()}", err=True)
         return None
     return True if queued is not None else None
 
 
 @hookimpl
-def ccctl_customer_export(customer, ctx):
+def ccctl_export_customer(customer, ctx):
     from ccctl_email.privacy import export
 
     return export(customer, ctx)
 
 
 @hookimpl
-def ccctl_customer_erased(customer, ctx):
+def ccctl_erase_customer(customer, ctx):
     from ccctl_email.privacy import erase
 
     erase(customer, ctx)

@@ -9,6 +9,7 @@ import sys
 import click
 
 from ccctl.commands.options import app_session, tenant_option, tenant_session
+from ccctl.errors import DomainError
 from ccctl.output import emit, emit_object, output_options
 
 COMMIT_EVERY = 500
@@ -149,7 +150,7 @@ def fetch_cmd(all_tenants, tenant_slug, fmt) -> None:
                     click.progressbar(length=total, label=f"fetching {slug}", file=sys.stderr, show_pos=True)))
                 sent = _send_acks(ctx, config, session)
                 rows.append({**row, "acks_sent": sent["sent"]})
-            except click.ClickException as exc:
+            except DomainError as exc:
                 session.rollback()
                 if not all_tenants:
                     raise
