@@ -40,7 +40,7 @@ def http_error(exc: Exception) -> tuple[int | None, int | None, str]:
                 code = int(json.loads(response.text).get("code"))
             except (ValueError, TypeError, AttributeError):
                 pass
-            return response.status_code, code, f"Twilio HTTP {response.status_code}: {exc.args[0]}"
+            return response.status_code, code, f"Twilio {code or 'error'} (HTTP {response.status_code}): {exc.args[0]}"
     return None, None, f"{type(exc).__name__}: {exc}"
 
 

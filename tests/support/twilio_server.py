@@ -10,11 +10,16 @@ It speaks the request and response shapes of Twilio's API 2010 (twilio/twilio-oa
   (fetch, update with ``Status=canceled|completed``, ``Url`` or ``Twiml``).
 
 The real SDK is pointed at it with ``client.api.base_url = server.url`` (see :meth:`client`).
-Behaviour is programmable: per-number permanent errors (21211, 21610, 21614...), queued transient
-failures (429/20429, 5xx), responses lost after the message was stored (the ambiguous case that
-makes exactly-once hard), lists that lag behind creates (``list_lag``), a fixed latency per
-request, basic-auth checking, and signed callbacks
-(status callbacks, inbound SMS, TwiML fetches) posted to your webhook URLs.
+Behaviour is programmable: per-number permanent errors (21211, 21610, 21614...), queued
+failures on creates, lists or fetches (429/20429, 5xx, 401), in Twilio's legacy error shape or
+as RFC 9457 problem details (``rfc9457=True``), responses lost after the message or call was
+stored (the ambiguous case that makes exactly-once hard), requests held unanswered
+(``hold_creates``), a server that is down (``down()``/``up()``: connections refused), Body
+length limits (1,600 characters, 21617), lists that lag behind creates (``list_lag``), a fixed
+latency per request, basic-auth checking, child call legs with ``ParentCallSid``
+(:meth:`bridge`), and signed callbacks (status callbacks, inbound SMS, TwiML fetches) posted to
+your webhook URLs. ``tests/twilio_openapi/`` holds the part of Twilio's OpenAPI description
+these shapes are checked against (``tests/sms/test_twilio_contract.py``).
 
 Run it by hand: ``python tests/support/twilio_server.py --port 8099 --latency 0.1``.
 """
@@ -54,8 +59,21 @@ ERRORS: dict[int, tuple[int, str]] = {
     21603: (400, "A 'From' phone number is required."),
     21610: (400, "Attempt to send to unsubscribed recipient"),
     21614: (400, "'To' number is not a valid mobile number"),
+    21617: (400, "The concatenated message body exceeds the 1600 character limit."),
 }
+MAX_BODY = 1600
 GSM_HINT = re.compile(r"^[\x0a\x0d\x20-\x7e£¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ¤¡ÄÖÑÜ§¿äöñüà€]*$")
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A programmed failure: HTTP ``status`` and Twilio ``code``, for requests of kind ``on``."""
+
+    status: int
+    code: int
+    to: str | None = None
+    on: str = "create"
+    rfc9457: bool = False
 
 
 def rfc2822(moment: datetime | None) -> str | None:
@@ -91,8 +109,13 @@ class TwilioTestServer:
         self.list_lag = 0.0                           # seconds before a new message shows in lists
         self.number_errors: dict[str, int] = {}       # To number -> permanent error code
         self.call_outcomes: dict[str, str] = {}       # To number -> final call status for answer_call
-        self._transient: list[tuple[int, int, str | None]] = []  # (status, code, only for To)
+        self._transient: list[Failure] = []           # failures queued for the next matching requests
         self._lose: list[str | None] = []             # lose the response of the next creates (To filter)
+        self.rfc9457 = False                          # every error as RFC 9457 problem details
+        self.hold_creates = threading.Event()         # cleared: creates wait (unanswered) until it is set
+        self.hold_creates.set()
+        self.held = 0                                 # creates waiting right now
+        self.connections: set = set()                 # open client sockets (closed by down())
         # State.
         self.lock = threading.RLock()
         self.requests: list[Request] = []
@@ -148,11 +171,33 @@ class TwilioTestServer:
         return client
 
     # -- programming behaviour --------------------------------------------------------------
-    def fail_next(self, status: int = 429, count: int = 1, code: int | None = None, to: str | None = None) -> None:
-        """The next ``count`` creates (to ``to`` only, if given) fail with ``status`` and nothing is stored."""
-        code = code or {429: 20429, 500: 20500, 503: 20503}.get(status, status)
+    def fail_next(self, status: int = 429, count: int = 1, code: int | None = None, to: str | None = None,
+                  on: str = "create", rfc9457: bool = False) -> None:
+        """The next ``count`` requests of kind ``on`` (``create``, ``list``, ``fetch`` or ``any``; for
+        creates, to ``to`` only if given) fail with ``status``; nothing is stored."""
+        code = code or {401: 20003, 429: 20429, 500: 20500, 503: 20503}.get(status, status)
         with self.lock:
-            self._transient.extend([(status, code, to)] * count)
+            self._transient.extend([Failure(status, code, to, on, rfc9457)] * count)
+
+    def down(self) -> None:
+        """The provider is unreachable: the port stops listening (connections refused)."""
+        if self._httpd is not None:
+            import socket
+
+            self._port = self.port
+            self.stop()
+            with self.lock:
+                open_now = list(self.connections)
+            for conn in open_now:  # kept-alive connections must not outlive the "outage"
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def up(self) -> None:
+        """Back on the same port, with the same state."""
+        if self._httpd is None:
+            self.start()
 
     def lose_response(self, count: int = 1, to: str | None = None) -> None:
         """The next ``count`` creates are stored, then the connection is closed without an answer."""
@@ -248,28 +293,60 @@ class TwilioTestServer:
         return self.post_webhook(url, params)
 
     def post_webhook(self, url: str, params: dict[str, str], auth_token: str | None = None,
-                     signature: str | None = None) -> tuple[int, str]:
-        """POST ``params`` form-encoded to ``url`` with a valid ``X-Twilio-Signature`` (unless given)."""
+                     signature: str | None = None, headers: dict[str, str] | None = None,
+                     signed_url: str | None = None) -> tuple[int, str]:
+        """POST ``params`` form-encoded to ``url`` with a valid ``X-Twilio-Signature`` (unless given),
+        computed over ``signed_url`` (default ``url``: what a proxy in front would have been called at)."""
         from twilio.request_validator import RequestValidator
 
         if signature is None:
-            signature = RequestValidator(auth_token or self.auth_token).compute_signature(url, params)
+            signature = RequestValidator(auth_token or self.auth_token).compute_signature(signed_url or url, params)
         data = urllib.parse.urlencode(params).encode()
+        return self._post(url, data, "application/x-www-form-urlencoded", signature, params, headers)
+
+    def post_json_webhook(self, url: str, data: Any, auth_token: str | None = None) -> tuple[int, str]:
+        """POST a JSON body as Twilio does for JSON webhooks: ``?bodySHA256=`` added to the URL, the
+        signature computed over that URL alone."""
+        import hashlib
+
+        from twilio.request_validator import RequestValidator
+
+        body = json.dumps(data).encode()
+        url += ("&" if "?" in url else "?") + "bodySHA256=" + hashlib.sha256(body).hexdigest()
+        signature = RequestValidator(auth_token or self.auth_token).compute_signature(url, {})
+        return self._post(url, body, "application/json", signature, data, None)
+
+    def _post(self, url, data, content_type, signature, logged, headers) -> tuple[int, str]:
         request = urllib.request.Request(url, data=data, method="POST", headers={
-            "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded",
-            "User-Agent": "TwilioProxy/1.1"})
+            "X-Twilio-Signature": signature, "Content-Type": content_type, "User-Agent": "TwilioProxy/1.1",
+            **(headers or {})})
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 answer = (response.status, response.read().decode())
         except urllib.error.HTTPError as exc:
             answer = (exc.code, exc.read().decode())
         with self.lock:
-            self.callbacks.append({"url": url, "params": params, "status": answer[0], "body": answer[1]})
+            self.callbacks.append({"url": url, "params": logged, "status": answer[0], "body": answer[1]})
         return answer
 
     def _call_webhook_params(self, call: dict[str, Any]) -> dict[str, str]:
-        return {"AccountSid": call["account_sid"], "ApiVersion": "2010-04-01", "CallSid": call["sid"],
-                "From": call["from"], "To": call["to"], "Direction": "outbound-api", "CallStatus": call["status"]}
+        params = {"AccountSid": call["account_sid"], "ApiVersion": "2010-04-01", "CallSid": call["sid"],
+                  "From": call["from"], "To": call["to"], "Direction": call["direction"], "CallStatus": call["status"]}
+        if call.get("parent_call_sid"):
+            params["ParentCallSid"] = call["parent_call_sid"]
+        return params
+
+    def bridge(self, parent_sid: str) -> str:
+        """The agent answered: run the parent call's ``<Dial><Number>`` as a child leg (direction
+        ``outbound-dial``, ``parent_call_sid`` set) whose status callbacks carry ``ParentCallSid``."""
+        import xml.etree.ElementTree as ET
+
+        with self.lock:
+            parent, params = self.calls[parent_sid], self.call_params[parent_sid]
+        number = ET.fromstring(params["Twiml"]).find("Dial/Number")
+        sid = self._store_call(number.text.strip(), parent["to"], {"StatusCallback": number.get("statusCallback")},
+                               parent_sid=parent_sid)
+        return sid
 
     # -- request handling (called from the handler threads) ---------------------------------
     def handle(self, method: str, path: str, query: dict[str, Any], form: dict[str, Any],
@@ -300,6 +377,12 @@ class TwilioTestServer:
                 route = lambda p: self._update_call(item[2], p, path)  # noqa: E731
         if route is None:
             return self._log(method, path, params, account, *self._error(20404, path=path))
+        kind = "create" if method == "POST" and rest.endswith(("Messages.json", "Calls.json")) else (
+            "list" if method == "GET" and rest.endswith(("Messages.json", "Calls.json")) else "fetch")
+        if kind != "create":  # creates check their failures after reading To
+            failure = self._take_transient(kind, None)
+            if failure:
+                return self._log(method, path, params, account, *self._failure(failure, path))
         status, body = route(params)
         return self._log(method, path, params, account, status, body)
 
@@ -308,18 +391,26 @@ class TwilioTestServer:
             self.requests.append(Request(method, path, params, status if body is not None else 0, account))
         return status, body
 
-    @staticmethod
-    def _error(code: int, **fields: str) -> tuple[int, dict[str, Any]]:
-        status, text = ERRORS.get(code, (400, "Error {code}"))
-        return status, {"code": code, "message": text.format(code=code, **fields),
+    def _error(self, code: int, status: int | None = None, rfc9457: bool = False,
+               **fields: str) -> tuple[int, dict[str, Any]]:
+        known_status, text = ERRORS.get(code, (status or 400, "Error {code}"))
+        status = status or known_status
+        message = text.format(code=code, **{"path": "", "to": "", **fields})
+        if rfc9457 or self.rfc9457:  # the newer problem-details shape (twilio-python's TwilioServiceException)
+            return status, {"type": f"https://www.twilio.com/docs/errors/{code}", "title": message,
+                            "status": status, "code": code, "detail": message, "instance": fields.get("path", "")}
+        return status, {"code": code, "message": message,
                         "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
 
-    def _take_transient(self, to: str) -> tuple[int, int] | None:
+    def _failure(self, failure: Failure, path: str) -> tuple[int, dict[str, Any]]:
+        return self._error(failure.code, failure.status, failure.rfc9457, path=path)
+
+    def _take_transient(self, kind: str, to: str | None) -> Failure | None:
         with self.lock:
-            for i, (status, code, only) in enumerate(self._transient):
-                if only is None or only == to:
+            for i, failure in enumerate(self._transient):
+                if failure.on in (kind, "any") and (failure.to is None or failure.to == to):
                     del self._transient[i]
-                    return status, code
+                    return failure
         return None
 
     def _take_lose(self, to: str) -> bool:
@@ -334,11 +425,9 @@ class TwilioTestServer:
         """The checks creates share: a To, programmed transient failures, then permanent ones."""
         if not to:
             return self._error(21201)
-        transient = self._take_transient(to)
-        if transient:
-            status, code = transient
-            return status, {"code": code, "message": ERRORS.get(code, (status, "Transient error"))[1],
-                            "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
+        failure = self._take_transient("create", to)
+        if failure:
+            return self._failure(failure, "")
         if not E164.match(to):
             return self._error(21211, to=to)
         if to in self.number_errors:
@@ -354,6 +443,9 @@ class TwilioTestServer:
             return self._error(21603)
         if not body and not p.get("MediaUrl"):
             return self._error(21602)
+        if len(body or "") > MAX_BODY:
+            return self._error(21617)
+        self._wait_if_held()
         now = datetime.now(timezone.utc)
         sid = new_sid("SM")
         message = {
@@ -381,23 +473,38 @@ class TwilioTestServer:
             return self._error(21213)
         if not (p.get("Url") or p.get("Twiml") or p.get("ApplicationSid")):
             return self._error(21205)
+        self._wait_if_held()
+        sid = self._store_call(to, sender, p)
+        if self._take_lose(to):
+            return 201, None
+        return 201, self.calls[sid]
+
+    def _wait_if_held(self) -> None:
+        with self.lock:
+            self.held += 1
+        try:
+            self.hold_creates.wait(60)
+        finally:
+            with self.lock:
+                self.held -= 1
+
+    def _store_call(self, to: str, sender: str, params: dict[str, Any], parent_sid: str | None = None) -> str:
         now = datetime.now(timezone.utc)
         sid = new_sid("CA")
         call = {
             "account_sid": self.account_sid, "annotation": None, "answered_by": None, "api_version": "2010-04-01",
-            "caller_name": None, "date_created": rfc2822(now), "date_updated": rfc2822(now), "direction": "outbound-api",
+            "caller_name": None, "date_created": rfc2822(now), "date_updated": rfc2822(now),
+            "direction": "outbound-dial" if parent_sid else "outbound-api",
             "duration": None, "end_time": None, "forwarded_from": None, "from": sender, "from_formatted": sender,
-            "group_sid": None, "parent_call_sid": None, "phone_number_sid": None, "price": None, "price_unit": "USD",
-            "queue_time": "0", "sid": sid, "start_time": None, "status": "queued",
+            "group_sid": None, "parent_call_sid": parent_sid, "phone_number_sid": None, "price": None,
+            "price_unit": "USD", "queue_time": "0", "sid": sid, "start_time": None, "status": "queued",
             "subresource_uris": {"recordings": f"{API}/Accounts/{self.account_sid}/Calls/{sid}/Recordings.json"},
             "to": to, "to_formatted": to, "trunk_sid": None, "uri": f"{API}/Accounts/{self.account_sid}/Calls/{sid}.json",
         }
         with self.lock:
             self.calls[sid] = call
-            self.call_params[sid] = dict(p)
-        if self._take_lose(to):
-            return 201, None
-        return 201, call
+            self.call_params[sid] = {k: v for k, v in params.items() if v is not None}
+        return sid
 
     def _update_call(self, sid: str, p: dict[str, Any], path: str) -> tuple[int, dict[str, Any]]:
         with self.lock:
@@ -475,6 +582,19 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args) -> None:  # keep test output quiet
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        with self.owner.lock:
+            self.owner.connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.owner.lock:
+            self.owner.connections.discard(self.connection)
+        try:
+            super().finish()
+        except OSError:
+            pass
 
     def _dispatch(self, method: str) -> None:
         try:

@@ -407,6 +407,7 @@ class Dispatcher:
         if error.kind == "fatal":
             values.update(state=PENDING, attempts=task.attempts - 1, next_attempt_at=utcnow())
             faults.fatal = error.reason
+            faults.pending.pop(task.row_id, None)
             self.summary.fatal = self.summary.fatal or error.reason
         elif error.kind == "permanent":
             values["state"] = FAILED
