@@ -41,8 +41,9 @@ def create_cli(pm) -> click.Group:
         ctx.call_on_close(ctx.obj.close)  # connections closed while the process still runs normally
 
     from ccctl.commands import agent, audit, customer, db, item, plugins_cmd, queue, report, route, serve, tenant
+    from ccctl.commands import status
 
-    for module in (tenant, customer, queue, agent, item, route, serve, report, audit, plugins_cmd, db):
+    for module in (tenant, customer, queue, agent, item, route, serve, report, audit, plugins_cmd, db, status):
         module.register(cli)
     pm.hook.ccctl_register_commands(cli=cli)
     return cli

@@ -96,3 +96,14 @@ def ccctl_auto_answer(item, answer, ctx):
     Called by the selfhelp plugin when an FAQ article strongly matches a new item and the tenant
     allows automatic answers; a plugin that can reply on ``item.channel`` (email) implements it.
     """
+
+
+@hookspec
+def ccctl_tenant_status(app, tenant, report):
+    """Health checks for ``ccctl status``: call ``report(check, ok, detail, **figures)`` once per check
+    (settings and secrets usable, provider reachable, backlog, stuck rows). Network probes (only when
+    ``report.probe``) must have a timeout and run with no database transaction open (open your own
+    short sessions from ``app``).
+
+    Reach: the tenant's enabled plugins. Kind: register.
+    """

@@ -4,8 +4,11 @@ out (max_age), `sms retry` keeps exactly-once, and cron only hears about real pr
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import update
 
 from ccctl.db.models import utcnow
@@ -139,3 +142,31 @@ def _due_now(sms_env, first_attempt_ago: timedelta | None = None) -> None:
     with app.transaction() as session:
         session.execute(update(SmsMessage).where(SmsMessage.state == PENDING).values(**values))
     app.close()
+
+
+@given(amount=st.integers(1, 500), unit=st.sampled_from(["m", "h", "d"]))
+def test_since_takes_a_duration_ago(amount, unit):
+    from ccctl_sms.retry import parse_since
+
+    minutes = amount * {"m": 1, "h": 60, "d": 1440}[unit]
+    moment = parse_since(f"{amount}{unit}", "Europe/Paris")
+    assert abs((utcnow() - timedelta(minutes=minutes) - moment).total_seconds()) < 5
+
+
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)))
+def test_since_takes_a_local_date_time(moment):
+    from zoneinfo import ZoneInfo
+
+    from ccctl_sms.retry import parse_since
+
+    assert parse_since(moment.isoformat(), "Europe/Paris") == moment.replace(tzinfo=ZoneInfo("Europe/Paris"))
+
+
+@given(st.text(max_size=20).filter(lambda t: t.strip() and not t.strip()[:1].isdigit()))
+def test_since_refuses_anything_else_with_exit_2(text):
+    from ccctl.errors import InputError
+    from ccctl_sms.retry import parse_since
+
+    with pytest.raises(InputError) as caught:
+        parse_since(text, "Europe/Paris")
+    assert "--since" in caught.value.message

@@ -64,3 +64,10 @@ def ccctl_customer_merged(source, target, ctx):
     from ccctl_email.privacy import merged
 
     merged(source, target, ctx)
+
+
+@hookimpl
+def ccctl_tenant_status(app, tenant, report):
+    from ccctl_email.health import tenant_status
+
+    tenant_status(app, tenant, report)

@@ -106,6 +106,13 @@ class TwilioBackend:
             raise SendError("fatal" if error.kind == "fatal" else "retry", error.reason, error.code) from exc
         return found
 
+    def probe(self) -> None:
+        """One small authenticated read (for ``ccctl status``); SendError when refused or unreachable."""
+        try:
+            self.client.messages.list(limit=1, page_size=1)
+        except Exception as exc:  # noqa: BLE001
+            raise classify(exc) from exc
+
     def fetch(self, sid: str) -> tuple[str, int | None, str | None]:
         try:
             item = self.client.messages(sid).fetch()
