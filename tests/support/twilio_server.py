@@ -27,6 +27,7 @@ Run it by hand: ``python tests/support/twilio_server.py --port 8099 --latency 0.
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import re
 import secrets
@@ -94,6 +95,7 @@ class Request:
     status: int
     account: str | None
     at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    body: dict[str, Any] | None = None   # the JSON answered (None: the connection was dropped)
 
 
 class TwilioTestServer:
@@ -325,6 +327,8 @@ class TwilioTestServer:
                 answer = (response.status, response.read().decode())
         except urllib.error.HTTPError as exc:
             answer = (exc.code, exc.read().decode())
+        except (urllib.error.URLError, OSError) as exc:  # nobody listening: Twilio logs it and moves on
+            answer = (0, str(exc))
         with self.lock:
             self.callbacks.append({"url": url, "params": logged, "status": answer[0], "body": answer[1]})
         return answer
@@ -388,7 +392,8 @@ class TwilioTestServer:
 
     def _log(self, method, path, params, account, status, body):
         with self.lock:
-            self.requests.append(Request(method, path, params, status if body is not None else 0, account))
+            self.requests.append(Request(method, path, params, status if body is not None else 0, account,
+                                         body=copy.deepcopy(body)))
         return status, body
 
     def _error(self, code: int, status: int | None = None, rfc9457: bool = False,
@@ -492,7 +497,7 @@ class TwilioTestServer:
         now = datetime.now(timezone.utc)
         sid = new_sid("CA")
         call = {
-            "account_sid": self.account_sid, "annotation": None, "answered_by": None, "api_version": "2010-04-01",
+            "account_sid": self.account_sid, "answered_by": None, "api_version": "2010-04-01",
             "caller_name": None, "date_created": rfc2822(now), "date_updated": rfc2822(now),
             "direction": "outbound-dial" if parent_sid else "outbound-api",
             "duration": None, "end_time": None, "forwarded_from": None, "from": sender, "from_formatted": sender,
