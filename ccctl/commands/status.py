@@ -56,9 +56,13 @@ def status(tenant_slug, all_tenants, stale_after, no_probe, quiet, fmt) -> None:
     bad = [c for c in checks if not c.ok]
     if not (quiet and not bad):
         # A table stays narrow; machine formats also get each check's figures (due, stuck, last_ok...).
-        rows = [c.row() for c in checks]
-        every = list(dict.fromkeys(key for row in rows for key in row))
-        emit(rows, COLUMNS if resolve_format(fmt) == "table" else every, fmt)
+        rows, kind = [c.row() for c in checks], resolve_format(fmt)
+        if kind in ("json", "jsonl"):  # each check with its own figures, no empty columns
+            from ccctl.output import to_json
+
+            click.echo(to_json(rows) if kind == "json" else "\n".join(to_json(r, indent=None) for r in rows))
+        else:
+            emit(rows, COLUMNS if kind == "table" else list(dict.fromkeys(k for r in rows for k in r)), fmt)
     for check in bad:
         click.echo(f"problem: tenant {check.tenant}: {check.check}: {check.detail}", err=True)
     if bad:
