@@ -9,8 +9,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ccctl.web.proxy import with_port
-
 PHONE = "+33612345678"
 
 
@@ -121,6 +119,8 @@ def test_forwarded_port_is_part_of_the_signed_url(served):
 @given(name=st.from_regex(r"[a-z][a-z0-9.-]{0,30}", fullmatch=True), old=st.integers(1, 65535) | st.none(),
        port=st.integers(1, 65535), scheme=st.sampled_from(["http", "https"]))
 def test_with_port_replaces_or_drops_the_port(name, old, port, scheme):
+    from ccctl.web.proxy import with_port
+
     host = name if old is None else f"{name}:{old}"
     out = with_port(host, scheme, port)
     default = {"http": 80, "https": 443}[scheme]
@@ -129,6 +129,8 @@ def test_with_port_replaces_or_drops_the_port(name, old, port, scheme):
 
 @given(port=st.integers(1, 65535), old=st.integers(1, 65535) | st.none())
 def test_with_port_keeps_ipv6_literals_whole(port, old):
+    from ccctl.web.proxy import with_port
+
     host = "[2001:db8::1]" + ("" if old is None else f":{old}")
     assert with_port(host, "https", port) == "[2001:db8::1]" + ("" if port == 443 else f":{port}")
 
