@@ -30,8 +30,8 @@ EXIT_CODES = {
                   "or work failed or was left pending by a fault: stderr names each tenant",
     EXIT_USAGE: "bad usage: unknown tenant, -t with --all-tenants, or the tenant does not enable the plugin",
 }
-CRON_EPILOG = ("Tenants: -t SLUG or $CCCTL_TENANT for one; --all-tenants (the default) for every tenant "
-               "enabling the plugin. Exit codes: 0 done, 1 a tenant skipped or work failed or left "
+CRON_EPILOG = ("Tenants: -t SLUG or $CCCTL_TENANT for one; --all-tenants (the default unless said otherwise) "
+               "for every tenant enabling the plugin. Exit codes: 0 done, 1 a tenant skipped or work failed or left "
                "pending (named on stderr), 2 bad usage. --quiet prints nothing unless something went wrong.")
 
 
@@ -88,6 +88,8 @@ class CronRun:
                 results.append(work(tenant))
             except click.ClickException as exc:  # CcctlError, InputError, ConfigError
                 self.problem(tenant, f"skipped: {exc.format_message()}")
+            except ValueError as exc:  # settings that no longer validate (pydantic), a bad stored value
+                self.problem(tenant, f"skipped: {exc}")
             except Exception as exc:  # noqa: BLE001 - one client never stops the others
                 self.problem(tenant, f"skipped after an unexpected {type(exc).__name__}: {exc}")
         return results
@@ -109,10 +111,11 @@ class CronRun:
         if not self.silent:
             click.echo(text, err=True)
 
-    def finish(self, app) -> None:
-        """Record the run per tenant, then exit 1 naming every tenant with a problem."""
+    def finish(self, app, record: bool = True) -> None:
+        """Record the run per tenant (not a dry run), then exit 1 naming every tenant with a problem."""
         try:
-            record_runs(app, self.job, list(self.outcomes.values()))
+            if record:
+                record_runs(app, self.job, list(self.outcomes.values()))
         except Exception as exc:  # noqa: BLE001 - the work is done; losing the record must not hide it
             click.echo(f"warning: {self.job}: could not record the run for `ccctl status`: {exc}", err=True)
         if self.problems:
@@ -168,9 +171,10 @@ def select_tenants(app, session, tenant_slug: str | None, all_tenants: bool, plu
     return [t for t in tenants if (plugin is None or plugin in t.enabled_plugins()) and (usable is None or usable(t))]
 
 
-def cron_command(job: str, plugin: str | None = None, usable: Callable | None = None):
+def cron_command(job: str, plugin: str | None = None, usable: Callable | None = None, explicit: bool = False):
     """Decorator for a cron command: adds -t/--tenant, --all-tenants and --quiet, picks the
     tenants, and calls ``func(app, tenants, run, **other_options)``; then records and exits.
+    ``explicit``: a destructive command needs -t or --all-tenants said (no default).
 
     ``func`` works each tenant through ``run.each`` (or calls ``run.problem`` itself) and prints
     through ``run.emit``/``run.emit_object``/``run.note`` so --quiet holds.
@@ -191,13 +195,17 @@ def cron_command(job: str, plugin: str | None = None, usable: Callable | None = 
             ctx = click.get_current_context()
             if all_tenants and tenant_slug and ctx.get_parameter_source("tenant_slug") != ParameterSource.ENVIRONMENT:
                 raise click.UsageError("give -t SLUG or --all-tenants, not both")
+            if explicit and not (tenant_slug or all_tenants):
+                from ccctl.errors import InputError
+
+                raise InputError("say which tenants: -t SLUG (or $CCCTL_TENANT) or --all-tenants")
             app = ctx.find_object(App)
             run = CronRun(job, quiet)
             with app.transaction(commit=False) as session:
                 tenants = select_tenants(app, session, tenant_slug, all_tenants, plugin, usable)
                 session.expunge_all()
             func(app, tenants, run, **kwargs)
-            run.finish(app)
+            run.finish(app, record=not kwargs.get("dry_run"))
 
         wrapper.__doc__ = (func.__doc__ or "").rstrip() + "\n\n" + CRON_EPILOG
         return wrapper

@@ -12,6 +12,20 @@ from datetime import timedelta
 from typing import Any
 
 
+STALE_DEFAULTS = {"*": "2h", "retention apply": "2d", "faq sync": "1d"}
+
+
+def stale_limits(given: tuple[str, ...] | list[str]) -> dict[str, timedelta]:
+    """``("30m", "sms sync=1h")`` -> {"*": 30 min, "sms sync": 1 h, ...the defaults for the rest}."""
+    from ccctl.config.model import parse_duration
+
+    limits = {job: timedelta(minutes=parse_duration(text)) for job, text in STALE_DEFAULTS.items()}
+    for item in given:
+        job, _, text = item.rpartition("=")
+        limits[job.strip() or "*"] = timedelta(minutes=parse_duration(text.strip()))
+    return limits
+
+
 @dataclass
 class Check:
     tenant: str
@@ -36,7 +50,7 @@ class Reporter:
         self.checks.append(Check(self.slug, check, bool(ok), detail, figures))
 
 
-def tenant_checks(app, tenant, stale_after: timedelta, probe: bool = True) -> list[Check]:
+def tenant_checks(app, tenant, stale_after: dict[str, timedelta], probe: bool = True) -> list[Check]:
     report = Reporter(tenant.slug, probe)
     settings_ok = _settings(app, tenant, report)
     _secrets(tenant, report)
@@ -115,7 +129,7 @@ def _queue(session, tenant, report) -> None:
            backlog=waiting, breached=breached)
 
 
-def _cron_runs(session, tenant, stale_after: timedelta, report) -> None:
+def _cron_runs(session, tenant, stale_after: dict[str, timedelta], report) -> None:
     from sqlalchemy import select
 
     from ccctl.db.models import CronRunRecord, utcnow
@@ -124,7 +138,7 @@ def _cron_runs(session, tenant, stale_after: timedelta, report) -> None:
     for run in session.scalars(select(CronRunRecord).where(CronRunRecord.tenant_id == tenant.id)
                                .order_by(CronRunRecord.job)):
         failing = run.last_problem_at is not None and (run.last_ok_at is None or run.last_problem_at > run.last_ok_at)
-        stale = run.last_ok_at is None or now - run.last_ok_at > stale_after
+        stale = run.last_ok_at is None or now - run.last_ok_at > stale_after.get(run.job, stale_after["*"])
         if failing:
             detail = f"last run had a problem: {run.last_problem}"
         elif stale:

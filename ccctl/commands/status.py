@@ -17,8 +17,9 @@ def register(cli: click.Group) -> None:
 @click.option("--tenant", "-t", "tenant_slug", envvar="CCCTL_TENANT", metavar="SLUG",
               help="Only this tenant (default: $CCCTL_TENANT, else every tenant).")
 @click.option("--all-tenants", is_flag=True, help="Every tenant (the default; wins over $CCCTL_TENANT).")
-@click.option("--stale-after", default="2h", show_default=True, metavar="DURATION",
-              help="A cron job with no successful run for this long is a problem (30m, 2h, 1d).")
+@click.option("--stale-after", multiple=True, metavar="[JOB=]DURATION",
+              help="A cron job with no successful run for this long is a problem: a duration for every job "
+                   "(default 2h; retention apply 2d, faq sync 1d) or JOB=DURATION, e.g. 'sms sync=1h'. Repeatable.")
 @click.option("--no-probe", is_flag=True, help="Do not contact providers (no network).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing when every check passes.")
 @output_options
@@ -35,17 +36,16 @@ def status(tenant_slug, all_tenants, stale_after, no_probe, quiet, fmt) -> None:
       ccctl status -t voyages-lumiere --format json
       ccctl status --quiet --stale-after 30m     # monitoring: silent and 0 when healthy
     """
-    from datetime import timedelta
-
-    from ccctl.config.model import parse_duration
     from ccctl.context import App
     from ccctl.cron import select_tenants
     from ccctl.errors import CcctlError, InputError
     from ccctl.health import tenant_checks
     from ccctl.output import emit, resolve_format
 
+    from ccctl.health import stale_limits
+
     try:
-        stale = timedelta(minutes=parse_duration(stale_after))
+        stale = stale_limits(stale_after)
     except ValueError as exc:
         raise InputError(f"--stale-after: {exc}") from None
     app = click.get_current_context().find_object(App)

@@ -99,3 +99,26 @@ def test_exit_code_is_1_exactly_when_some_tenant_had_a_problem(events):
 @pytest.mark.parametrize("args", [["-t", "voyages-lumiere", "--all-tenants"]])
 def test_both_selections_is_bad_usage(example_tenants, args):
     assert "not both" in example_tenants("queue", "escalate", *args, code=2).stderr
+
+
+@given(default=st.integers(1, 10_000), jobs=st.dictionaries(
+    st.from_regex(r"[a-z]{2,8} [a-z]{2,8}", fullmatch=True), st.integers(1, 10_000), max_size=3))
+def test_stale_limits_take_a_default_and_per_job_durations(default, jobs):
+    from datetime import timedelta
+
+    from ccctl.health import stale_limits
+
+    limits = stale_limits([f"{default}m", *(f"{job}={minutes}m" for job, minutes in jobs.items())])
+    assert limits["*"] == timedelta(minutes=default)
+    for job, minutes in jobs.items():
+        assert limits[job] == timedelta(minutes=minutes)
+    if "retention apply" not in jobs:
+        assert limits["retention apply"] == timedelta(days=2)
+
+
+@given(st.text(max_size=12).filter(lambda t: not t.rpartition("=")[2].strip()[:1].isdigit()))
+def test_stale_limits_refuse_what_is_not_a_duration(text):
+    from ccctl.health import stale_limits
+
+    with pytest.raises(ValueError):
+        stale_limits([text])

@@ -69,3 +69,5 @@ def test_stuck_rows_late_backlog_and_stale_jobs_are_reported(sms_env, app):
     stale = _checks(sms_env.ccctl("status", "--format", "json", "--stale-after", "2h", code=1))
     assert "no successful run since" in stale[("sms-test", "cron sms sync")]["detail"]
     sms_env.ccctl("status", "--stale-after", "soon", code=2)
+    per_job = _checks(sms_env.ccctl("status", "--format", "json", "--stale-after", "sms sync=4h", code=1))
+    assert per_job[("sms-test", "cron sms sync")]["status"] == "ok"
