@@ -167,7 +167,7 @@ def outage(db_url: str, env: dict, server: TwilioTestServer, count: int, down_fo
           f"{loud} of them reported a problem (exit 1, stderr)")
     print(f"outage  : {failed} failed, {duplicates} duplicated, {losses} lost (target 0, 0, 0)")
     print(f"outage  : {state['left']} left at recovery drained in {drained:.1f} s = {drained / floor:.1f}x the floor "
-          f"({floor:.1f} s at the no-outage {floor_rate:.0f} msg/s); retry backoff (2 s doubling) sets most of it")
+          f"({floor:.1f} s at the no-outage {floor_rate:.0f} msg/s; retries back off from 2 s, doubling)")
 
 
 def main() -> None:

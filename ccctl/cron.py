@@ -126,12 +126,25 @@ class CronRun:
 
 
 def record_runs(app, job: str, outcomes: list[TenantOutcome]) -> None:
-    """One short write transaction, after the work (never around a network call)."""
+    """One short write transaction, after the work (never around a network call). Two runs of a
+    job finishing together may both insert a tenant's first row: the loser reads it and updates."""
+    from sqlalchemy.exc import IntegrityError
+
+    outcomes = [o for o in outcomes if o.tenant_id is not None]
+    for last_try in (False, True):
+        try:
+            _record(app, job, outcomes)
+            return
+        except IntegrityError:
+            if last_try:
+                raise
+
+
+def _record(app, job: str, outcomes: list[TenantOutcome]) -> None:
     from sqlalchemy import select
 
     from ccctl.db.models import CronRunRecord, utcnow
 
-    outcomes = [o for o in outcomes if o.tenant_id is not None]
     if not outcomes:
         return
     now = utcnow()
