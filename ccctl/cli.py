@@ -62,9 +62,10 @@ def create_cli(pm) -> click.Group:
 
     from ccctl.commands import (agent, audit, customer, db, item, lifecycle, plugins_cmd, queue, report, retention,
                                 route, serve, tenant)
+    from ccctl.commands import status
 
     for module in (tenant, lifecycle, customer, queue, agent, item, route, serve, report, audit, retention,
-                   plugins_cmd, db):
+                   plugins_cmd, db, status):
         module.register(cli)
     from ccctl.plugins import hook_caller
 

@@ -235,3 +235,14 @@ def ccctl_apply_retention(policy: dict[str, timedelta], now: datetime, dry_run: 
         if "mail" in policy:
             return {"mail": delete_mail_before(ctx, now - policy["mail"], dry_run)}
     """
+
+
+@spec(TENANT, REGISTER)
+def ccctl_tenant_status(app: Any, tenant: Any, report: Callable[..., None]) -> None:
+    """Health checks for ``ccctl status``: call ``report(check, ok, detail, **figures)`` once per check
+    (settings and secrets usable, provider reachable, backlog, stuck rows). Network probes (only when
+    ``report.probe``) must have a timeout and run with no database transaction open (open your own
+    short sessions from ``app``).
+
+    Reach: the tenant's enabled plugins. Kind: register.
+    """

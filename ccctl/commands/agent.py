@@ -51,7 +51,8 @@ def add_cmd(name, skills, serves, capacity, available, display_name, fmt) -> Non
 
 
 @agent.command("list")
-@click.option("--tenant", "-t", "tenant_slug", metavar="SLUG", help="Only agents serving this tenant.")
+@click.option("--tenant", "-t", "tenant_slug", envvar="CCCTL_TENANT", metavar="SLUG",
+              help="Only agents serving this tenant (default: $CCCTL_TENANT, else every agent).")
 @output_options
 def list_cmd(tenant_slug, fmt) -> None:
     """Agents with what they hold right now."""

@@ -287,3 +287,20 @@ class SeenRequest(Base):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class CronRunRecord(Base):
+    """The last run of one cron job for one tenant (``ccctl.cron``), read by ``ccctl status``."""
+
+    __tablename__ = "cron_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(64))
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    runs: Mapped[int] = mapped_column(default=0)
+    last_run_at: Mapped[datetime | None] = mapped_column()
+    last_ok_at: Mapped[datetime | None] = mapped_column()
+    last_problem_at: Mapped[datetime | None] = mapped_column()
+    last_problem: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("job", "tenant_id"),)

@@ -42,6 +42,8 @@ ACTING = {
     "queue escalate", "queue next", "retention apply", "sms dispatch", "sms preview",
     "sms schedule", "sms send", "sms show", "sms sync", "tenant apply", "tenant archive", "tenant delete",
     "tenant unarchive",
+    "sms retry",
+    "status",  # reads, but exits 1 on the examples' unset secrets; tests/sms/test_status.py checks its times say UTC
 }
 # A time as tables print it, and what must follow it: a zone name (CET, UTC) or an offset.
 TIME = re.compile(r"\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?")

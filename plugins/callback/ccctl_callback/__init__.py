@@ -60,3 +60,10 @@ def ccctl_customer_merged(source, target, ctx):
     from ccctl_callback.privacy import merged
 
     merged(source, target, ctx)
+
+
+@hookimpl
+def ccctl_tenant_status(app, tenant, report):
+    from ccctl_callback.health import tenant_status
+
+    tenant_status(app, tenant, report)

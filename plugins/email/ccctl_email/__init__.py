@@ -82,3 +82,10 @@ def ccctl_apply_retention(policy, now, dry_run, ctx):
     from ccctl_email.retention import apply
 
     return apply(ctx, policy, now, dry_run)
+
+
+@hookimpl
+def ccctl_tenant_status(app, tenant, report):
+    from ccctl_email.health import tenant_status
+
+    tenant_status(app, tenant, report)

@@ -84,3 +84,10 @@ def ccctl_customer_merged(source, target, ctx):
     from ccctl_sms.privacy import merged
 
     merged(ctx, source, target)
+
+
+@hookimpl
+def ccctl_tenant_status(app, tenant, report):
+    from ccctl_sms.health import tenant_status
+
+    tenant_status(app, tenant, report)

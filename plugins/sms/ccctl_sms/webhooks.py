@@ -21,7 +21,23 @@ def _verified(request: Request, ctx):
 
     config = sms_config(ctx.tenant)
     token = resolve_secret(config.auth_token, "plugins.sms.auth_token") if config.auth_token else ""
-    return verify_twilio(request, ctx, token)
+    return as_params(verify_twilio(request, ctx, token))
+
+
+def as_params(signed) -> dict:
+    """The signed parameters as a mapping: a form stays a form; a JSON body (signed with
+    ``?bodySHA256=``) must be a JSON object, else 400."""
+    import json
+
+    if not isinstance(signed, str):
+        return signed
+    try:
+        data = json.loads(signed) if signed.strip() else {}
+    except ValueError:
+        raise HTTPException(400, "the JSON body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise HTTPException(400, "the JSON body must be an object")
+    return {str(k): "" if v is None else str(v) for k, v in data.items()}
 
 
 def status_callback(request: Request) -> Response:
