@@ -96,3 +96,24 @@ def ccctl_auto_answer(item, answer, ctx):
     Called by the selfhelp plugin when an FAQ article strongly matches a new item and the tenant
     allows automatic answers; a plugin that can reply on ``item.channel`` (email) implements it.
     """
+
+
+@hookspec
+def ccctl_item_claimed(item, agent, ctx):
+    """Event, the tenant's enabled plugins: ``agent`` (a name) claimed ``item`` through ``queue next``.
+
+    Called after the claim is committed, with no transaction open on ``ctx.session``: an
+    implementation that calls out (the voice plugin connects the waiting caller through
+    Twilio) must not hold a write transaction during it. Return a JSON-ready dict shown
+    with the claimed item (or None); raise ``CcctlError`` when the item cannot be worked.
+    """
+
+
+@hookspec(firstresult=True)
+def ccctl_request_callback(phone, name, customer_id, due_at, reason, context, idempotency_key, ctx):
+    """Command, the tenant's enabled plugins: book a call-back to ``phone`` as soon as possible,
+    queued as if it had been asked at ``due_at`` (a waiting caller keeps their place). Return the
+    call-back's work item id, or None when no plugin takes call-backs (or not now).
+
+    Called inside the caller's write transaction; ``idempotency_key`` makes a retry harmless.
+    """

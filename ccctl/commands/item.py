@@ -185,4 +185,4 @@ def _close_and_next(item_id, outcome, agent_name, note, tenant_slug, fmt) -> Non
             conn.commit()
             claim = close_and_claim_next(app.context(session, tenant), conn, item_id, who, outcome=outcome, note=note)
     click.echo(f"closed item {item_id}: {outcome}", err=True)
-    show_claim(app, claim, fmt)
+    show_claim(app, claim, fmt, agent_name)

@@ -55,24 +55,40 @@ def next_cmd(agent_name, queues, tenant_slug, fmt) -> None:
     with app.session() as session:
         tenant = app.tenant(session, tenant_slug) if tenant_slug else None
     claim = claim_next(app.engine, agent_name, tenant=tenant, queues=list(queues) or None)
-    show_claim(app, claim, fmt)
+    show_claim(app, claim, fmt, agent_name)
 
 
-def show_claim(app, claim, fmt) -> None:
-    """Print the item claimed (with its tenant, body and attributes), or why none was, on stderr."""
+def show_claim(app, claim, fmt, agent_name: str | None = None) -> None:
+    """Tell the tenant's plugins (``ccctl_item_claimed``: a waiting caller is put through), then print
+    the item claimed (with its tenant, body and attributes), or why none was, on stderr."""
     from ccctl.db.models import Tenant, WorkItem
     from ccctl.queue.views import item_row
 
     if claim.item_id is None:
         click.echo(claim.reason, err=True)
         return
+    extra = announce_claim(app, claim, agent_name) if agent_name else {}
     with app.session() as session:
         item = session.get(WorkItem, claim.item_id)
         row = item_row(item)
         row["tenant"] = session.get(Tenant, item.tenant_id).slug
         row["body"] = item.body
         row["attributes"] = item.attributes
+    row.update(extra)
     emit_object(row, fmt)
+
+
+def announce_claim(app, claim, agent_name: str) -> dict:
+    """Fire ``ccctl_item_claimed`` outside any transaction; the fields the plugins answered."""
+    from ccctl.db.models import Tenant, WorkItem
+
+    with app.session() as session:
+        item = session.get(WorkItem, claim.item_id)
+        ctx = app.context(session, session.get(Tenant, item.tenant_id))
+        session.commit()  # the reads end here: a plugin may call out over the network
+        answers = ctx.hook("ccctl_item_claimed")(item=item, agent=agent_name, ctx=ctx)
+        session.commit()
+    return {key: value for answer in answers if answer for key, value in answer.items()}
 
 
 @queue.command("list")

@@ -60,3 +60,10 @@ def ccctl_customer_merged(source, target, ctx):
     from ccctl_callback.privacy import merged
 
     merged(source, target, ctx)
+
+
+@hookimpl
+def ccctl_request_callback(phone, name, customer_id, due_at, reason, context, idempotency_key, ctx):
+    from ccctl_callback.from_voice import request_from_call
+
+    return request_from_call(ctx, phone, name, due_at, reason, context, idempotency_key)

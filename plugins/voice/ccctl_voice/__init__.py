@@ -1,0 +1,43 @@
+"""ccctl voice channel plugin: inbound calls (Twilio Programmable Voice) in the universal queue.
+
+Keep module-level imports light: every ccctl start-up imports this module.
+"""
+
+from ccctl.hookspecs import hookimpl
+
+
+@hookimpl
+def ccctl_config_schema(register):
+    from ccctl_voice.config import VoiceConfig
+
+    register("voice", VoiceConfig)
+
+
+@hookimpl
+def ccctl_migrations(register):
+    from pathlib import Path
+
+    register(Path(__file__).parent / "migrations")
+
+
+@hookimpl
+def ccctl_register_routes(register):
+    from ccctl_voice import web
+
+    web.register_routes(register)
+
+
+@hookimpl
+def ccctl_register_commands(cli):
+    from ccctl_voice.commands import voice
+
+    cli.add_command(voice)
+
+
+@hookimpl
+def ccctl_item_claimed(item, agent, ctx):
+    if item.channel != "voice":
+        return None
+    from ccctl_voice.connect import connect_claimed_call
+
+    return connect_claimed_call(ctx, item, agent)

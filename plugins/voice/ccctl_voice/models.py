@@ -1,0 +1,55 @@
+"""The voice plugin's table: one row per inbound call, its journey and its outcome."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ccctl.db.models import Base, utcnow
+
+
+class VoiceCall(Base):
+    """An inbound call (Twilio ``CallSid``) and what became of it.
+
+    ``state``: ivr (greeting and menus) → queued (waiting in ccctl's queue) → connecting (an
+    agent claimed it) → dialing (an agent's phone rings) → connected → ended. ``outcome`` says
+    how it ended: answered, abandoned, callback, voicemail, hung-up (in the menus).
+    """
+
+    __tablename__ = "voice_calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    call_sid: Mapped[str] = mapped_column(String(64))
+    from_number: Mapped[str] = mapped_column(String(32), default="")
+    to_number: Mapped[str] = mapped_column(String(32), default="")
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"), index=True)
+    item_id: Mapped[int | None] = mapped_column()  # the call's own work item (channel voice)
+    case_item_id: Mapped[int | None] = mapped_column()  # the case the caller keyed
+    queue: Mapped[str | None] = mapped_column(String(64))
+    queue_sid: Mapped[str | None] = mapped_column(String(64))  # Twilio's queue holding the caller
+    agent: Mapped[str | None] = mapped_column(String(100))  # who was (last) rung
+    state: Mapped[str] = mapped_column(String(16), default="ivr")
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8), default="fr")
+    partner_code: Mapped[str | None] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    queued_at: Mapped[datetime | None] = mapped_column()
+    answered_at: Mapped[datetime | None] = mapped_column()
+    ended_at: Mapped[datetime | None] = mapped_column()
+    wait_seconds: Mapped[int | None] = mapped_column()  # in the queue, until answered or abandoned
+    talk_seconds: Mapped[int | None] = mapped_column()
+    duration_seconds: Mapped[int | None] = mapped_column()  # the whole call, as Twilio bills it
+    recording_sid: Mapped[str | None] = mapped_column(String(64))
+    recording_url: Mapped[str | None] = mapped_column(String(500))
+    recording_seconds: Mapped[int | None] = mapped_column()
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "call_sid"),
+        Index("ix_voice_calls_tenant_started", "tenant_id", "started_at"),
+        Index("ix_voice_calls_item", "tenant_id", "item_id"),
+    )
