@@ -302,6 +302,7 @@ class VoiceSimulator(TwilioTestServer):
         self.inbound: dict[str, SimCall] = {}
         self.poll_interval = poll_interval
         self.contract_problems: list[str] = []
+        self.member_failures: list[int] = []  # HTTP statuses the next Members updates answer
 
     def add_account(self, account_sid: str | None = None, auth_token: str | None = None) -> tuple[str, str]:
         import secrets
@@ -377,6 +378,9 @@ class VoiceSimulator(TwilioTestServer):
             if sid not in sim_queue.members:
                 return self._error(20404, path=path)
             member = self._member_json(sim_queue, sid)
+            if method == "POST" and self.member_failures:
+                status = self.member_failures.pop(0)
+                return self._error({429: 20429, 500: 20500, 503: 20503}.get(status, 20500))
             if method == "POST":
                 if not params.get("Url"):
                     return self._error(21205)
