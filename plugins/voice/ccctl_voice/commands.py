@@ -19,6 +19,7 @@ def voice() -> None:
     Examples:
       ccctl voice calls -t voyages-lumiere --limit 20
       ccctl voice case-number 4711 -t voyages-lumiere      # what the customer keys
+      ccctl voice pop --agent marie --follow               # customer card when a call rings
     """
 
 
@@ -70,3 +71,55 @@ def case_number_cmd(item_id, tenant_slug, fmt) -> None:
         except ValueError as exc:
             raise InputError(f"tenant {tenant.slug}: {exc} (raise plugins.voice.case_number.digits)") from None
     emit_object({"item": item_id, "case_number": digits}, fmt)
+
+
+@voice.command("pop")
+@click.option("--agent", "-a", "agent_name", envvar="CCCTL_AGENT", metavar="NAME", required=True,
+              help="Whose calls (default: $CCCTL_AGENT).")
+@click.option("--follow", "-f", is_flag=True, help="Wait for calls and show each card as it rings (Ctrl-C stops).")
+@click.option("--count", type=click.IntRange(1), default=None, help="With --follow: stop after this many calls.")
+@output_options
+def pop_cmd(agent_name, follow, count, fmt) -> None:
+    """The customer card of the agent's latest call put through; with --follow, each new one at once.
+
+    The card: the caller's name and contact points, their open items, the case they keyed,
+    their last interactions on every channel, the web page they came from when known.
+    PostgreSQL wakes the follower with LISTEN/NOTIFY; SQLite is polled every 0.3 s.
+
+    \b
+    Examples:
+      ccctl voice pop --agent marie --follow
+      ccctl voice pop --agent marie --follow --format jsonl | my-crm-bridge
+    """
+    from ccctl.output import resolve_format, to_json
+    from ccctl.queue.agents import get_agent
+    from ccctl.queue.cli import current_app
+    from ccctl_voice.pop import as_text, card, follow as follow_pops, last_id, latest
+
+    app = current_app()
+    fmt = resolve_format(fmt)
+    with app.session() as session:
+        get_agent(session, agent_name)
+        start = last_id(session, agent_name)
+        cards = [] if follow else [card(session, p) for p in latest(session, agent_name, max(0, start - 1))]
+
+    def show(found) -> None:
+        if fmt in ("json", "jsonl", "csv"):  # following: one JSON line per call
+            click.echo(to_json(found, indent=None if follow or fmt == "jsonl" else 2), nl=True)
+        else:
+            click.echo(as_text(found) + "\n")
+
+    if not follow:
+        if not cards:
+            click.echo(f"no call put through to {agent_name} yet", err=True)
+        for found in cards:
+            show(found)
+        return
+    shown = 0
+    click.echo(f"waiting for calls put through to {agent_name} (Ctrl-C stops)", err=True)
+    try:
+        for found in follow_pops(app, agent_name, start, stop=lambda: count is not None and shown >= count):
+            show(found)
+            shown += 1
+    except KeyboardInterrupt:
+        pass

@@ -53,3 +53,17 @@ class VoiceCall(Base):
         Index("ix_voice_calls_tenant_started", "tenant_id", "started_at"),
         Index("ix_voice_calls_item", "tenant_id", "item_id"),
     )
+
+
+class VoicePop(Base):
+    """A call put through to an agent: what ``ccctl voice pop --follow`` shows them at once."""
+
+    __tablename__ = "voice_pops"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    agent: Mapped[str] = mapped_column(String(100))
+    call_id: Mapped[int] = mapped_column(ForeignKey("voice_calls.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_voice_pops_agent_id", "agent", "id"),)

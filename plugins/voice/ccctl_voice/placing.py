@@ -74,8 +74,10 @@ def ring_owner(ctx: TenantContext, cfg: VoiceConfig, call: VoiceCall, case: Work
 def start_ringing(ctx: TenantContext, cfg: VoiceConfig, call: VoiceCall, agent: Agent, script: Script,
                   now: datetime, seconds: int) -> None:
     from ccctl.queue.agents import set_state
+    from ccctl_voice.pop import announce
 
     call.state, call.agent = "dialing", agent.name
+    announce(ctx.session, ctx.tenant.id, agent.name, call.id)
     set_state(ctx.session, agent, "on-call", f"call {call.call_sid}", source=f"voice:{call.call_sid}")
     log_step(ctx, call, f"ringing-{agent.name}", f"ringing {agent.name}", now, once=False)
     script.dial(agent.phone, call.id, call.from_number or None, seconds)
