@@ -1,4 +1,4 @@
-"""Extract the Queues and Queue Members part of Twilio's OpenAPI description into tests/.
+"""Extract the Queues, Queue Members and Recording parts of Twilio's OpenAPI description into tests/.
 
 The tests check the Twilio-compatible test server, and what ccctl sends it, against this
 subset, so they do not depend on the shared folder. Run it again when the description changes:
@@ -15,7 +15,7 @@ from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "support" / "twilio_openapi"
 PATHS = ("/Queues.json", "/Queues/{Sid}.json", "/Queues/{QueueSid}/Members.json",
-         "/Queues/{QueueSid}/Members/{CallSid}.json")
+         "/Queues/{QueueSid}/Members/{CallSid}.json", "/Recordings/{Sid}.json")
 
 
 def refs(node, found: set[str]) -> set[str]:

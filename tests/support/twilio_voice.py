@@ -30,6 +30,7 @@ from typing import Any
 from support.openapi_check import check_request, check_response
 from support.twilio_server import API, TwilioTestServer, new_sid, rfc2822
 
+RECORDING_PATH = re.compile(rf"^{API}/Accounts/(?P<account>AC\w+)/Recordings/(?P<sid>RE\w+)\.json$")
 QUEUE_PATH = re.compile(rf"^{API}/Accounts/(?P<account>AC\w+)/Queues(?:/(?P<queue>QU\w+))?"
                         r"(?:/(?P<members>Members)(?:/(?P<member>\w+))?)?\.json$")
 MAX_STEPS = 200
@@ -284,6 +285,8 @@ class SimCall:
         recording = f"{self.sim.url}{API}/Accounts/{self.line.account_sid}/Recordings/{sid}"
         fields = {"RecordingSid": sid, "RecordingUrl": recording, "RecordingDuration": str(self.message_seconds)}
         self.transcript.append(("Record", sid))
+        with self.sim.lock:
+            self.sim.recordings[sid] = self.line.account_sid
         if verb.get("recordingStatusCallback"):
             callback = urllib.parse.urljoin(url, verb.get("recordingStatusCallback"))
             self._fetch(callback, {**fields, "RecordingStatus": "completed", "RecordingChannels": "1",
@@ -303,6 +306,7 @@ class VoiceSimulator(TwilioTestServer):
         self.poll_interval = poll_interval
         self.contract_problems: list[str] = []
         self.member_failures: list[int] = []  # HTTP statuses the next Members updates answer
+        self.recordings: dict[str, str] = {}  # RecordingSid -> account (deleted ones leave)
 
     def add_account(self, account_sid: str | None = None, auth_token: str | None = None) -> tuple[str, str]:
         import secrets
@@ -345,7 +349,7 @@ class VoiceSimulator(TwilioTestServer):
                 sim_queue.members.pop(call_sid, None)
 
     def handle(self, method, path, query, form, auth):
-        match = QUEUE_PATH.match(path)
+        match = QUEUE_PATH.match(path) or RECORDING_PATH.match(path)
         if match is None:
             return super().handle(method, path, query, form, auth)
         params = {**query, **form}
@@ -353,6 +357,8 @@ class VoiceSimulator(TwilioTestServer):
         account = auth[0] if auth else None
         if auth is None or self.accounts.get(auth[0]) != auth[1] or match["account"] != auth[0]:
             status, body = self._error(20003)
+        elif match.re is RECORDING_PATH:
+            status, body = self._recording(method, path, match)
         else:
             status, body = self._queues(method, path, match, params)
         self.contract_problems += check_response(method, path, status, body)
@@ -388,6 +394,13 @@ class VoiceSimulator(TwilioTestServer):
                 call.dequeue_to = (params["Url"], params.get("Method", "POST"))
                 call._notify()
             return 200, member
+
+    def _recording(self, method: str, path: str, match) -> tuple[int, dict[str, Any]]:
+        with self.lock:
+            if self.recordings.get(match["sid"]) != match["account"] or method != "DELETE":
+                return self._error(20404, path=path)
+            del self.recordings[match["sid"]]
+        return 204, {}
 
     def _queue_json(self, q: SimQueue) -> dict[str, Any]:
         waits = [int((datetime.now(timezone.utc) - m["enqueued"]).total_seconds()) for m in q.members.values()]

@@ -104,3 +104,10 @@ def make_case(app, slug, phone, queue="reservations", subject="Réservation Lisb
                               queue=queue)
         session.commit()
         return case.id, customer.id
+
+
+def tenant_id(app, slug):
+    from ccctl.db.models import Tenant
+
+    with app.session() as session:
+        return session.scalar(select(Tenant.id).where(Tenant.slug == slug))

@@ -41,3 +41,24 @@ def ccctl_item_claimed(item, agent, ctx):
     from ccctl_voice.connect import connect_claimed_call
 
     return connect_claimed_call(ctx, item, agent)
+
+
+@hookimpl
+def ccctl_customer_export(customer, ctx):
+    from ccctl_voice.privacy import export
+
+    return export(customer, ctx)
+
+
+@hookimpl
+def ccctl_customer_erased(customer, ctx):
+    from ccctl_voice.privacy import erase
+
+    erase(customer, ctx)
+
+
+@hookimpl
+def ccctl_customer_merged(source, target, ctx):
+    from ccctl_voice.privacy import merged
+
+    merged(source, target, ctx)

@@ -123,3 +123,45 @@ def pop_cmd(agent_name, follow, count, fmt) -> None:
             shown += 1
     except KeyboardInterrupt:
         pass
+
+
+@voice.command("purge-recordings")
+@click.option("--all-tenants", is_flag=True, help="Every tenant with the voice plugin (the usual cron form).")
+@tenant_option
+@output_options
+def purge_cmd(all_tenants, tenant_slug, fmt) -> None:
+    """Delete at Twilio the recordings of erased customers (queued by `customer erase`).
+
+    Each tenant on its own: one client's failure is named on stderr and the others go on;
+    exit 1 when any recording is left to delete (the next run retries it).
+
+    \b
+    Examples:
+      */15 * * * *  ccctl voice purge-recordings --all-tenants --format json
+      ccctl voice purge-recordings -t voyages-lumiere
+    """
+    from sqlalchemy import select
+
+    from ccctl.db.models import Tenant
+    from ccctl.errors import CcctlError
+    from ccctl.queue.cli import current_app
+    from ccctl_voice.purge import purge_tenant
+
+    app = current_app()
+    with app.session() as session:
+        tenants = [t for t in session.scalars(select(Tenant).order_by(Tenant.slug)) if "voice" in t.enabled_plugins()] \
+            if all_tenants else [app.tenant(session, tenant_slug)]
+    rows, failed = [], []
+    for tenant in tenants:
+        try:
+            deleted, errors = purge_tenant(app, tenant)
+        except click.ClickException as exc:
+            deleted, errors = 0, [exc.format_message()]
+        rows.append({"tenant": tenant.slug, "deleted": deleted, "errors": len(errors)})
+        for error in errors:
+            click.echo(f"tenant {tenant.slug}: {error}", err=True)
+        if errors:
+            failed.append(tenant.slug)
+    emit(rows, ["tenant", "deleted", "errors"], fmt)
+    if failed:
+        raise CcctlError(f"recordings left to delete for tenant(s) {', '.join(failed)}; the next run retries")

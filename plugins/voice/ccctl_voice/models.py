@@ -67,3 +67,21 @@ class VoicePop(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_voice_pops_agent_id", "agent", "id"),)
+
+
+class VoiceRecordingPurge(Base):
+    """A recording to delete at Twilio (its customer was erased); ``voice purge-recordings`` does it.
+
+    Holds the recording's SID only, no personal data; the HTTP call is made outside any transaction.
+    """
+
+    __tablename__ = "voice_recording_purges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    recording_sid: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+    __table_args__ = (UniqueConstraint("tenant_id", "recording_sid"),)

@@ -1,4 +1,4 @@
-"""voice pops: calls put through to an agent, for the screen pop
+"""voice pops (calls put through to an agent, for the screen pop) and recordings to purge at Twilio
 
 Revision ID: voice_0002
 Revises: voice_0001
@@ -32,7 +32,21 @@ def upgrade() -> None:
     )
     op.create_index("ix_voice_pops_agent_id", "voice_pops", ["agent", "id"], unique=False)
     op.create_index(op.f("ix_voice_pops_call_id"), "voice_pops", ["call_id"], unique=False)
+    op.create_table(
+        "voice_recording_purges",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("recording_sid", sa.String(length=64), nullable=False),
+        sa.Column("requested_at", ccctl.db.models.AwareDateTime(timezone=True), nullable=False),
+        sa.Column("done_at", ccctl.db.models.AwareDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.ForeignKeyConstraint(["tenant_id"], ["tenants.id"],
+                                name=op.f("fk_voice_recording_purges_tenant_id_tenants"), ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_voice_recording_purges")),
+        sa.UniqueConstraint("tenant_id", "recording_sid", name=op.f("uq_voice_recording_purges_tenant_id_recording_sid")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("voice_recording_purges")
     op.drop_table("voice_pops")
