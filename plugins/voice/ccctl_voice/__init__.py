@@ -62,3 +62,10 @@ def ccctl_customer_merged(source, target, ctx):
     from ccctl_voice.privacy import merged
 
     merged(source, target, ctx)
+
+
+@hookimpl
+def ccctl_billing_usage(tenant, start, end, ctx):
+    from ccctl_voice.reports import usage_lines
+
+    return usage_lines(ctx.session, tenant, start, end)

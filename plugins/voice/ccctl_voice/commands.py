@@ -165,3 +165,28 @@ def purge_cmd(all_tenants, tenant_slug, fmt) -> None:
     emit(rows, ["tenant", "deleted", "errors"], fmt)
     if failed:
         raise CcctlError(f"recordings left to delete for tenant(s) {', '.join(failed)}; the next run retries")
+
+
+@voice.command("report")
+@click.option("--from", "start", metavar="DATE", help="First day (YYYY-MM-DD, tenant time zone).")
+@click.option("--to", "end", metavar="DATE", help="Last day, included (default: today).")
+@click.option("--by", type=click.Choice(["day", "hour"]), default="day", show_default=True)
+@click.option("--answer-within", "threshold", type=click.IntRange(1, 3600), default=20, show_default=True,
+              metavar="SECONDS", help="Service level threshold (80/20: 20 s).")
+@tenant_option
+@output_options
+def report_cmd(start, end, by, threshold, tenant_slug, fmt) -> None:
+    """Calls per queue and day (or hour): offered, answered, abandoned, ASA, service level, talk minutes.
+
+    \b
+    Examples:
+      ccctl voice report -t voyages-lumiere --from 2026-11-01 --to 2026-11-30
+      ccctl voice report -t voyages-lumiere --by hour --from 2026-11-20 --to 2026-11-20 --format csv
+    """
+    from ccctl.commands.options import tenant_session
+    from ccctl.reports.period import day_period
+    from ccctl_voice.reports import COLUMNS, call_rows
+
+    with tenant_session(tenant_slug, commit=False) as (_app, session, tenant):
+        rows = call_rows(session, tenant, day_period(start, end, tenant.timezone), by, threshold)
+    emit(rows, COLUMNS, fmt)
