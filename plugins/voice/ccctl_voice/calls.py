@@ -84,14 +84,17 @@ def load_call(ctx: TenantContext, params, call_id: str | None = None) -> VoiceCa
     return call
 
 
-def log_step(ctx: TenantContext, call: VoiceCall, step: str, summary: str, now: datetime,
-             once: bool = True, **payload: Any) -> None:
-    """One event of the call in the customer's history; ``once``: a retried webhook adds nothing."""
+def log_step(ctx: TenantContext, call: VoiceCall, step: str, summary: str, now: datetime, **payload: Any) -> None:
+    """One event of the call in the customer's history.
+
+    No idempotency key is needed: a webhook is handled at most once (its digest is stored in the
+    same transaction, so Twilio's retry of a handled request is refused as a replay).
+    """
     from ccctl.customers import record_interaction
 
     record_interaction(ctx.session, ctx.tenant, CHANNEL, customer_id=call.customer_id, direction="in",
                        summary=summary, payload={"step": step, "call_sid": call.call_sid, **payload},
-                       external_id=f"{call.call_sid}:{step}" if once else None, item_id=call.item_id,
+                       item_id=call.item_id,
                        occurred_at=now, actor=call.agent if step in ("answered", "missed") else None)
 
 

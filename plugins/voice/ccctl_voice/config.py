@@ -154,8 +154,18 @@ class VoiceConfig(PluginSection):
         return table[key].format(**values) if values else table[key]
 
 
+_VALIDATED: dict[tuple, VoiceConfig] = {}
+
+
 def voice_config(tenant) -> VoiceConfig:
-    return VoiceConfig.model_validate(tenant.plugin_config("voice"))
+    # Every webhook needs it; the section changes only with `tenant apply` (updated_at moves).
+    key = (tenant.id, tenant.updated_at)
+    found = _VALIDATED.get(key)
+    if found is None:
+        if len(_VALIDATED) > 256:
+            _VALIDATED.clear()
+        found = _VALIDATED[key] = VoiceConfig.model_validate(tenant.plugin_config("voice"))
+    return found
 
 
 def language_of(tenant, cfg: VoiceConfig) -> str:

@@ -61,7 +61,7 @@ def dial_result(ctx: TenantContext, cfg: VoiceConfig, params, query, now: dateti
         log_step(ctx, call, "answered", f"talked with {call.agent} for {talk} s", now, talk_seconds=talk)
         agent_back(ctx, call, "available")
         return str(s.hangup())
-    log_step(ctx, call, "missed", f"{call.agent} did not answer ({status or 'no status'})", now, once=False)
+    log_step(ctx, call, "missed", f"{call.agent} did not answer ({status or 'no status'})", now)
     # A phone that is not picked up is not a free agent: pause them rather than ring it again.
     agent_back(ctx, call, "paused", f"missed a call ({status or 'no answer'})")
     _requeue(ctx, cfg, call, s, now, f"{call.agent} did not answer")

@@ -79,7 +79,7 @@ def start_ringing(ctx: TenantContext, cfg: VoiceConfig, call: VoiceCall, agent: 
     call.state, call.agent = "dialing", agent.name
     announce(ctx.session, ctx.tenant.id, agent.name, call.id)
     set_state(ctx.session, agent, "on-call", f"call {call.call_sid}", source=f"voice:{call.call_sid}")
-    log_step(ctx, call, f"ringing-{agent.name}", f"ringing {agent.name}", now, once=False)
+    log_step(ctx, call, f"ringing-{agent.name}", f"ringing {agent.name}", now)
     script.dial(agent.phone, call.id, call.from_number or None, seconds)
 
 
@@ -116,7 +116,7 @@ def enqueue(ctx: TenantContext, cfg: VoiceConfig, call: VoiceCall, script: Scrip
     call.queued_at = call.queued_at or now
     log_step(ctx, call, "queued", f"waiting in queue {item.queue}"
              + (f", kept for {sticky_to} until {item.reserved_until:%H:%M} UTC" if sticky_to else ""), now,
-             once=False, queue=item.queue, priority=item.priority)
+             queue=item.queue, priority=item.priority)
     script.enqueue(twilio_queue_name(ctx))
 
 
