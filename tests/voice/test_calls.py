@@ -93,7 +93,7 @@ def test_owner_busy_call_waits_sticky_then_another_agent_takes_it_with_queue_nex
     row = call_row(phone.app, call.sid)
     assert (row.outcome, row.agent) == ("answered", "paul") and row.wait_seconds is not None
     dequeues = [r for r in phone.sim.requests if "/Members/" in r.path]
-    assert [(r.method, r.status, r.params["Url"].endswith(f"/t/lumiere/voice/connect?call={row.id}"))
+    assert [(r.method, r.status, f"/t/lumiere/voice/connect?call={row.id}&n=" in r.params["Url"])
             for r in dequeues] == [("POST", 200, True)]
 
 

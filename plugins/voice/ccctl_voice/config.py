@@ -48,6 +48,8 @@ DEFAULT_TEXTS = {
         "whisper": "Appel de {name}.",
         "whisper_case": "Dossier {digits}.",
         "goodbye": "Au revoir.",
+        "web_code_prompt": "Tapez le code affiché sur notre site.",
+        "web_code_invalid": "Ce code n'est pas reconnu.",
     },
     "en": {
         "greeting": "Hello, thank you for calling.",
@@ -65,6 +67,8 @@ DEFAULT_TEXTS = {
         "whisper": "Call from {name}.",
         "whisper_case": "Case {digits}.",
         "goodbye": "Goodbye.",
+        "web_code_prompt": "Key the code shown on our web site.",
+        "web_code_invalid": "That code was not recognised.",
     },
 }
 SAY_LANGUAGES = {"fr": "fr-FR", "en": "en-GB", "de": "de-DE", "es": "es-ES", "it": "it-IT", "nl": "nl-NL"}
@@ -122,6 +126,10 @@ class VoiceConfig(PluginSection):
     callback_digit: str | None = Field(default="1", pattern=r"^[0-9*#]$")
     seconds_per_caller: int = Field(default=120, ge=10, le=3600)  # expected wait before any call is measured
     voicemail_seconds: int = Field(default=120, ge=5, le=3600)
+    # Partner attribution: the key that asks for the code a web page showed (null: no such code).
+    web_code_key: str | None = Field(default="*", pattern=r"^[0-9*#]$")
+    web_code_digits: int = Field(default=6, ge=4, le=10)
+    web_code_minutes: int = Field(default=120, ge=5, le=10080)
 
     @field_validator("sticky")
     @classmethod

@@ -74,7 +74,9 @@ def _dequeue(cfg: VoiceConfig, slug: str, call: VoiceCall) -> str | None:
     """Ask Twilio to take the caller out of its queue to the connect URL; the problem, if any."""
     from twilio.base.exceptions import TwilioException, TwilioRestException
 
-    url = f"{cfg.public_url.rstrip('/')}/t/{slug}/voice/connect?call={call.id}"
+    from ccctl_voice.twiml import step_url
+
+    url = cfg.public_url.rstrip("/") + step_url(f"/t/{slug}/voice/connect", call=call.id)
     try:
         twilio_client(cfg, slug).queues(call.queue_sid).members(call.call_sid).update(url=url, method="POST")
     except TwilioRestException as exc:

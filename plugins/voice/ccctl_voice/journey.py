@@ -72,6 +72,10 @@ def menu_choice(ctx: TenantContext, cfg: VoiceConfig, params, query, now: dateti
     call = load_call(ctx, params)
     s = script(ctx, cfg, call)
     digit = (params.get("Digits") or "")[:1]
+    if digit and digit == cfg.web_code_key:
+        gather = s.gather("web-code", cfg.web_code_digits, timeout=8)
+        s.speak("web_code_prompt", into=gather)
+        return str(s.redirect("menu"))
     choice = cfg.menu.get(digit)
     if choice is None:
         log_step(ctx, call, "menu", f"menu: key {digit!r} means nothing, default queue", now)
@@ -80,6 +84,26 @@ def menu_choice(ctx: TenantContext, cfg: VoiceConfig, params, query, now: dateti
     log_step(ctx, call, "menu", f"menu: chose {digit} ({choice.queue or 'routing rules'})", now)
     enqueue(ctx, cfg, call, s, now, queue=choice.queue, skills=choice.skills or None)
     return str(s)
+
+
+def web_code(ctx: TenantContext, cfg: VoiceConfig, params, query, now: datetime) -> str:
+    """The caller keyed the code a web page showed them: the call is the partner's, the page is known."""
+    from ccctl_voice.webcode import find_code
+
+    call = load_call(ctx, params)
+    s = script(ctx, cfg, call)
+    found = find_code(ctx, (params.get("Digits") or "").strip(), now)
+    if found is None:
+        log_step(ctx, call, "web-code-unknown", "keyed a web code that is not one (or expired)", now)
+        s.speak("web_code_invalid")
+    else:
+        call.partner_code = found.ref or None
+        call.attributes = {**call.attributes, "page": found.page or None, "partner_code": found.ref or None}
+        # The call's work item carries the partner (report attribution counts an item once);
+        # this event names it under another key so the call is not counted twice.
+        log_step(ctx, call, "web-code", f"keyed the web code of partner {found.ref or '-'}", now,
+                 attributed_to=found.ref or None, page=found.page or None)
+    return str(s.redirect("menu"))
 
 
 def enqueue_default(ctx: TenantContext, cfg: VoiceConfig, params, query, now: datetime) -> str:

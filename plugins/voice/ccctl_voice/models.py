@@ -85,3 +85,19 @@ class VoiceRecordingPurge(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
 
     __table_args__ = (UniqueConstraint("tenant_id", "recording_sid"),)
+
+
+class VoiceWebCode(Base):
+    """A short code the web site shows a visitor; keyed at the phone menu, it ties the call to the
+    visitor's partner (``ref``) and the page they were on."""
+
+    __tablename__ = "voice_web_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(12))
+    ref: Mapped[str] = mapped_column(String(100), default="")
+    page: Mapped[str] = mapped_column(String(500), default="")
+    expires_at: Mapped[datetime] = mapped_column()
+
+    __table_args__ = (Index("ix_voice_web_codes_tenant_code", "tenant_id", "code"),)

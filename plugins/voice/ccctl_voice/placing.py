@@ -37,7 +37,8 @@ def call_item(ctx: TenantContext, cfg: VoiceConfig, call: VoiceCall, queue: str 
         return ctx.session.get(WorkItem, call.item_id)
     kwargs = dict(subject=f"Call from {call.from_number or 'a hidden number'}"[:500], customer_id=call.customer_id,
                   skills=skills or None, priority=priority, external_ref=call.call_sid,
-                  attributes={"call_sid": call.call_sid, "from": call.from_number, "case_item_id": call.case_item_id})
+                  attributes={"call_sid": call.call_sid, "from": call.from_number, "case_item_id": call.case_item_id,
+                              "partner_code": call.partner_code, "page": call.attributes.get("page")})
     try:
         item, _ = create_item(ctx, CHANNEL, queue=queue or cfg.default_queue, **kwargs)
     except CcctlError:  # a menu naming a queue the tenant no longer has: the routing rules decide

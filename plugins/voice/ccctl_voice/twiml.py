@@ -1,7 +1,9 @@
 """The TwiML documents the caller's journey is made of (twilio's ``VoiceResponse``).
 
 URLs are absolute paths under ``/t/<tenant>/voice/``: Twilio resolves them against the
-URL it just called, so the same document works behind any public host name.
+URL it just called, so the same document works behind any public host name. Each carries a
+fresh nonce (``n=``): Twilio's requests hold no unique id, and a caller going round the menu
+twice would otherwise send the very same signed request twice, which the replay check refuses.
 """
 
 from __future__ import annotations
@@ -9,6 +11,12 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from ccctl_voice.config import SAY_LANGUAGES, VoiceConfig
+
+
+def step_url(path: str, **query) -> str:
+    import secrets
+
+    return f"{path}?{urlencode({**query, 'n': secrets.token_urlsafe(6)})}"
 
 
 class Script:
@@ -21,8 +29,7 @@ class Script:
         self.response = VoiceResponse()
 
     def url(self, step: str, **query) -> str:
-        path = f"/t/{self.slug}/voice/{step}"
-        return f"{path}?{urlencode(query)}" if query else path
+        return step_url(f"/t/{self.slug}/voice/{step}", **query)
 
     def speak(self, key: str, into=None, **values) -> Script:
         """Say text ``key`` (or play it, when the tenant gave an audio URL)."""

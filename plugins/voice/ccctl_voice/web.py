@@ -24,12 +24,36 @@ def _steps() -> dict[str, Callable]:
         "wait-key": journey.wait_key, "offer-key": journey.offer_key, "queue-exit": journey.queue_exit,
         "connect": legs.connect, "whisper": legs.whisper, "dial-result": legs.dial_result,
         "status": legs.status, "recorded": legs.recorded, "recording": legs.recording,
+        "web-code": journey.web_code,
     }
 
 
 def register_routes(register) -> None:
     for step, work in _steps().items():
         register(f"/voice/{step}", _endpoint(work), methods=("POST",), name=f"voice-{step}")
+    register("/voice/web-code/new", issue_web_code, methods=("GET",), name="voice-web-code-new")
+
+
+def issue_web_code(request: Request) -> Response:
+    """GET .../voice/web-code/new: a fresh code for the site to show its visitor (``?ref=``, else the contact form's cookie; ``?page=``)."""
+    from starlette.responses import JSONResponse
+
+    from ccctl.db.models import utcnow
+    from ccctl.web.contact import REF_COOKIE
+    from ccctl.web.contact_form import clean_referral
+    from ccctl.web.scope import tenant_scope
+    from ccctl_voice.config import voice_config
+    from ccctl_voice.webcode import new_code
+
+    ref = clean_referral(request.query_params.get("ref")) or clean_referral(request.cookies.get(REF_COOKIE))
+    page = request.query_params.get("page") or request.headers.get("referer") or ""
+    with tenant_scope(request) as ctx:
+        cfg = voice_config(ctx.tenant)
+        if cfg.web_code_key is None:
+            raise HTTPException(404, "web codes are off for this tenant (plugins.voice.web_code_key)")
+        row = new_code(ctx, cfg, ref, page if page.startswith(("http://", "https://")) else "", utcnow())
+        answer = {"code": row.code, "key": cfg.web_code_key, "expires_at": row.expires_at.isoformat()}
+    return JSONResponse(answer, headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 
 
 def _endpoint(work: Callable) -> Callable[[Request], Response]:
