@@ -55,3 +55,38 @@ def test_text_from_outside_cannot_drive_the_terminal():
              "last_interactions": [], "page": None}
     text = as_text(found)
     assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text and "Eve]0;owned[2J" in text
+
+
+def test_server_sent_events_stream_for_a_web_page(phone):
+    import httpx
+
+    case_id, _ = make_case(phone.app, "lumiere", CALLER)
+    phone.agent("marie", MARIE)
+    assert phone.ccctl.json("queue", "next", "--agent", "marie")["id"] == case_id
+    url = phone.ccctl.json("voice", "pop", "--agent", "marie", "--sse-url", phone.base, "-t", "lumiere")["url"]
+    assert httpx.get(url.replace("token=", "token=x"), timeout=10).status_code == 403
+    assert httpx.get(url.replace("/t/lumiere/", "/t/horizon/"), timeout=10).status_code == 403
+    digits = phone.ccctl.json("voice", "case-number", str(case_id), "-t", "lumiere")["case_number"]
+    with httpx.stream("GET", url, timeout=30) as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        lines = stream.iter_lines()
+        assert next(lines).startswith(": ccctl")
+        phone.sim.place_call(CALLER, LUMIERE, keys=[digits], answers={MARIE: "answer"})
+        event = {}
+        for line in lines:
+            if not line:
+                if event:
+                    break
+                continue
+            key, _, value = line.partition(": ")
+            event[key] = value
+    card = json.loads(event["data"])
+    assert event["event"] == "pop" and event["id"] == str(card["pop"]) and card["case"]["id"] == case_id
+
+
+def test_sse_url_bad_input(phone):
+    phone.agent("marie", MARIE)
+    assert "base URL" in phone.ccctl("voice", "pop", "--agent", "marie", "--sse-url", "cc.example", "-t", "lumiere",
+                                     code=2).stderr
+    assert "does not serve tenant horizon" in phone.ccctl("voice", "pop", "--agent", "marie", "--sse-url",
+                                                          phone.base, "-t", "horizon", code=2).stderr

@@ -78,8 +78,11 @@ def case_number_cmd(item_id, tenant_slug, fmt) -> None:
               help="Whose calls (default: $CCCTL_AGENT).")
 @click.option("--follow", "-f", is_flag=True, help="Wait for calls and show each card as it rings (Ctrl-C stops).")
 @click.option("--count", type=click.IntRange(1), default=None, help="With --follow: stop after this many calls.")
+@click.option("--sse-url", "sse_base", metavar="BASE_URL",
+              help="Print the URL of a server-sent-events stream of these cards for a web page (needs -t).")
+@tenant_option
 @output_options
-def pop_cmd(agent_name, follow, count, fmt) -> None:
+def pop_cmd(agent_name, follow, count, sse_base, tenant_slug, fmt) -> None:
     """The customer card of the agent's latest call put through; with --follow, each new one at once.
 
     The card: the caller's name and contact points, their open items, the case they keyed,
@@ -90,6 +93,7 @@ def pop_cmd(agent_name, follow, count, fmt) -> None:
     Examples:
       ccctl voice pop --agent marie --follow
       ccctl voice pop --agent marie --follow --format jsonl | my-crm-bridge
+      ccctl voice pop --agent marie --sse-url https://cc.example.fr -t voyages-lumiere
     """
     from ccctl.output import resolve_format, to_json
     from ccctl.queue.agents import get_agent
@@ -98,6 +102,8 @@ def pop_cmd(agent_name, follow, count, fmt) -> None:
 
     app = current_app()
     fmt = resolve_format(fmt)
+    if sse_base:
+        return _print_sse_url(app, agent_name, sse_base, tenant_slug, fmt)
     with app.session() as session:
         get_agent(session, agent_name)
         start = last_id(session, agent_name)
@@ -190,3 +196,23 @@ def report_cmd(start, end, by, threshold, tenant_slug, fmt) -> None:
     with tenant_session(tenant_slug, commit=False) as (_app, session, tenant):
         rows = call_rows(session, tenant, day_period(start, end, tenant.timezone), by, threshold)
     emit(rows, COLUMNS, fmt)
+
+
+def _print_sse_url(app, agent_name: str, base: str, tenant_slug: str | None, fmt: str) -> None:
+    from urllib.parse import urlencode
+
+    from ccctl.db.models import utcnow
+    from ccctl.errors import InputError
+    from ccctl.queue.agents import get_agent
+    from ccctl_voice.stream import TOKEN_HOURS, new_token
+
+    if not base.startswith(("http://", "https://")):
+        raise InputError(f"--sse-url {base!r}: give the base URL ccctl serve is reached at, e.g. https://cc.example.fr")
+    with app.transaction() as session:
+        tenant = app.tenant(session, tenant_slug)
+        agent = get_agent(session, agent_name)
+        if tenant.id not in {a.tenant_id for a in agent.served}:
+            raise InputError(f"agent {agent_name} does not serve tenant {tenant.slug}")
+        token = new_token(app.context(session, tenant), agent_name, utcnow())
+    url = f"{base.rstrip('/')}/t/{tenant.slug}/voice/pops?{urlencode({'agent': agent_name, 'token': token})}"
+    emit_object({"url": url, "valid_hours": TOKEN_HOURS}, fmt)

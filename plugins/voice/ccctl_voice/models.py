@@ -101,3 +101,15 @@ class VoiceWebCode(Base):
     expires_at: Mapped[datetime] = mapped_column()
 
     __table_args__ = (Index("ix_voice_web_codes_tenant_code", "tenant_id", "code"),)
+
+
+class VoicePopToken(Base):
+    """A key to one agent's screen-pop stream (server-sent events) for a web page; only its hash is kept."""
+
+    __tablename__ = "voice_pop_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    agent: Mapped[str] = mapped_column(String(100))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column()

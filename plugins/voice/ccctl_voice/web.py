@@ -32,6 +32,9 @@ def register_routes(register) -> None:
     for step, work in _steps().items():
         register(f"/voice/{step}", _endpoint(work), methods=("POST",), name=f"voice-{step}")
     register("/voice/web-code/new", issue_web_code, methods=("GET",), name="voice-web-code-new")
+    from ccctl_voice.stream import pops
+
+    register("/voice/pops", pops, methods=("GET",), name="voice-pops")
 
 
 def issue_web_code(request: Request) -> Response:
