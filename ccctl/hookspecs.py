@@ -117,3 +117,13 @@ def ccctl_request_callback(phone, name, customer_id, due_at, reason, context, id
 
     Called inside the caller's write transaction; ``idempotency_key`` makes a retry harmless.
     """
+
+
+@hookspec
+def ccctl_kpi_columns(tenant, period, by, ctx):
+    """Event, the tenant's enabled plugins: more columns for ``report kpi`` over ``period``
+    (``ccctl.reports.period.Period``) cut by ``by`` ("day" or "hour").
+
+    Return None or ``{"columns": [names], "rows": {period label or "total": {name: value}}}``;
+    a period with no entry shows empty cells.
+    """

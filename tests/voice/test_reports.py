@@ -66,3 +66,13 @@ def test_billed_minutes_per_started_minute(app, calls):
     # 125 s -> 3, 61 s -> 2, 59 s -> 1, 30 s -> 1; 0 s and unknown bill nothing.
     assert [line for group in lines for line in group if line["unit"] == "voice_minute"][0]["quantity"] == 7
     assert [line for group in none for line in group] == []
+
+
+def test_report_kpi_gets_the_call_columns(ccctl, calls):
+    rows = ccctl.json("report", "kpi", "-t", "t", "--from", "2026-11-20", "--to", "2026-11-21")
+    day, next_day, total = rows
+    assert (day["period"], day["calls_offered"], day["calls_answered"], day["calls_abandoned"],
+            day["calls_asa_s"], day["calls_sl_pct"]) == ("2026-11-20", 5, 3, 1, 13.3, 40.0)
+    assert next_day["calls_offered"] is None and total["calls_offered"] == 5
+    csv = ccctl("report", "kpi", "-t", "t", "--from", "2026-11-20", "--to", "2026-11-20", "--format", "csv").stdout
+    assert "calls_offered" in csv.splitlines()[0]

@@ -69,3 +69,10 @@ def ccctl_billing_usage(tenant, start, end, ctx):
     from ccctl_voice.reports import usage_lines
 
     return usage_lines(ctx.session, tenant, start, end)
+
+
+@hookimpl
+def ccctl_kpi_columns(tenant, period, by, ctx):
+    from ccctl_voice.reports import kpi_columns
+
+    return kpi_columns(ctx.session, tenant, period, by)

@@ -24,12 +24,35 @@ COLUMNS = ["period", "queue", "offered", "answered", "abandoned", "callback", "a
            "avg_abandon_wait_s", "talk_minutes"]
 
 
-def call_rows(session: Session, tenant: Tenant, period: Period, by: str, threshold: int) -> list[dict]:
-    calls = session.execute(select(
+KPI_COLUMNS = {"offered": "calls_offered", "answered": "calls_answered", "abandoned": "calls_abandoned",
+               "asa_s": "calls_asa_s", "service_level_pct": "calls_sl_pct"}
+
+
+def kpi_columns(session: Session, tenant: Tenant, period: Period, by: str, threshold: int = 20) -> dict | None:
+    """The call columns of ``report kpi``: every queue together, per period and in total."""
+    calls = _offered(session, tenant, period)
+    if not calls:
+        return None
+    groups: dict[datetime, list] = defaultdict(list)
+    for call in calls:
+        groups[bucket_start(call.started_at, period.zone, by)].append(call)
+    rows = {bucket_label(start, by, period.zone): _row("", "", group, threshold) for start, group in groups.items()}
+    rows["total"] = _row("", "", calls, threshold)
+    return {"columns": list(KPI_COLUMNS.values()),
+            "rows": {label: {KPI_COLUMNS[k]: v for k, v in row.items() if k in KPI_COLUMNS}
+                     for label, row in rows.items()}}
+
+
+def _offered(session: Session, tenant: Tenant, period: Period) -> list:
+    return session.execute(select(
         VoiceCall.started_at, VoiceCall.queue, VoiceCall.outcome, VoiceCall.wait_seconds, VoiceCall.talk_seconds)
         .where(VoiceCall.tenant_id == tenant.id, VoiceCall.started_at >= period.start,
                VoiceCall.started_at < period.end, VoiceCall.queue.is_not(None),
                VoiceCall.outcome.is_distinct_from("voicemail"))).all()
+
+
+def call_rows(session: Session, tenant: Tenant, period: Period, by: str, threshold: int) -> list[dict]:
+    calls = _offered(session, tenant, period)
     groups: dict[tuple[datetime, str], list] = defaultdict(list)
     for call in calls:
         groups[bucket_start(call.started_at, period.zone, by), call.queue].append(call)
