@@ -98,11 +98,37 @@ def ccctl_auto_answer(item, answer, ctx):
     """
 
 
+# --- Retention (reach: every loaded plugin, as erase does: a switched-off plugin's old rows go too).
+
+
+@hookspec
+def ccctl_retention_kinds(register):
+    """Register the retention kinds this plugin keeps data for: ``register("mail", "e-mails older than this")``.
+
+    Kind: register. Reach: every loaded plugin. A tenant's YAML ``retention`` may name these kinds.
+    """
+
+
+@hookspec
+def ccctl_apply_retention(policy, now, dry_run, ctx):
+    """Delete (with ``dry_run``: only count) this plugin's rows of ``ctx.tenant`` older than ``policy[kind]``
+    (a ``timedelta``) for the kinds it registered; return ``{kind: rows}``.
+
+    Kind: command. Reach: every loaded plugin. Example::
+
+        if "mail" in policy:
+            return {"mail": delete_mail_before(ctx, now - policy["mail"], dry_run)}
+    """
+
+
+# --- Voice (the voice and callback plugins, report kpi).
+
+
 @hookspec
 def ccctl_item_claimed(item, agent, ctx):
-    """Event, the tenant's enabled plugins: ``agent`` (a name) claimed ``item`` through ``queue next``.
+    """``agent`` (a name) claimed ``item`` through ``queue next`` (or ``item close --next``).
 
-    Called after the claim is committed, with no transaction open on ``ctx.session``: an
+    Kind: event. Reach: the tenant's enabled plugins. Called after the claim is committed, with no transaction open on ``ctx.session``: an
     implementation that calls out (the voice plugin connects the waiting caller through
     Twilio) must not hold a write transaction during it. Return a JSON-ready dict shown
     with the claimed item (or None); raise ``CcctlError`` when the item cannot be worked.
@@ -111,18 +137,18 @@ def ccctl_item_claimed(item, agent, ctx):
 
 @hookspec(firstresult=True)
 def ccctl_request_callback(phone, name, customer_id, due_at, reason, context, idempotency_key, ctx):
-    """Command, the tenant's enabled plugins: book a call-back to ``phone`` as soon as possible,
-    queued as if it had been asked at ``due_at`` (a waiting caller keeps their place). Return the
-    call-back's work item id, or None when no plugin takes call-backs (or not now).
+    """Book a call-back to ``phone`` as soon as possible, queued as if it had been asked at ``due_at``
+    (a waiting caller keeps their place; None: the first open slot). Return the call-back's work
+    item id, or None when no plugin takes call-backs (or not now).
 
-    Called inside the caller's write transaction; ``idempotency_key`` makes a retry harmless.
+    Kind: command (first result wins). Reach: the tenant's enabled plugins. Called inside the caller's write transaction; ``idempotency_key`` makes a retry harmless.
     """
 
 
 @hookspec
 def ccctl_kpi_columns(tenant, period, by, ctx):
-    """Event, the tenant's enabled plugins: more columns for ``report kpi`` over ``period``
-    (``ccctl.reports.period.Period``) cut by ``by`` ("day" or "hour").
+    """More columns for ``report kpi`` over ``period`` (``ccctl.reports.period.Period``) cut by
+    ``by`` ("day" or "hour"). Kind: event. Reach: the tenant's enabled plugins.
 
     Return None or ``{"columns": [names], "rows": {period label or "total": {name: value}}}``;
     a period with no entry shows empty cells.
