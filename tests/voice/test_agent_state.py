@@ -57,7 +57,7 @@ def test_a_reserved_item_goes_only_to_its_agent_until_the_reservation_ends(ccctl
     ccctl("item", "close", str(other.id), "--outcome", "resolved", "--agent", "paul", "-t", "t")
     assert ccctl("queue", "next", "--agent", "paul").stdout == ""
     assert ccctl.json("queue", "next", "--agent", "marie")["id"] == reserved.id
-    ccctl("item", "release", str(reserved.id), "-t", "t")
+    ccctl("item", "release", str(reserved.id), "-t", "t", "--agent", "marie")
     with app.session() as session:  # the reservation ran out: anyone may take it
         session.get(WorkItem, reserved.id).reserved_until = utcnow() - timedelta(seconds=1)
         session.commit()

@@ -24,7 +24,7 @@ def test_a_keyed_web_code_attributes_the_call_to_the_partner(phone):
     assert item(phone.app, row.item_id).attributes["partner_code"] == "PARTNER7"
     call.hang_up()
     call.finished()
-    rows = phone.ccctl.json("report", "attribution", "-t", "lumiere")
+    rows = phone.ccctl.json("report", "attribution", "-t", "lumiere")["rows"]
     partner = next(r for r in rows if r.get("code") == "PARTNER7")
     assert partner["phone"] == 1
 

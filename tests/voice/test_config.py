@@ -46,3 +46,8 @@ def test_tenant_apply_names_the_file_and_key(ccctl, tmp_path):
                     "    numbers: ['+33180000001']\n    case_number: {digits: 1}\n", encoding="utf-8")
     result = ccctl("tenant", "apply", "-f", str(path), code=2)
     assert "t.yaml" in result.stderr and "case_number" in result.stderr
+
+
+def test_case_number_of_a_tenant_without_voice_says_so(example_tenants):
+    result = example_tenants("voice", "case-number", "1", "-t", "voyages-lumiere", code=1)
+    assert "voice plugin is not enabled for tenant voyages-lumiere" in result.stderr

@@ -35,7 +35,9 @@ def calls(ccctl, app, tmp_path):
 
 
 def test_per_queue_and_hour(ccctl, calls):
-    rows = ccctl.json("voice", "report", "-t", "t", "--from", "2026-11-20", "--to", "2026-11-20", "--by", "hour")
+    report = ccctl.json("voice", "report", "-t", "t", "--from", "2026-11-20", "--to", "2026-11-20", "--by", "hour")
+    assert report["report"] == "voice" and report["parameters"]["answer_within_s"] == 20
+    rows = report["rows"]
     accueil, ventes, total = rows
     assert accueil == {"period": "2026-11-20 10:00", "queue": "accueil", "offered": 4, "answered": 2,
                        "abandoned": 1, "callback": 1, "asa_s": 20.0, "service_level_pct": 25.0,
@@ -43,12 +45,12 @@ def test_per_queue_and_hour(ccctl, calls):
     assert (ventes["offered"], ventes["service_level_pct"], ventes["asa_s"]) == (1, 100.0, 0.0)
     assert (total["offered"], total["answered"], total["service_level_pct"]) == (5, 3, 40.0)
     wider = ccctl.json("voice", "report", "-t", "t", "--from", "2026-11-20", "--to", "2026-11-20",
-                       "--answer-within", "30")
+                       "--answer-within", "30")["rows"]
     assert wider[0]["service_level_pct"] == 50.0
 
 
 def test_no_calls_and_bad_input(ccctl, calls):
-    assert ccctl.json("voice", "report", "-t", "t", "--from", "2026-11-21", "--to", "2026-11-21") == []
+    assert ccctl.json("voice", "report", "-t", "t", "--from", "2026-11-21", "--to", "2026-11-21")["rows"] == []
     assert "not a date" in ccctl("voice", "report", "-t", "t", "--from", "20/11", code=2).stderr
     assert "after --to" in ccctl("voice", "report", "-t", "t", "--from", "2026-11-21", "--to", "2026-11-20",
                                  code=2).stderr
@@ -69,7 +71,7 @@ def test_billed_minutes_per_started_minute(app, calls):
 
 
 def test_report_kpi_gets_the_call_columns(ccctl, calls):
-    rows = ccctl.json("report", "kpi", "-t", "t", "--from", "2026-11-20", "--to", "2026-11-21")
+    rows = ccctl.json("report", "kpi", "-t", "t", "--from", "2026-11-20", "--to", "2026-11-21")["rows"]
     day, next_day, total = rows
     assert (day["period"], day["calls_offered"], day["calls_answered"], day["calls_abandoned"],
             day["calls_asa_s"], day["calls_sl_pct"]) == ("2026-11-20", 5, 3, 1, 13.3, 40.0)

@@ -61,11 +61,11 @@ def case_number_cmd(item_id, tenant_slug, fmt) -> None:
     from ccctl.errors import InputError
     from ccctl.queue.items import get_item
     from ccctl_voice.casenumber import format_case
-    from ccctl_voice.config import voice_config
+    from ccctl_voice.config import enabled_voice_config
 
     with tenant_session(tenant_slug, commit=False) as (app, session, tenant):
+        spec = enabled_voice_config(tenant).case_number
         item = get_item(app.context(session, tenant), item_id)
-        spec = voice_config(tenant).case_number
         try:
             digits = format_case(item.id, spec)
         except ValueError as exc:
@@ -190,12 +190,16 @@ def report_cmd(start, end, by, threshold, tenant_slug, fmt) -> None:
       ccctl voice report -t voyages-lumiere --by hour --from 2026-11-20 --to 2026-11-20 --format csv
     """
     from ccctl.commands.options import tenant_session
+    from ccctl.commands.report import emit_report
     from ccctl.reports.period import day_period
     from ccctl_voice.reports import COLUMNS, call_rows
 
     with tenant_session(tenant_slug, commit=False) as (_app, session, tenant):
-        rows = call_rows(session, tenant, day_period(start, end, tenant.timezone), by, threshold)
-    emit(rows, COLUMNS, fmt)
+        period = day_period(start, end, tenant.timezone)
+        rows = call_rows(session, tenant, period, by, threshold)
+    parameters = {"tenant": tenant.slug, "from": period.start, "to": period.end, "timezone": tenant.timezone,
+                  "by": by, "answer_within_s": threshold}
+    emit_report("voice", parameters, rows, COLUMNS, fmt)
 
 
 def _print_sse_url(app, agent_name: str, base: str, tenant_slug: str | None, fmt: str) -> None:

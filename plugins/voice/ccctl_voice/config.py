@@ -176,5 +176,20 @@ def voice_config(tenant) -> VoiceConfig:
     return found
 
 
+def enabled_voice_config(tenant) -> VoiceConfig:
+    """The tenant's voice settings; a clear error when the plugin is off or its section is broken."""
+    from pydantic import ValidationError
+
+    from ccctl.errors import CcctlError
+
+    if "voice" not in tenant.enabled_plugins():
+        raise CcctlError(f"the voice plugin is not enabled for tenant {tenant.slug} (plugins.voice.enabled)")
+    try:
+        return voice_config(tenant)
+    except ValidationError as exc:
+        raise CcctlError(f"tenant {tenant.slug}: plugins.voice is not valid ({exc.errors()[0]['msg']}); "
+                         "fix the YAML and run ccctl tenant apply") from None
+
+
 def language_of(tenant, cfg: VoiceConfig) -> str:
     return cfg.language or (tenant.config.get("locale") or "fr_FR")[:2]

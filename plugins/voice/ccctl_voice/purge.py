@@ -16,7 +16,7 @@ def purge_tenant(app, tenant: Tenant) -> tuple[int, list[str]]:
     """(recordings deleted, errors) for one tenant."""
     from twilio.base.exceptions import TwilioException, TwilioRestException
 
-    from ccctl_voice.config import voice_config
+    from ccctl_voice.config import enabled_voice_config
     from ccctl_voice.connect import twilio_client
 
     with app.session() as session:
@@ -25,7 +25,7 @@ def purge_tenant(app, tenant: Tenant) -> tuple[int, list[str]]:
             .order_by(VoiceRecordingPurge.id)))
     if not pending:
         return 0, []
-    client = twilio_client(voice_config(tenant), tenant.slug)
+    client = twilio_client(enabled_voice_config(tenant), tenant.slug)
     done, errors = 0, []
     for row in pending:
         error = None
