@@ -197,3 +197,18 @@ def test_two_tenants_on_two_numbers_never_see_each_others_calls(phone):
     assert len(calls_of(phone.app, "lumiere")) == 1
     first.hang_up()
     first.finished()
+
+
+def test_out_of_hours_callback_offer_books_the_first_free_slot(phone):
+    from voice_helpers import closed_hours_today
+
+    phone.apply("lumiere", LUMIERE, extra=closed_hours_today() + "    out_of_hours: callback\n")
+    call = phone.sim.place_call(CALLER, LUMIERE, keys=["1"])
+    assert "Pour être rappelé dès notre ouverture, tapez 1." in call.heard("Say")
+    assert call.heard("Say")[-1] == "C'est noté, nous vous rappellerons. Au revoir."
+    row = call_row(phone.app, call.sid)
+    booked = phone.ccctl.json("callback", "list", "-t", "lumiere")
+    assert row.outcome == "callback" and len(booked) == 1 and booked[0]["slot"] is not None
+    # No key: the voicemail, as without the offer.
+    other = phone.sim.place_call("+33644444444", LUMIERE, keys=[None])
+    assert call_row(phone.app, other.sid).outcome == "voicemail"

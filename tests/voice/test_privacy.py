@@ -49,3 +49,27 @@ def test_a_purge_that_fails_says_which_tenant_and_exits_1(phone, monkeypatch):
     with phone.app.session() as session:
         purge = session.scalar(select(VoiceRecordingPurge))
         assert purge.done_at is None and "401" in purge.last_error
+
+
+def test_retention_deletes_old_calls_and_queues_their_recordings(phone):
+    from datetime import timedelta
+
+    from ccctl.db.models import utcnow
+    from ccctl_voice.models import VoiceCall, VoiceRecordingPurge
+
+    phone.apply("lumiere", LUMIERE, extra=closed_hours_today())
+    old = phone.sim.place_call(CALLER, LUMIERE)
+    recent = phone.sim.place_call("+33644444444", LUMIERE)
+    with phone.app.session() as session:
+        session.scalar(select(VoiceCall).where(VoiceCall.call_sid == old.sid)).started_at = utcnow() - timedelta(days=40)
+        session.commit()
+    clients = phone.folder / "lumiere.yaml"
+    clients.write_text(clients.read_text() + "retention: {calls: 30d}\n", encoding="utf-8")
+    phone.ccctl("tenant", "apply", "-f", str(clients))
+    assert "calls" in phone.ccctl("retention", "kinds").stdout
+    phone.ccctl("retention", "apply", "-t", "lumiere", "--dry-run")
+    assert len(calls_of(phone.app, "lumiere")) == 2
+    phone.ccctl("retention", "apply", "-t", "lumiere")
+    assert [c.call_sid for c in calls_of(phone.app, "lumiere")] == [recent.sid]
+    with phone.app.session() as session:
+        assert session.scalar(select(VoiceRecordingPurge.recording_sid)).startswith("RE")

@@ -76,3 +76,15 @@ def ccctl_kpi_columns(tenant, period, by, ctx):
     from ccctl_voice.reports import kpi_columns
 
     return kpi_columns(ctx.session, tenant, period, by)
+
+
+@hookimpl
+def ccctl_retention_kinds(register):
+    register("calls", "inbound calls older than this (their recordings are then deleted at Twilio)")
+
+
+@hookimpl
+def ccctl_apply_retention(policy, now, dry_run, ctx):
+    from ccctl_voice.privacy import apply_retention
+
+    return apply_retention(policy, now, dry_run, ctx)

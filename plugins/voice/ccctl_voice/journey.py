@@ -25,7 +25,7 @@ def incoming(ctx: TenantContext, cfg: VoiceConfig, params, query, now: datetime)
         s.speak("closed")
         if cfg.out_of_hours == "callback" and cfg.callback_digit:
             gather = s.gather("offer-key", 1, timeout=6)
-            s.speak("callback_offer", into=gather, digit=cfg.callback_digit)
+            s.speak("closed_callback_offer", into=gather, digit=cfg.callback_digit)
         return str(s.record_voicemail())
     if cfg.recording.enabled:
         s.speak("consent")
@@ -144,11 +144,7 @@ def wait_key(ctx: TenantContext, cfg: VoiceConfig, params, query, now: datetime)
     s = script(ctx, cfg, call)
     if (params.get("Digits") or "")[:1] != cfg.callback_digit or call.state != "queued" or not call.from_number:
         return str(s)  # back to the waiting music
-    customer = ctx.session.get(Customer, call.customer_id) if call.customer_id else None
-    booked = ctx.hook("ccctl_request_callback")(
-        phone=call.from_number, name=customer.name if customer else "", customer_id=call.customer_id,
-        due_at=call.queued_at, reason=f"asked while waiting in queue {call.queue}",
-        context={"call_sid": call.call_sid, "via": "voice queue"}, idempotency_key=f"voice-{call.call_sid}", ctx=ctx)
+    booked = _book_callback(ctx, call, call.queued_at, f"asked while waiting in queue {call.queue}", "voice queue")
     if booked is None:
         log_step(ctx, call, "callback-refused", "asked for a call-back; none could be booked", now)
         return str(s.speak("callback_failed"))
@@ -167,17 +163,22 @@ def offer_key(ctx: TenantContext, cfg: VoiceConfig, params, query, now: datetime
     s = script(ctx, cfg, call)
     if (params.get("Digits") or "")[:1] != cfg.callback_digit or not call.from_number:
         return str(s.record_voicemail())
-    customer = ctx.session.get(Customer, call.customer_id) if call.customer_id else None
-    booked = ctx.hook("ccctl_request_callback")(
-        phone=call.from_number, name=customer.name if customer else "", customer_id=call.customer_id, due_at=None,
-        reason="asked out of hours", context={"call_sid": call.call_sid, "via": "voice out of hours"},
-        idempotency_key=f"voice-{call.call_sid}", ctx=ctx)
+    booked = _book_callback(ctx, call, None, "asked out of hours", "voice out of hours")
     if booked is None:
         return str(s.speak("callback_failed").record_voicemail())
     call.outcome, call.state = "callback", "ended"
     log_step(ctx, call, "callback", f"asked out of hours for a call-back (item {booked})", now,
              callback_item_id=booked)
     return str(s.speak("callback_done").hangup())
+
+
+def _book_callback(ctx: TenantContext, call, due_at: datetime | None, reason: str, via: str) -> int | None:
+    """Ask whichever plugin takes call-backs (hook, never an import); its item id, or None."""
+    customer = ctx.session.get(Customer, call.customer_id) if call.customer_id else None
+    return ctx.hook("ccctl_request_callback")(
+        phone=call.from_number, name=customer.name if customer else "", customer_id=call.customer_id,
+        due_at=due_at, reason=reason, context={"call_sid": call.call_sid, "via": via},
+        idempotency_key=f"voice-{call.call_sid}", ctx=ctx)
 
 
 def queue_exit(ctx: TenantContext, cfg: VoiceConfig, params, query, now: datetime) -> str:

@@ -1,4 +1,5 @@
-"""Data protection: a customer's calls are exported, erased (recordings too) and follow merges."""
+"""Data protection: a customer's calls are exported, erased (recordings too) and follow merges;
+a tenant's old calls go after its retention period (kind ``calls``)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,21 @@ def export(customer, ctx: TenantContext) -> dict[str, Any] | None:
 def erase(customer, ctx: TenantContext) -> None:
     """Delete the customer's calls (pops go with them); their recordings are queued for deletion at
     Twilio, which ``ccctl voice purge-recordings`` does outside any transaction."""
-    calls = _calls(ctx, customer.id)
+    _forget(ctx, _calls(ctx, customer.id))
+
+
+def apply_retention(policy, now, dry_run: bool, ctx: TenantContext) -> dict[str, int] | None:
+    """Calls started longer ago than ``policy["calls"]``: deleted like an erasure (or counted)."""
+    if "calls" not in policy:
+        return None
+    calls = list(ctx.session.scalars(select(VoiceCall).where(
+        VoiceCall.tenant_id == ctx.tenant.id, VoiceCall.started_at < now - policy["calls"])))
+    if not dry_run:
+        _forget(ctx, calls)
+    return {"calls": len(calls)}
+
+
+def _forget(ctx: TenantContext, calls: list[VoiceCall]) -> None:
     for call in calls:
         if call.recording_sid:
             exists = ctx.session.scalar(select(VoiceRecordingPurge.id).where(
