@@ -10,11 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from voice_helpers import write_tenant  # noqa: E402
-
-LUMIERE, HORIZON = "+33180000001", "+33180000002"
-MARIE, PAUL, LEA = "+33612345678", "+33698765432", "+33655555555"
-CALLER = "+33611111111"
+from voice_helpers import HORIZON, LUMIERE, write_tenant  # noqa: E402
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from conftest import CALLER, LUMIERE, MARIE
+from voice_helpers import CALLER, LUMIERE, MARIE
 from voice_helpers import call_row, item
 
 

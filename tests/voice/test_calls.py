@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import CALLER, HORIZON, LUMIERE, MARIE, PAUL
+from voice_helpers import CALLER, HORIZON, LUMIERE, MARIE, PAUL
 from voice_helpers import call_row, calls_of, history, item, make_case
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import CALLER, LUMIERE, PAUL
+from voice_helpers import CALLER, LUMIERE, PAUL
 from voice_helpers import call_row, item
 
 

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from conftest import CALLER, LUMIERE, MARIE
+from voice_helpers import CALLER, LUMIERE, MARIE
 from voice_helpers import make_case
 
 

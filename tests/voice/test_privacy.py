@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from conftest import CALLER, LUMIERE
+from voice_helpers import CALLER, LUMIERE
 from voice_helpers import call_row, calls_of, closed_hours_today
 
 

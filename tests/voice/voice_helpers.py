@@ -7,6 +7,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+# The tenants' numbers, the agents' phones, a caller (the `phone` fixture in conftest.py uses them).
+LUMIERE, HORIZON = "+33180000001", "+33180000002"
+MARIE, PAUL = "+33612345678", "+33698765432"
+CALLER = "+33611111111"
+
 TENANT = """\
 tenant: {slug}
 name: {name}
