@@ -103,8 +103,9 @@ def test_unknown_tenant(example_tenants):
 def test_erlang_a_with_given_or_measured_patience(history, app):
     from reports.report_helpers import add_item, paris
 
-    rows = history.json("report", "staffing", *PLAN, "--model", "erlang-a", "--patience", "60")
-    ten = next(r for r in rows if r["interval"] == "10:00-10:30")
+    report = history.json("report", "staffing", *PLAN, "--model", "erlang-a", "--patience", "60")
+    assert (report["parameters"]["model"], report["parameters"]["patience_s"]) == ("erlang-a", 60.0)
+    ten = next(r for r in report["rows"] if r["interval"] == "10:00-10:30")
     assert 1 <= ten["agents_needed"] <= 14 and ten["service_level_pct"] >= 80 and ten["abandon_pct"] > 0
     # Nothing abandoned in the history: patience looks infinite, Erlang C applies.
     result = history("report", "staffing", *PLAN, "--model", "erlang-a", "--format", "json")
