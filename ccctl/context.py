@@ -85,7 +85,17 @@ class App:
         return kinds
 
     def tenant(self, session: Session, slug: str | None) -> Tenant:
-        """The tenant named ``slug``; the only tenant when there is one and none is named."""
+        """The tenant named ``slug``; the only tenant when there is one and none is named.
+
+        Its time zone becomes the one tables show (one clock: a command for a tenant speaks
+        in that tenant's time)."""
+        from ccctl.clock import use_zone
+
+        tenant = self._tenant(session, slug)
+        use_zone(tenant.timezone)
+        return tenant
+
+    def _tenant(self, session: Session, slug: str | None) -> Tenant:
         from sqlalchemy import select
 
         from ccctl.db.models import Tenant

@@ -160,7 +160,7 @@ def stats_cmd(tenant_slug, fmt) -> None:
 
     with tenant_session(tenant_slug, commit=False) as (_app, session, tenant):
         rows = queue_stats(session, tenant)
-    emit(rows, STATS_COLUMNS, fmt)
+    emit(rows, STATS_COLUMNS, fmt, tz=tenant.timezone)
 
 
 @queue.command("escalate")
