@@ -60,9 +60,13 @@ def connect_claimed_call(ctx: TenantContext, item: WorkItem, agent_name: str) ->
         problem = "Twilio has not said yet which of its queues holds the caller; try again"
     if problem is None:
         _write(session)
-        call.state, call.agent = "connecting", agent_name
-        session.commit()
-        problem = _dequeue(cfg, slug, call)
+        session.refresh(call)  # the caller may have hung up since it was read
+        if call.state == "queued":
+            call.state, call.agent = "connecting", agent_name
+            session.commit()
+            problem = _dequeue(cfg, slug, call)
+        else:
+            problem = f"the caller is no longer waiting ({call.outcome or call.state})"
         if problem is None:
             return {"call": {"call_sid": call.call_sid, "from": call.from_number, "ringing": agent.phone}}
     _give_back(ctx, call, item.id, agent_name, problem)
