@@ -246,3 +246,38 @@ def ccctl_tenant_status(app: Any, tenant: Any, report: Callable[..., None]) -> N
 
     Reach: the tenant's enabled plugins. Kind: register.
     """
+
+
+# --- Voice (the voice and callback plugins, report kpi).
+
+
+@spec(TENANT, EVENT)
+def ccctl_item_claimed(item: WorkItem, agent: str, ctx: TenantContext) -> dict[str, Any] | None:
+    """``agent`` (a name) claimed ``item`` through ``queue next`` (or ``item close --next``).
+
+    Kind: event. Reach: the tenant's enabled plugins. Called after the claim is committed, with no transaction open on ``ctx.session``: an
+    implementation that calls out (the voice plugin connects the waiting caller through
+    Twilio) must not hold a write transaction during it. Return a JSON-ready dict shown
+    with the claimed item (or None); raise ``CcctlError`` when the item cannot be worked.
+    """
+
+
+@spec(TENANT, COMMAND, firstresult=True)
+def ccctl_request_callback(phone: str, name: str, customer_id: int | None, due_at: datetime | None, reason: str,
+                           context: dict[str, Any], idempotency_key: str, ctx: TenantContext) -> int | None:
+    """Book a call-back to ``phone`` as soon as possible, queued as if it had been asked at ``due_at``
+    (a waiting caller keeps their place; None: the first open slot). Return the call-back's work
+    item id, or None when no plugin takes call-backs (or not now).
+
+    Kind: command (first result wins). Reach: the tenant's enabled plugins. Called inside the caller's write transaction; ``idempotency_key`` makes a retry harmless.
+    """
+
+
+@spec(TENANT, COMMAND)
+def ccctl_kpi_columns(tenant: Any, period: Any, by: str, ctx: TenantContext) -> dict[str, Any] | None:
+    """More columns for ``report kpi`` over ``period`` (``ccctl.reports.period.Period``) cut by
+    ``by`` ("day" or "hour"). Kind: command. Reach: the tenant's enabled plugins.
+
+    Return None or ``{"columns": [names], "rows": {period label or "total": {name: value}}}``;
+    a period with no entry shows empty cells.
+    """

@@ -62,7 +62,10 @@ def _pick(in_queues: bool, arrays: bool = False):
         # claim order) rather than trade it for a tenant index plus a sort of that tenant's items.
         .where(text(OPEN_STATE), among(WorkItem.tenant_id + literal_column("0"), "tenants"),
                among(WorkItem.skill_set_id, "sets"),
-               or_(WorkItem.not_before.is_(None), WorkItem.not_before <= _NOW))
+               or_(WorkItem.not_before.is_(None), WorkItem.not_before <= _NOW),
+               # A reserved item (a call sticky to its case owner) goes only to that agent until then.
+               or_(WorkItem.reserved_until.is_(None), WorkItem.reserved_until <= _NOW,
+                   WorkItem.reserved_for == bindparam("agent_name", type_=String)))
         .order_by(WorkItem.priority.desc(), WorkItem.due_at.asc(), WorkItem.id.asc())
         .limit(literal_column("1"))  # literals, not parameters: a prepared plan still knows them
     )

@@ -17,7 +17,9 @@ Definitions (also in docs/reports.md):
   outcome ``reached``;
 * deflection: self-help contacts ÷ (self-help contacts + work items), where self-help contacts
   are the ``selfhelp`` interactions plus the events plugins report through
-  ``ccctl_list_self_service_events`` (FAQ views that never reached the history).
+  ``ccctl_list_self_service_events`` (FAQ views that never reached the history);
+* plugins' own columns (``ccctl_kpi_columns``), e.g. the voice plugin's calls offered, answered,
+  abandoned, ASA and service level.
 """
 
 from __future__ import annotations
@@ -103,7 +105,23 @@ def kpi_rows(session: Session, tenant: Tenant, period: Period, by: str = "day",
     total.update(_volumes(items, channels, queues))
     rows.append(total)
     columns = BASE_COLUMNS + [f"ch_{c}" for c in channels] + [f"q_{q}" for q in queues]
+    if ctx is not None:
+        columns[len(BASE_COLUMNS):len(BASE_COLUMNS)] = plugin_columns(ctx, period, by, rows)
     return rows, columns
+
+
+def plugin_columns(ctx, period: Period, by: str, rows: list[dict[str, Any]]) -> list[str]:
+    """Add the columns the tenant's plugins report per period label (``total`` included); their names."""
+    added: list[str] = []
+    for answer in ctx.hook("ccctl_kpi_columns")(tenant=ctx.tenant, period=period, by=by, ctx=ctx):
+        if not answer:
+            continue
+        names = [n for n in answer["columns"] if n not in added and n not in rows[0]]
+        added += names
+        for row in rows:
+            values = answer["rows"].get(row["period"], {})
+            row.update({n: values.get(n) for n in names})
+    return added
 
 
 def _measures(items: list[ItemFacts], selfhelp: int, repeats: dict[int, list[datetime]],

@@ -32,6 +32,7 @@ READING = {
     "report kpi": [*T], "report billing": ["--month", "2026-11"], "report staffing": [*T],
     "report attribution": [*T], "route test": [*T, "--channel", "email", "--subject", "Remboursement"],
     "retention kinds": [],
+    "voice calls": [*T], "voice report": [*T],
 }
 # Commands that change something (their own tests check what they print).
 ACTING = {
@@ -41,9 +42,11 @@ ACTING = {
     "email send", "faq suggest", "faq sync", "item close", "item release", "item transfer", "item wait",
     "queue escalate", "queue next", "retention apply", "sms dispatch", "sms preview",
     "sms schedule", "sms send", "sms show", "sms sync", "tenant apply", "tenant archive", "tenant delete",
-    "tenant unarchive",
-    "sms retry",
+    "tenant unarchive", "sms retry",
     "status",  # reads, but exits 1 on the examples' unset secrets; tests/sms/test_status.py checks its times say UTC
+    "voice purge-recordings",
+    # Read-only, but they need a tenant with the voice plugin or an agent's calls: tests/voice walks them.
+    "voice case-number", "voice pop",
 }
 # A time as tables print it, and what must follow it: a zone name (CET, UTC) or an offset.
 TIME = re.compile(r"\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?")

@@ -67,3 +67,10 @@ def ccctl_tenant_status(app, tenant, report):
     from ccctl_callback.health import tenant_status
 
     tenant_status(app, tenant, report)
+
+
+@hookimpl
+def ccctl_request_callback(phone, name, customer_id, due_at, reason, context, idempotency_key, ctx):
+    from ccctl_callback.from_voice import request_from_call
+
+    return request_from_call(ctx, phone, name, due_at, reason, context, idempotency_key)
