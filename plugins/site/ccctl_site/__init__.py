@@ -1,0 +1,28 @@
+"""ccctl site plugin: a client's web site pushes events in (``POST /t/<tenant>/api/events``),
+their context shows on screen, and outbound webhooks push the centre's events out.
+
+Keep module-level imports light: every ccctl start-up imports this module.
+"""
+
+from ccctl.hookspecs import hookimpl
+
+
+@hookimpl
+def ccctl_config_schema(register):
+    from ccctl_site.config import SiteConfig
+
+    register("site", SiteConfig)
+
+
+@hookimpl
+def ccctl_migrations(register):
+    from pathlib import Path
+
+    register(Path(__file__).parent / "migrations")
+
+
+@hookimpl
+def ccctl_register_routes(register):
+    from ccctl_site.web import receive_event
+
+    register("/api/events", receive_event, methods=("POST",), name="site-events")
