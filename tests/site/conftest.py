@@ -15,7 +15,7 @@ KEY, OLD_KEY, OTHER_KEY, HOOK_KEY = "site-key-2026", "site-key-2025", "autre-key
 
 def tenant_yaml(slug: str, env_key: str, webhook_url: str | None = None, extra: str = "") -> str:
     hooks = (f"    webhooks:\n      - {{name: crm, url: '{webhook_url}', secret: '${{HOOK_KEY_{slug.upper()}}}', "
-             f"timeout: 2}}\n") if webhook_url else ""
+             f"timeout: 2, retry_backoff: 0}}\n") if webhook_url else ""
     return f"""tenant: {slug}
 name: {slug.title()}
 timezone: Europe/Paris

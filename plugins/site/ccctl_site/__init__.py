@@ -26,3 +26,24 @@ def ccctl_register_routes(register):
     from ccctl_site.web import receive_event
 
     register("/api/events", receive_event, methods=("POST",), name="site-events")
+
+
+@hookimpl
+def ccctl_register_commands(cli):
+    from ccctl_site.commands import register
+
+    register(cli)
+
+
+@hookimpl
+def ccctl_item_created(item, ctx):
+    from ccctl_site.outbox import enqueue, item_data
+
+    enqueue(ctx, "item.created", item_data(item))
+
+
+@hookimpl
+def ccctl_item_closed(item, ctx):
+    from ccctl_site.outbox import enqueue, item_data
+
+    enqueue(ctx, "item.closed", item_data(item))

@@ -50,6 +50,8 @@ class Webhook(BaseModel):
     secret: SecretRef = Field(description="Signs each delivery (X-Ccctl-Signature).")
     events: list[str] = Field(default=list(OUTBOUND_EVENTS), description="Which events this URL receives.")
     timeout: float = Field(default=10.0, gt=0, le=60, description="Seconds per delivery attempt.")
+    retry_backoff: float = Field(default=30.0, ge=0, le=3600,
+                                 description="Seconds before the first retry; doubles each time (at most 6 h).")
 
     @field_validator("events")
     @classmethod
