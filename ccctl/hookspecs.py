@@ -96,3 +96,28 @@ def ccctl_auto_answer(item, answer, ctx):
     Called by the selfhelp plugin when an FAQ article strongly matches a new item and the tenant
     allows automatic answers; a plugin that can reply on ``item.channel`` (email) implements it.
     """
+
+
+# --- Added for client-site integration (issue 18): events other plugins may forward (e.g. as webhooks).
+
+
+@hookspec
+def ccctl_item_assigned(item, agent, ctx):
+    """Event, the tenant's enabled plugins: ``item`` was handed to agent ``agent`` (a claim or a transfer).
+
+    From a transfer it runs in the transfer's transaction; a claim commits in one statement, so
+    ``queue next`` and ``item close --next`` call it in a transaction of their own right after.
+    """
+
+
+@hookspec
+def ccctl_item_answered(item, channel, ctx):
+    """Event, the tenant's enabled plugins: a reply to ``item`` was queued on ``channel`` (e.g. ``"email"``),
+    in the transaction that queued it."""
+
+
+@hookspec
+def ccctl_channel_event(name, data, ctx):
+    """Event, the tenant's enabled plugins: a channel plugin reports ``name`` (``"callback.booked"``,
+    ``"callback.done"``, ``"sms.delivered"``, ``"sms.failed"``) with ``data`` (a JSON-ready dict),
+    in the transaction of the change."""

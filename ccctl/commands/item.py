@@ -167,7 +167,7 @@ def _close_and_next(item_id, outcome, agent_name, note, tenant_slug, fmt) -> Non
     from ccctl.commands.queue import show_claim
     from ccctl.errors import CcctlError, InputError
     from ccctl.queue.autonext import close_and_claim_next, close_on
-    from ccctl.queue.claims import Claim, claimer
+    from ccctl.queue.claims import Claim, announce_claim, claimer
     from ccctl.queue.cli import item_session
 
     if not agent_name:
@@ -185,4 +185,5 @@ def _close_and_next(item_id, outcome, agent_name, note, tenant_slug, fmt) -> Non
             conn.commit()
             claim = close_and_claim_next(app.context(session, tenant), conn, item_id, who, outcome=outcome, note=note)
     click.echo(f"closed item {item_id}: {outcome}", err=True)
+    announce_claim(app, claim, agent_name)
     show_claim(app, claim, fmt)

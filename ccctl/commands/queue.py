@@ -47,7 +47,7 @@ def next_cmd(agent_name, queues, tenant_slug, fmt) -> None:
     """
     from ccctl.queue.cli import current_app
     from ccctl.errors import InputError
-    from ccctl.queue.claims import claim_next
+    from ccctl.queue.claims import announce_claim, claim_next
 
     if not agent_name:
         raise InputError("say who claims: --agent NAME (or set CCCTL_AGENT)")
@@ -55,6 +55,7 @@ def next_cmd(agent_name, queues, tenant_slug, fmt) -> None:
     with app.session() as session:
         tenant = app.tenant(session, tenant_slug) if tenant_slug else None
     claim = claim_next(app.engine, agent_name, tenant=tenant, queues=list(queues) or None)
+    announce_claim(app, claim, agent_name)
     show_claim(app, claim, fmt)
 
 

@@ -18,7 +18,7 @@ from ccctl.hookspecs import hookimpl
 from ccctl.plugins import get_plugin_manager, plugin_names, tenant_hook
 from ccctl.queue.items import create_item
 
-BUILT_IN = ["callback", "email", "selfhelp", "sms"]
+BUILT_IN = ["callback", "email", "selfhelp", "site", "sms"]
 
 
 def test_plugins_lists_name_version_package_hooks_and_enabling_tenants(example_tenants):
@@ -41,7 +41,7 @@ def test_load_plugins_env_selects_a_subset_or_none(monkeypatch):
     assert pm.is_blocked("callback") and not pm.is_blocked("sms")
     monkeypatch.delenv("CCCTL_LOAD_PLUGINS")
     assert plugin_names(get_plugin_manager()) == BUILT_IN
-    assert plugin_names(get_plugin_manager(disabled=["sms"])) == ["callback", "email", "selfhelp"]
+    assert plugin_names(get_plugin_manager(disabled=["sms"])) == [p for p in BUILT_IN if p != "sms"]
 
 
 def test_named_extras_obey_blocks_and_unnamed_ones_are_host_code(monkeypatch):

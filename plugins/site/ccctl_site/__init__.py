@@ -47,3 +47,26 @@ def ccctl_item_closed(item, ctx):
     from ccctl_site.outbox import enqueue, item_data
 
     enqueue(ctx, "item.closed", item_data(item))
+
+
+@hookimpl
+def ccctl_item_assigned(item, agent, ctx):
+    from ccctl_site.outbox import enqueue, item_data
+
+    enqueue(ctx, "item.assigned", {**item_data(item), "agent": agent})
+
+
+@hookimpl
+def ccctl_item_answered(item, channel, ctx):
+    from ccctl_site.outbox import enqueue, item_data
+
+    enqueue(ctx, "item.answered", {**item_data(item), "answered_on": channel})
+
+
+@hookimpl
+def ccctl_channel_event(name, data, ctx):
+    from ccctl_site.config import OUTBOUND_EVENTS
+    from ccctl_site.outbox import enqueue
+
+    if name in OUTBOUND_EVENTS:
+        enqueue(ctx, name, dict(data))

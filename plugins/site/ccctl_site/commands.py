@@ -106,7 +106,14 @@ def list_cmd(states, types, limit, tenant_slug, fmt) -> None:
             query = query.where(WebhookEvent.event_type.in_(types))
         rows = [_row(r) for r in session.scalars(query.order_by(WebhookEvent.id.desc()).limit(limit))]
         zone = tenant.timezone
-    emit(rows, COLUMNS, fmt, tz=zone)
+    emit(rows, _columns(fmt), fmt, tz=zone)
+
+
+def _columns(fmt) -> list[str]:
+    """Scripts get the error and the payload as sent; a table stays one line per event."""
+    from ccctl.output import resolve_format
+
+    return COLUMNS if resolve_format(fmt) in ("table", "csv") else [*COLUMNS, "last_error", "payload"]
 
 
 def _row(row) -> dict:
@@ -203,4 +210,4 @@ def _requeue(event_ids, every, from_states, tenant_slug, fmt) -> None:
         rows = [_row(r) for r in found]
         zone = tenant.timezone
     click.echo(f"{len(rows)} event(s) queued for the next delivery", err=True)
-    emit(rows, COLUMNS, fmt, tz=zone)
+    emit(rows, _columns(fmt), fmt, tz=zone)

@@ -28,8 +28,8 @@ from ccctl.config.secrets import is_reference
 
 EVENT_TYPES = ("pre_reservation", "order", "quote", "page_view", "info_request")
 # What outbound webhooks carry (docs/integration.md lists their payloads).
-OUTBOUND_EVENTS = ("item.created", "item.assigned", "item.closed", "callback.booked", "callback.done",
-                   "sms.delivered", "sms.failed")
+OUTBOUND_EVENTS = ("item.created", "item.assigned", "item.answered", "item.closed",
+                   "callback.booked", "callback.done", "sms.delivered", "sms.failed")
 
 
 def _reference(value: str) -> str:

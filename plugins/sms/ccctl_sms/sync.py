@@ -42,7 +42,7 @@ def sync_statuses(app, tenants, concurrency: int = 16) -> dict[str, int]:
                     counts["errors"] += 1
                     continue
                 status, code, message = answer
-                row = record_status(session, tenant, sid, status, code, message)
+                row = record_status(session, tenant, sid, status, code, message, ctx=app.context(session, tenant))
                 counts["changed"] += row is not None and row.delivery_status != before[sid]
             session.commit()
     return counts
