@@ -121,3 +121,10 @@ def ccctl_channel_event(name, data, ctx):
     """Event, the tenant's enabled plugins: a channel plugin reports ``name`` (``"callback.booked"``,
     ``"callback.done"``, ``"sms.delivered"``, ``"sms.failed"``) with ``data`` (a JSON-ready dict),
     in the transaction of the change."""
+
+
+@hookspec
+def ccctl_customer_context(customer, ctx):
+    """Register-like collect, the tenant's enabled plugins: return a list of recent context entries the
+    plugin holds about ``customer`` (dicts: ``time`` aware datetime, ``source``, ``what``, ``detail``);
+    ``customer show`` and the call-back screen pop show them together, newest first."""

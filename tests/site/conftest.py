@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -68,3 +69,19 @@ def event(event_id: str = "evt-1", type: str = "pre_reservation", **data) -> dic
 
 def body_of(payload) -> bytes:
     return payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+
+
+@pytest.fixture
+def post(app, tenants):
+    """post(payload, tenant=..., key=..., timestamp=..., headers=...) → httpx.Response from a live server."""
+    from support.live_server import threaded_server
+
+    from ccctl.web.app import create_web_app
+    from ccctl_site.signing import HEADER, sign
+
+    with threaded_server(create_web_app(app)) as base, httpx.Client(base_url=base, timeout=10) as client:
+        def send(payload, tenant="voyages", key=KEY, timestamp=None, headers=None):
+            body = body_of(payload)
+            sent = {"Content-Type": "application/json", HEADER: sign(key, body, timestamp), **(headers or {})}
+            return client.post(f"/t/{tenant}/api/events", content=body, headers=sent)
+        yield send

@@ -10,22 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from ccctl.db.models import Interaction, WorkItem
-from ccctl.web.app import create_web_app
 from ccctl_site.signing import HEADER, sign
 from conftest import KEY, OLD_KEY, OTHER_KEY, body_of, event
-
-
-@pytest.fixture
-def post(app, tenants):
-    """post(payload, tenant=..., key=..., timestamp=..., headers=...) → httpx.Response from a live server."""
-    from support.live_server import threaded_server
-
-    with threaded_server(create_web_app(app)) as base, httpx.Client(base_url=base, timeout=10) as client:
-        def send(payload, tenant="voyages", key=KEY, timestamp=None, headers=None):
-            body = body_of(payload)
-            sent = {"Content-Type": "application/json", HEADER: sign(key, body, timestamp), **(headers or {})}
-            return client.post(f"/t/{tenant}/api/events", content=body, headers=sent)
-        yield send
 
 
 def count(app, model, **where) -> int:

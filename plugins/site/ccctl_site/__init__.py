@@ -70,3 +70,11 @@ def ccctl_channel_event(name, data, ctx):
 
     if name in OUTBOUND_EVENTS:
         enqueue(ctx, name, dict(data))
+
+
+@hookimpl
+def ccctl_customer_context(customer, ctx):
+    from ccctl_site.config import site_config
+    from ccctl_site.context import site_context
+
+    return site_context(ctx, customer, site_config(ctx.tenant).context_events)

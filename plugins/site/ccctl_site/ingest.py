@@ -16,14 +16,31 @@ SUBJECTS = {"pre_reservation": "Pre-reservation", "order": "Order", "quote": "Qu
 
 
 def match_customer(ctx: TenantContext, points: list[tuple[str, str]], name: str) -> Customer:
-    """The customer an event is about, found by its first contact point (email before phone) or created.
+    """The customer an event is about: the owner of its email, else of its phone, else a new one; a
+    contact point nobody owns yet is added to them (as the contact form does).
 
     The one place that decides; the customer matching rules of imports replace it when they land.
     """
-    from ccctl.customers import find_or_create
+    from sqlalchemy.exc import IntegrityError
 
-    kind, value = points[0]
-    return find_or_create(ctx.session, ctx.tenant, kind, value, name=name)[0]
+    from ccctl.customers import find_or_create, owner_of
+    from ccctl.db.models import ContactPoint
+
+    session, tenant = ctx.session, ctx.tenant
+    owners = {point: owner_of(session, tenant, *point) for point in points}
+    customer = next((c for c in owners.values() if c is not None), None)
+    if customer is None:
+        customer = find_or_create(session, tenant, *points[0], name=name)[0]
+        owners[points[0]] = customer
+    for (kind, value), owner in owners.items():
+        if owner is None:
+            try:
+                with session.begin_nested():
+                    session.add(ContactPoint(tenant_id=tenant.id, customer_id=customer.id, kind=kind, value=value))
+                    session.flush()
+            except IntegrityError:
+                pass  # taken meanwhile by another writer: `customer duplicates` shows such pairs
+    return customer
 
 
 def store_events(ctx: TenantContext, jobs: list[tuple[SiteEvent, list[tuple[str, str]], SiteConfig]],
