@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import apply_tenants, event
+from site_helpers import apply_tenants, event
 
 CALLBACK = """  callback:
     enabled: true

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from ccctl.db.models import Interaction, WorkItem
 from ccctl_site.signing import HEADER, sign
-from conftest import KEY, OLD_KEY, OTHER_KEY, body_of, event
+from site_helpers import KEY, OLD_KEY, OTHER_KEY, body_of, event
 
 
 def count(app, model, **where) -> int:

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from ccctl.db.models import Tenant
-from conftest import apply_tenants
+from site_helpers import apply_tenants
 
 CALLBACK = """  callback:
     enabled: true
@@ -69,13 +69,13 @@ def test_sms_delivery_statuses_become_events(app, world):
 def test_a_webhook_gets_only_the_events_it_subscribes_to(app, ccctl, tmp_path, site_env):
     folder = tmp_path / "one"
     folder.mkdir()
-    from conftest import tenant_yaml
+    from site_helpers import tenant_yaml
 
     text = tenant_yaml("voyages", "VOYAGES_KEY", "http://127.0.0.1:9/x").replace(
         "retry_backoff: 0}", "retry_backoff: 0, events: [item.closed]}")
     (folder / "voyages.yaml").write_text(text)
     ccctl("tenant", "apply", "-f", str(folder))
-    from test_webhooks import make_items
+    from site_helpers import make_items
 
     [item] = make_items(app, "voyages", 1)
     assert ccctl.json("webhooks", "list", "-t", "voyages") == []
@@ -84,7 +84,7 @@ def test_a_webhook_gets_only_the_events_it_subscribes_to(app, ccctl, tmp_path, s
 
 
 def test_an_unknown_event_name_in_yaml_is_refused(ccctl, tmp_path, site_env):
-    from conftest import tenant_yaml
+    from site_helpers import tenant_yaml
 
     path = tmp_path / "bad.yaml"
     path.write_text(tenant_yaml("voyages", "VOYAGES_KEY", "http://127.0.0.1:9/x").replace(
@@ -97,7 +97,7 @@ def test_an_email_reply_queued_is_an_answered_event(app, ccctl, tmp_path, site_e
     from ccctl_email.config import EmailConfig
     from ccctl_email.reply import queue_reply
 
-    from test_webhooks import make_items
+    from site_helpers import make_items
 
     email = """  email:
     enabled: true

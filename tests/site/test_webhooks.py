@@ -8,19 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from ccctl.queue.closing import close_item
-from ccctl.queue.items import create_item
-from conftest import HOOK_KEY, apply_tenants
-from receiver import receiving
-
-
-def make_items(app, slug: str, n: int) -> list[int]:
-    from ccctl.db.models import Tenant
-
-    with app.transaction() as session:
-        tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
-        ctx = app.context(session, tenant)
-        return [create_item(ctx, "web", subject=f"{slug} demande {i}", external_ref=f"{slug}-{i}")[0].id
-                for i in range(n)]
+from site_helpers import HOOK_KEY, apply_tenants, make_items
+from site_receiver import receiving
 
 
 @pytest.fixture
