@@ -128,3 +128,18 @@ def ccctl_customer_context(customer, ctx):
     """Register-like collect, the tenant's enabled plugins: return a list of recent context entries the
     plugin holds about ``customer`` (dicts: ``time`` aware datetime, ``source``, ``what``, ``detail``);
     ``customer show`` and the call-back screen pop show them together, newest first."""
+
+
+@hookspec(firstresult=True)
+def ccctl_send_email(item, to, subject, body, attachments, kind, ctx):
+    """Command, the tenant's enabled plugins, first result wins: queue an e-mail about ``item`` to ``to``
+    in the plugin's outbox (sent later, outside the transaction); return its outbox id, or None when no
+    plugin can send mail for the tenant. ``attachments``: list of ``(filename, bytes, content_type)``;
+    ``kind``: a short word for the history (e.g. ``"brochure"``)."""
+
+
+@hookspec(firstresult=True)
+def ccctl_item_send(item, what, ctx):
+    """Command, the tenant's enabled plugins, first result wins: send ``what`` (``"brochure:NAME"``) to the
+    customer of ``item`` (``item close --send``), in the close's transaction; return a one-line description
+    of what was done, or None when ``what`` is not the plugin's."""
