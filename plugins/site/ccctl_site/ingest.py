@@ -15,12 +15,27 @@ SUBJECTS = {"pre_reservation": "Pre-reservation", "order": "Order", "quote": "Qu
             "page_view": "Page viewed", "info_request": "Information request"}
 
 
-def match_customer(ctx: TenantContext, points: list[tuple[str, str]], name: str) -> Customer:
-    """The customer an event is about: the owner of its email, else of its phone, else a new one; a
-    contact point nobody owns yet is added to them (as the contact form does).
+def match_customers(ctx: TenantContext, jobs: list[tuple[SiteEvent, list[tuple[str, str]]]]) -> list[Customer]:
+    """The customer each event is about (aligned with ``jobs``): the one place that decides, so the
+    customer matching rules of imports replace it in one line when they land.
 
-    The one place that decides; the customer matching rules of imports replace it when they land.
+    An event giving one contact point is matched in bulk (one query and one INSERT per kind of point,
+    ``find_or_create_many``); one giving two goes through :func:`match_customer`.
     """
+    from ccctl.customers import find_or_create_many
+
+    single: dict[str, dict[str, str]] = {}  # kind → {value: name}
+    for event, points in jobs:
+        if len(points) == 1:
+            single.setdefault(points[0][0], {}).setdefault(points[0][1], event.customer.name)
+    found = {kind: find_or_create_many(ctx.session, ctx.tenant, kind, names) for kind, names in single.items()}
+    return [found[points[0][0]][points[0][1]] if len(points) == 1 else match_customer(ctx, points, event.customer.name)
+            for event, points in jobs]
+
+
+def match_customer(ctx: TenantContext, points: list[tuple[str, str]], name: str) -> Customer:
+    """The owner of the event's email, else of its phone, else a new customer; a contact point nobody
+    owns yet is added to them (as the contact form does)."""
     from sqlalchemy.exc import IntegrityError
 
     from ccctl.customers import find_or_create, owner_of
@@ -48,29 +63,44 @@ def store_events(ctx: TenantContext, jobs: list[tuple[SiteEvent, list[tuple[str,
     """Store each (event, contact points, tenant settings): a result dict per job, in order.
 
     An event id already stored is not stored again: its result says ``duplicate`` and names what the
-    first delivery made, so a client retrying after a timeout gets the same answer.
+    first delivery made, so a client retrying after a timeout gets the same answer. A batch costs a
+    few statements whatever its size: the bulk helpers store customers, history events and items.
     """
-    return [store_event(ctx, event, points, config) for event, points, config in jobs]
+    from sqlalchemy import select
 
+    from ccctl.customers import record_interactions
+    from ccctl.db.models import Interaction
+    from ccctl.queue.items import create_items
 
-def store_event(ctx: TenantContext, event: SiteEvent, points: list[tuple[str, str]],
-                config: SiteConfig) -> dict[str, Any]:
-    from ccctl.customers import record_interaction
-    from ccctl.queue.items import create_item
-
-    ref = f"event:{event.id}"
-    customer = match_customer(ctx, points, event.customer.name)
-    attributes = event.attributes()
-    row, created = record_interaction(
-        ctx.session, ctx.tenant, CHANNEL, customer_id=customer.id, direction="in", summary=summary(event),
-        payload={"event_id": event.id, "type": event.type, "data": attributes}, external_id=ref,
-        occurred_at=event.occurred_at)
-    if created and event.type in config.create_items:
-        item, _new = create_item(ctx, CHANNEL, subject=f"{SUBJECTS[event.type]}: {summary(event, 150)}",
-                                 body=event.data.message or "", customer_id=customer.id, attributes=attributes,
-                                 external_ref=ref)
-        row.item_id = item.id
-    return {"id": event.id, "duplicate": not created, "customer": row.customer_id, "item": row.item_id}
+    session, tenant = ctx.session, ctx.tenant
+    refs = [f"event:{event.id}" for event, _points, _config in jobs]
+    known = {ref: (customer, item) for ref, customer, item in session.execute(
+        select(Interaction.external_id, Interaction.customer_id, Interaction.item_id).where(
+            Interaction.tenant_id == tenant.id, Interaction.channel == CHANNEL, Interaction.external_id.in_(refs)))}
+    first: dict[str, int] = {}  # ref → index of its first job in this batch (a repeat is a duplicate)
+    fresh = [n for n, ref in enumerate(refs) if ref not in known and first.setdefault(ref, n) == n]
+    customers = dict(zip(fresh, match_customers(ctx, [jobs[n][:2] for n in fresh])))
+    events = {n: dict(channel=CHANNEL, customer_id=customers[n].id, direction="in", summary=summary(jobs[n][0]),
+                      payload={"event_id": jobs[n][0].id, "type": jobs[n][0].type, "data": jobs[n][0].attributes()},
+                      external_id=refs[n], occurred_at=jobs[n][0].occurred_at) for n in fresh}
+    with_item = [n for n in fresh if jobs[n][0].type in jobs[n][2].create_items]
+    items = dict(zip(with_item, create_items(ctx, [
+        dict(channel=CHANNEL, subject=f"{SUBJECTS[jobs[n][0].type]}: {summary(jobs[n][0], 150)}",
+             body=jobs[n][0].data.message or "", customer_id=customers[n].id, attributes=jobs[n][0].attributes(),
+             external_ref=refs[n]) for n in with_item],
+        history=lambda k, item: [{**events[with_item[k]], "item_id": item.id}], ids=True)))
+    plain = [n for n in fresh if n not in items]
+    record_interactions(session, tenant, [events[n] for n in plain], ids=True)
+    out = []
+    for n, ref in enumerate(refs):
+        if n in customers:
+            out.append({"id": jobs[n][0].id, "duplicate": False, "customer": customers[n].id,
+                        "item": items[n][0] if n in items else None})
+        else:  # stored before, or earlier in this batch
+            customer, item = known.get(ref) or (customers[first[ref]].id, items[first[ref]][0] if first[ref] in items
+                                                else None)
+            out.append({"id": jobs[n][0].id, "duplicate": True, "customer": customer, "item": item})
+    return out
 
 
 def summary(event: SiteEvent, width: int = 200) -> str:
