@@ -171,17 +171,6 @@ def stored(url: str) -> tuple[int, int, int]:
     return events, items, outbox
 
 
-@contextlib.contextmanager
-def database(url: str | None, tmp: str):
-    if not url:
-        yield f"sqlite:///{tmp}/bench.db"
-        return
-    from ccctl.db.scratch import scratch_schema
-
-    with scratch_schema(url, "bench_events") as scoped:
-        yield scoped
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp dir")
@@ -191,6 +180,7 @@ def main() -> int:
     parser.add_argument("--load-procs", type=int, default=2)
     args = parser.parse_args()
 
+    from serve import database  # bench/serve.py: a temp SQLite file or a throwaway PostgreSQL schema
     from support.live_server import running_server
 
     env = {"BENCH_SITE_KEY": KEY}

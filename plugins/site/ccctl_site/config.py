@@ -41,6 +41,13 @@ def _reference(value: str) -> str:
 SecretRef = Annotated[str, AfterValidator(_reference)]
 
 
+def only_known(value: list[str], known: tuple[str, ...], what: str) -> list[str]:
+    unknown = [v for v in value if v not in known]
+    if unknown:
+        raise ValueError(f"unknown {what} {unknown[0]!r} (known: {', '.join(known)})")
+    return value
+
+
 class Webhook(BaseModel):
     """One receiver of outbound events."""
 
@@ -56,10 +63,7 @@ class Webhook(BaseModel):
     @field_validator("events")
     @classmethod
     def _known(cls, value: list[str]) -> list[str]:
-        unknown = [e for e in value if e not in OUTBOUND_EVENTS]
-        if unknown:
-            raise ValueError(f"unknown event {unknown[0]!r} (known: {', '.join(OUTBOUND_EVENTS)})")
-        return value
+        return only_known(value, OUTBOUND_EVENTS, "event")
 
 
 class SiteConfig(PluginSection):
@@ -85,10 +89,7 @@ class SiteConfig(PluginSection):
     @field_validator("create_items")
     @classmethod
     def _types(cls, value: list[str]) -> list[str]:
-        unknown = [t for t in value if t not in EVENT_TYPES]
-        if unknown:
-            raise ValueError(f"unknown event type {unknown[0]!r} (known: {', '.join(EVENT_TYPES)})")
-        return value
+        return only_known(value, EVENT_TYPES, "event type")
 
     @field_validator("webhooks")
     @classmethod
