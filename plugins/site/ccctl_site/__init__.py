@@ -78,3 +78,24 @@ def ccctl_customer_context(customer, ctx):
     from ccctl_site.context import site_context
 
     return site_context(ctx, customer, site_config(ctx.tenant).context_events)
+
+
+@hookimpl
+def ccctl_customer_export(customer, ctx):
+    from ccctl_site.privacy import export
+
+    return export(ctx, customer)
+
+
+@hookimpl
+def ccctl_customer_erased(customer, ctx):
+    from ccctl_site.privacy import erase
+
+    erase(ctx, customer)
+
+
+@hookimpl
+def ccctl_customer_merged(source, target, ctx):
+    from ccctl_site.privacy import merged
+
+    merged(ctx, source, target)

@@ -25,6 +25,8 @@ class WebhookEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    # Whom the event is about: erasing the person deletes their events (export and merge follow it).
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
     event_id: Mapped[str] = mapped_column(String(36), unique=True)
     webhook: Mapped[str] = mapped_column(String(40))
     event_type: Mapped[str] = mapped_column(String(40))

@@ -24,7 +24,7 @@ def enqueue(ctx: TenantContext, event_type: str, data: dict[str, Any]) -> list[s
             continue
         event_id = str(uuid.uuid4())
         ctx.session.add(WebhookEvent(
-            tenant_id=ctx.tenant.id, event_id=event_id, webhook=hook.name, event_type=event_type,
+            tenant_id=ctx.tenant.id, customer_id=data.get("customer"), event_id=event_id, webhook=hook.name, event_type=event_type,
             next_attempt_at=now, created_at=now,
             payload={"id": event_id, "type": event_type, "tenant": ctx.tenant.slug,
                      "created_at": now.isoformat().replace("+00:00", "Z"), "data": data}))
