@@ -63,6 +63,7 @@ def apply(ccctl, folder: Path, pdfs, **kwargs) -> None:
     for slug in ("voyages", "autre"):
         (folder / f"{slug}.yaml").write_text(tenant_yaml(slug, pdfs, **kwargs), encoding="utf-8")
     ccctl("tenant", "apply", "-f", str(folder))
+    ccctl("agent", "add", "marie", "--serves", "voyages")
 
 
 def new_item(app, slug: str, ref: str, *, email: str | None = "anna@example.fr", attributes=None,

@@ -18,6 +18,10 @@ def populate(app, session, tenant, side, world):
     session.add(row)
     session.flush()
     world[f"{side}_fulfil"] = row.id
+    if side == "b":  # an agent of B only, for `item close --send`
+        from ccctl.queue.agents import add_agent
+
+        add_agent(session, "iso-fulfil-agent", skills=[], serves=[tenant.slug])
 
 
 def _today():
@@ -33,5 +37,6 @@ CASES = [
     {"id": "fulfil-export-b-only", "args": ["fulfil", "export", "--date", _today(), "-t", "{tenant_b}"],
      "check": lambda r, w: [x["requests"] for x in csv.DictReader(io.StringIO(r.stdout))] == [str(w["b_fulfil"])]},
     {"id": "item-close-send-to-a-item", "args": ["item", "close", "{a_item}", "--outcome", "info-sent", "--send",
-                                                  "brochure:japon", "-t", "{tenant_b}"], "code": 1},
+                                                  "brochure:japon", "--agent", "iso-fulfil-agent", "-t", "{tenant_b}"],
+     "code": 1},
 ]

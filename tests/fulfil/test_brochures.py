@@ -25,7 +25,7 @@ def follow_ups(app) -> list[WorkItem]:
 def test_item_close_send_mails_the_pdf_through_smtp_and_records_it(app, ccctl, tmp_path, pdfs, smtp_server):
     apply(ccctl, tmp_path / "clients", pdfs, smtp_port=smtp_server.port)
     item = new_item(app, "voyages", "r1")
-    closed = ccctl("item", "close", str(item), "--outcome", "info-sent", "--send", "brochure:japon", "-t", "voyages")
+    closed = ccctl("item", "close", str(item), "--agent", "marie", "--outcome", "info-sent", "--send", "brochure:japon", "-t", "voyages")
     assert "brochure japon (fr) by email" in closed.stderr
     assert smtp_server.messages == []  # queued in the email outbox: nothing sent inside the command
     ccctl("email", "send", "-t", "voyages")
@@ -50,7 +50,7 @@ def test_item_close_send_mails_the_pdf_through_smtp_and_records_it(app, ccctl, t
 def test_the_customer_s_language_picks_the_file_and_a_resend_is_harmless(app, ccctl, tmp_path, pdfs, smtp_server):
     apply(ccctl, tmp_path / "clients", pdfs, smtp_port=smtp_server.port)
     item = new_item(app, "voyages", "r1", attributes={"language": "en"})
-    ccctl("item", "close", str(item), "--outcome", "info-sent", "--send", "brochure:japon", "-t", "voyages")
+    ccctl("item", "close", str(item), "--agent", "marie", "--outcome", "info-sent", "--send", "brochure:japon", "-t", "voyages")
     ccctl("email", "send", "-t", "voyages")
     [message] = smtp_server.messages
     assert [a.get_filename() for a in message.iter_attachments()] == ["japon-en.pdf"]
@@ -85,7 +85,7 @@ def test_postal_requests_are_exported_once_per_address(app, ccctl, tmp_path, pdf
     first = new_item(app, "voyages", "p1", customer_attributes=address)
     second = new_item(app, "voyages", "p2")
     for item in (first, second):
-        ccctl("item", "close", str(item), "--outcome", "info-sent", "--send", "brochure:perou", "-t", "voyages")
+        ccctl("item", "close", str(item), "--agent", "marie", "--outcome", "info-sent", "--send", "brochure:perou", "-t", "voyages")
     today = datetime.now(PARIS).strftime("%Y-%m-%d")
     out = tmp_path / "batch.csv"
     ccctl("fulfil", "export", "-t", "voyages", "--date", today, "-o", str(out))
@@ -103,14 +103,14 @@ def test_postal_requests_are_exported_once_per_address(app, ccctl, tmp_path, pdf
 def test_bad_sends_are_refused_and_close_nothing(app, ccctl, tmp_path, pdfs):
     apply(ccctl, tmp_path / "clients", pdfs)
     item = new_item(app, "voyages", "b1")
-    unknown = ccctl("item", "close", str(item), "--outcome", "info-sent", "--send", "brochure:chine", "-t", "voyages",
+    unknown = ccctl("item", "close", str(item), "--agent", "marie", "--outcome", "info-sent", "--send", "brochure:chine", "-t", "voyages",
                     code=2)
     assert "no document 'chine'" in unknown.stderr and "japon, perou" in unknown.stderr
-    assert "no plugin" in ccctl("item", "close", str(item), "--outcome", "x", "--send", "fax:cover", "-t", "voyages",
+    assert "no plugin" in ccctl("item", "close", str(item), "--agent", "marie", "--outcome", "info-sent", "--send", "fax:cover", "-t", "voyages",
                                 code=2).stderr
-    assert "KIND:NAME" in ccctl("item", "close", str(item), "--outcome", "x", "--send", "japon", "-t", "voyages",
+    assert "KIND:NAME" in ccctl("item", "close", str(item), "--agent", "marie", "--outcome", "info-sent", "--send", "japon", "-t", "voyages",
                                 code=2).stderr
-    no_address = ccctl("item", "close", str(item), "--outcome", "info-sent", "--send", "brochure:perou",
+    no_address = ccctl("item", "close", str(item), "--agent", "marie", "--outcome", "info-sent", "--send", "brochure:perou",
                        "-t", "voyages", code=2)
     assert "no postal address" in no_address.stderr
     assert ccctl.json("item", "show", str(item), "-t", "voyages")["state"] == "open"
@@ -127,7 +127,9 @@ def test_a_site_info_request_is_fulfilled_automatically_and_contact_drops_the_fo
     assert follow.state == "open"
     new_item(app, "voyages", "s2", subject="Question sur le vol")  # the customer writes meanwhile
     [follow] = follow_ups(app)
-    assert (follow.state, follow.outcome) == ("closed", "not-needed")
+    assert (follow.state, follow.outcome) == ("closed", "cancelled")
+    with_note = ccctl.json("customer", "show", str(follow.customer_id), "-t", "voyages")["timeline"]
+    assert any("no longer needed: the customer got in touch" in e["summary"] for e in with_note)
 
 
 def test_contact_keeps_the_follow_up_when_so_configured(app, ccctl, tmp_path, pdfs):

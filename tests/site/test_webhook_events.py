@@ -75,11 +75,12 @@ def test_a_webhook_gets_only_the_events_it_subscribes_to(app, ccctl, tmp_path, s
         "retry_backoff: 0}", "retry_backoff: 0, events: [item.closed]}")
     (folder / "voyages.yaml").write_text(text)
     ccctl("tenant", "apply", "-f", str(folder))
+    ccctl("agent", "add", "marie", "--serves", "voyages")
     from site_helpers import make_items
 
     [item] = make_items(app, "voyages", 1)
     assert ccctl.json("webhooks", "list", "-t", "voyages") == []
-    ccctl("item", "close", str(item), "--outcome", "resolved", "-t", "voyages")
+    ccctl("item", "close", str(item), "--agent", "marie", "--outcome", "resolved", "-t", "voyages")
     assert [r["type"] for r in ccctl.json("webhooks", "list", "-t", "voyages")] == ["item.closed"]
 
 

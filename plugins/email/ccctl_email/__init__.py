@@ -79,3 +79,18 @@ def ccctl_send_email(item, to, subject, body, attachments, kind, ctx):
     row = queue_mail(ctx, config, kind=kind[:8], item=item, to=to, subject=tagged_subject(subject, item), body=body,
                      in_reply_to=None, references=[], attachments=list(attachments or ()))
     return row.id
+
+
+@hookimpl
+def ccctl_retention_kinds(register):
+    from ccctl_email.retention import KINDS
+
+    for kind, meaning in KINDS.items():
+        register(kind, meaning)
+
+
+@hookimpl
+def ccctl_apply_retention(policy, now, dry_run, ctx):
+    from ccctl_email.retention import apply
+
+    return apply(ctx, policy, now, dry_run)

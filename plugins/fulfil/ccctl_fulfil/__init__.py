@@ -69,3 +69,18 @@ def ccctl_customer_merged(source, target, ctx):
     from ccctl_fulfil.privacy import merged
 
     merged(ctx, source, target)
+
+
+@hookimpl
+def ccctl_retention_kinds(register):
+    from ccctl_fulfil.retention import KINDS
+
+    for kind, meaning in KINDS.items():
+        register(kind, meaning)
+
+
+@hookimpl
+def ccctl_apply_retention(policy, now, dry_run, ctx):
+    from ccctl_fulfil.retention import apply
+
+    return apply(ctx, policy, now, dry_run)

@@ -35,7 +35,8 @@ def schedule(ctx: TenantContext, config: FulfilConfig, request: WorkItem, sent: 
 
 
 def cancel_on_contact(ctx: TenantContext, config: FulfilConfig, contact: WorkItem) -> list[int]:
-    """Close the customer's pending follow-ups as ``not-needed``: ``contact`` (a new item) shows they got in touch."""
+    """Close the customer's pending follow-ups as ``cancelled`` (no longer needed): ``contact`` (a new item)
+    shows they got in touch."""
     from ccctl.queue.closing import close_item
 
     if config.follow_up is None or not config.follow_up.cancel_on_contact or contact.customer_id is None:
@@ -44,5 +45,6 @@ def cancel_on_contact(ctx: TenantContext, config: FulfilConfig, contact: WorkIte
         WorkItem.tenant_id == ctx.tenant.id, WorkItem.customer_id == contact.customer_id,
         WorkItem.channel == CHANNEL, WorkItem.state == "open", WorkItem.id != contact.id)))
     for item_id in pending:
-        close_item(ctx, item_id, outcome="not-needed", note=f"the customer got in touch (item {contact.id})")
+        close_item(ctx, item_id, outcome="cancelled", note=f"no longer needed: the customer got in touch "
+                                                           f"(item {contact.id})")
     return pending

@@ -99,3 +99,18 @@ def ccctl_customer_merged(source, target, ctx):
     from ccctl_site.privacy import merged
 
     merged(ctx, source, target)
+
+
+@hookimpl
+def ccctl_retention_kinds(register):
+    from ccctl_site.retention import KINDS
+
+    for kind, meaning in KINDS.items():
+        register(kind, meaning)
+
+
+@hookimpl
+def ccctl_apply_retention(policy, now, dry_run, ctx):
+    from ccctl_site.retention import apply
+
+    return apply(ctx, policy, now, dry_run)
