@@ -281,3 +281,49 @@ def ccctl_kpi_columns(tenant: Any, period: Any, by: str, ctx: TenantContext) -> 
     Return None or ``{"columns": [names], "rows": {period label or "total": {name: value}}}``;
     a period with no entry shows empty cells.
     """
+# --- Added for client-site integration (issue 18): events other plugins may forward (e.g. as webhooks).
+
+
+@spec(TENANT, EVENT)
+def ccctl_item_assigned(item: WorkItem, agent: str, ctx: TenantContext) -> None:
+    """Event, the tenant's enabled plugins: ``item`` was handed to agent ``agent`` (a claim or a transfer).
+
+    From a transfer it runs in the transfer's transaction; a claim commits in one statement, so
+    ``queue next`` and ``item close --next`` call it in a transaction of their own right after.
+    """
+
+
+@spec(TENANT, EVENT)
+def ccctl_item_answered(item: WorkItem, channel: str, ctx: TenantContext) -> None:
+    """Event, the tenant's enabled plugins: a reply to ``item`` was queued on ``channel`` (e.g. ``"email"``),
+    in the transaction that queued it."""
+
+
+@spec(TENANT, EVENT)
+def ccctl_channel_event(name: str, data: dict[str, Any], ctx: TenantContext) -> None:
+    """Event, the tenant's enabled plugins: a channel plugin reports ``name`` (``"callback.booked"``,
+    ``"callback.done"``, ``"sms.delivered"``, ``"sms.failed"``) with ``data`` (a JSON-ready dict),
+    in the transaction of the change."""
+
+
+@spec(TENANT, COMMAND)
+def ccctl_customer_context(customer: Customer, ctx: TenantContext) -> list[dict[str, Any]] | None:
+    """Register-like collect, the tenant's enabled plugins: return a list of recent context entries the
+    plugin holds about ``customer`` (dicts: ``time`` aware datetime, ``source``, ``what``, ``detail``);
+    ``customer show`` and the call-back screen pop show them together, newest first."""
+
+
+@spec(TENANT, COMMAND, firstresult=True)
+def ccctl_send_email(item: WorkItem, to: str, subject: str, body: str, attachments: list[tuple[str, bytes, str]],
+                     kind: str, ctx: TenantContext) -> int | None:
+    """Command, the tenant's enabled plugins, first result wins: queue an e-mail about ``item`` to ``to``
+    in the plugin's outbox (sent later, outside the transaction); return its outbox id, or None when no
+    plugin can send mail for the tenant. ``attachments``: list of ``(filename, bytes, content_type)``;
+    ``kind``: a short word for the history (e.g. ``"brochure"``)."""
+
+
+@spec(TENANT, COMMAND, firstresult=True)
+def ccctl_item_send(item: WorkItem, what: str, ctx: TenantContext) -> str | None:
+    """Command, the tenant's enabled plugins, first result wins: send ``what`` (``"brochure:NAME"``) to the
+    customer of ``item`` (``item close --send``), in the close's transaction; return a one-line description
+    of what was done, or None when ``what`` is not the plugin's."""

@@ -68,7 +68,12 @@ def show_claim(app, claim, fmt, agent_name: str | None = None) -> None:
     if claim.item_id is None:
         click.echo(claim.reason, err=True)
         return
-    extra = announce_claim(app, claim, agent_name) if agent_name else {}
+    extra = {}
+    if agent_name:
+        from ccctl.queue.claims import announce_assignment
+
+        announce_assignment(app, claim, agent_name)  # ccctl_item_assigned: e.g. the client's webhooks
+        extra = announce_claim(app, claim, agent_name)  # ccctl_item_claimed: e.g. a waiting caller put through
     with app.session() as session:
         item = session.get(WorkItem, claim.item_id)
         row = item_row(item)

@@ -110,6 +110,8 @@ def transfer(ctx: TenantContext, item: WorkItem, *, queue: str | None = None, to
         hold(ctx.session, to_agent, +1)
     record_step(ctx.session, ctx.tenant, item, "transferred", "transferred " + " ".join(moved)
                 + (f": {note}" if note else ""), actor=agent, note=note, to_agent=to_agent)
+    if to_agent:
+        ctx.hook("ccctl_item_assigned")(item=item, agent=to_agent, ctx=ctx)
     return item
 
 

@@ -18,7 +18,7 @@ from ccctl.hookspecs import hookimpl
 from ccctl.plugins import get_plugin_manager, plugin_names, tenant_hook
 from ccctl.queue.items import create_item
 
-BUILT_IN = ["callback", "email", "selfhelp", "sms", "voice"]
+BUILT_IN = ["callback", "email", "fulfil", "selfhelp", "site", "sms", "voice"]
 
 
 def test_plugins_lists_name_version_package_hooks_and_enabling_tenants(example_tenants):

@@ -152,6 +152,9 @@ def _store(ctx: TenantContext, cfg: CallbackConfig, data: RequestInput, phone: s
                  "consent": request.consent, "source": request.source},
         external_id=f"request-{request.ref}", occurred_at=now,
     )
+    ctx.hook("ccctl_channel_event")(name="callback.booked", ctx=ctx, data={
+        "request": request.id, "item": item.id, "customer": customer.id, "phone": phone,
+        "slot": data.slot.isoformat() if data.slot else None, "referral_code": request.referral_code})
     return request
 
 

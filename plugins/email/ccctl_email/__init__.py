@@ -70,6 +70,21 @@ def ccctl_customer_merged(source, target, ctx):
 
 
 @hookimpl
+def ccctl_send_email(item, to, subject, body, attachments, kind, ctx):
+    """Queue a mail for another plugin (e.g. a brochure from fulfilment); ``ccctl email send`` sends it."""
+    from ccctl_email.config import email_config
+
+    config = email_config(ctx.tenant)
+    if config.smtp is None:
+        return None
+    from ccctl_email.outbound import queue_mail, tagged_subject
+
+    row = queue_mail(ctx, config, kind=kind[:8], item=item, to=to, subject=tagged_subject(subject, item), body=body,
+                     in_reply_to=None, references=[], attachments=list(attachments or ()))
+    return row.id
+
+
+@hookimpl
 def ccctl_retention_kinds(register):
     from ccctl_email.retention import KINDS
 

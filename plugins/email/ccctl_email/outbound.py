@@ -21,7 +21,8 @@ from ccctl_email.models import EmailMessage, OutboundMail
 from ccctl_email.threads import SUBJECT_TAG, item_token, subject_tag
 
 AUTOMATIC_KINDS = ("ack", "answer")  # sent by a robot of ours, unasked: RFC 3834 headers
-HISTORY_LABELS = {"ack": "Acknowledgement: ", "answer": "Automatic answer: ", "reply": "Reply: "}
+HISTORY_LABELS = {"ack": "Acknowledgement: ", "answer": "Automatic answer: ", "reply": "Reply: ",
+                  "brochure": "Brochure: "}
 
 
 def tagged_subject(subject: str, item: WorkItem, prefix: str = "") -> str:
@@ -44,7 +45,8 @@ def thread_headers(session, tenant, item: WorkItem) -> tuple[str | None, list[st
 
 
 def queue_mail(ctx, config: EmailConfig, *, kind: str, item: WorkItem, to: str, subject: str, body: str,
-               in_reply_to: str | None, references: list[str], answers: str | None = None) -> OutboundMail:
+               in_reply_to: str | None, references: list[str], answers: str | None = None,
+               attachments: list[tuple[str, bytes, str]] = ()) -> OutboundMail:
     """Compose and store one outgoing mail (status ``queued``); it also joins the thread map."""
     session, tenant = ctx.session, ctx.tenant
     sender = config.smtp.sender
@@ -67,6 +69,9 @@ def queue_mail(ctx, config: EmailConfig, *, kind: str, item: WorkItem, to: str, 
         mail["X-Auto-Response-Suppress"] = "All"
     # The hidden token also rides in the footer, for clients that drop References.
     mail.set_content(f"{body.rstrip()}\n\n[ref:{token}]\n")
+    for filename, data, content_type in attachments:  # kept in ``raw``: the outbox sends what it stored
+        maintype, _, subtype = content_type.partition("/")
+        mail.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream", filename=filename)
     row = OutboundMail(tenant_id=tenant.id, kind=kind, item_id=item.id, customer_id=item.customer_id, to_addr=to,
                        subject=subject[:500], message_id=message_id, answers=answers, raw=mail.as_bytes())
     session.add(row)

@@ -56,7 +56,7 @@ def status_callback(request: Request) -> Response:
         except ValueError:
             outbox_id = None
         record_status(ctx.session, ctx.tenant, sid, status, int(code) if code and code.isdigit() else None,
-                      outbox_id=outbox_id, attempt_id=request.query_params.get("a"))
+                      outbox_id=outbox_id, attempt_id=request.query_params.get("a"), ctx=ctx)
     return Response(EMPTY_TWIML, media_type="application/xml")
 
 
