@@ -46,7 +46,11 @@ def ccctl_item_closed(item, ctx):
 
 @hookspec
 def ccctl_customer_merged(source, target, ctx):
-    """``source`` was merged into ``target``: move any plugin-owned rows that point at ``source``."""
+    """``source`` was merged into ``target``: move any plugin-owned rows that point at ``source``.
+
+    Return what was moved (JSON-ready, e.g. ``{"sms_messages": [ids]}``): the merge trace keeps it
+    and ``ccctl_customer_unmerged`` hands it back if the merge is undone.
+    """
 
 
 @hookspec
@@ -95,4 +99,13 @@ def ccctl_auto_answer(item, answer, ctx):
 
     Called by the selfhelp plugin when an FAQ article strongly matches a new item and the tenant
     allows automatic answers; a plugin that can reply on ``item.channel`` (email) implements it.
+    """
+
+
+@hookspec
+def ccctl_customer_unmerged(source, target, moved, ctx):
+    """Merge undone (``customer unmerge``): put back the rows listed in ``moved``, which is what this
+    plugin's ``ccctl_customer_merged`` returned for that merge (JSON-ready; None returned, no call).
+
+    Reach: the plugins the tenant enables (those that took part in the merge). Kind: event.
     """

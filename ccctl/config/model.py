@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ccctl.config.secrets import is_reference, looks_secret
 from ccctl.errors import ConfigError
+from ccctl.identity.rules import CustomerRules
 from ccctl.queue.config import Escalation, RoutingRule, SlaClock, check_rule_queues
 
 if TYPE_CHECKING:  # annotations only: validating stored config (e.g. email ingest) needs no YAML parser
@@ -138,6 +139,7 @@ class TenantConfig(Strict):
     routing: list[RoutingRule] = []
     plugins: dict[str, dict[str, Any]] = {}
     billing: Billing | None = None
+    customers: CustomerRules | None = None  # matching rules; defaults in docs/customers.md
 
     @field_validator("timezone")
     @classmethod
