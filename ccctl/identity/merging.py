@@ -102,7 +102,7 @@ def unmerge(session: Session, tenant: Tenant, merge_id: int, actor: str | None =
         raise CcctlError(f"customer {trace.target_id} was itself merged later (merge {later}); unmerge that first")
     back = {"contacts": _move_back(session, ContactPoint, details["contact_ids"], target.id, source.id)}
     for name, model in MOVED:
-        back[name.removesuffix("_ids")] = _move_back(session, model, details[name], target.id, source.id)
+        back[name.removesuffix("_ids") + "s"] = _move_back(session, model, details[name], target.id, source.id)
     attributes = dict(target.attributes)
     for key, value in details.get("attributes_added", {}).items():
         if attributes.get(key) == value:
