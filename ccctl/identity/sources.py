@@ -9,6 +9,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from ccctl.errors import InputError
 DELIMITERS = (",", ";", "\t")
 # Encodings charset-normalizer may pick when a file is not UTF-8: what Excel and older tools write.
 LEGACY = ["cp1252", "latin_1", "iso8859_15", "mac_roman", "cp850", "utf_16"]
+FIELD = re.compile(r"^[\w.-]+$")  # a field a column maps to: name, phone, policy, code_postal...
 csv.field_size_limit(1 << 20)
 
 
@@ -85,7 +87,7 @@ def parse_map(text: str) -> dict[str, str]:
             continue
         column, sep, target = part.partition("=")
         column, target = column.strip(), target.strip()
-        if not sep or not column or not target:
+        if not sep or not column or not FIELD.match(target):
             raise InputError(f"--map: '{part.strip()}' is not COLUMN=FIELD (e.g. --map Nom=name,Téléphone=phone)")
         if column in mapping:
             raise InputError(f"--map: column '{column}' is mapped twice")
