@@ -26,10 +26,15 @@ run ccctl customer find "06 12 34 56 78" $T --format table
 run ccctl customer find "KARIM.BENALI@example.fr" $T --format table
 run ccctl customer find "elodie martn" $T --format table
 
-# Two records of one person: list them, merge them; the old id still leads to her.
+# Re-importing the same file changes nothing (names keep their accents).
+run ccctl customer import examples/customers-voyages.csv $T --dry-run --format table
+
+# Two records of one person (same name and address): list them, see what a merge moves, merge;
+# the old id still leads to her, and `customer unmerge MERGE_ID` would undo it.
 run ccctl customer duplicates $T --format table
-pair=$(ccctl customer duplicates $T --threshold 100 --format jsonl | first customer_b customer_a)
+pair=$(ccctl customer duplicates $T --format jsonl | first customer_b customer_a)
 if [ -n "$pair" ]; then
+  run ccctl customer merge $pair $T --dry-run --format table
   run ccctl customer merge $pair $T --format table
 fi
 

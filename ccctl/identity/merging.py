@@ -61,7 +61,8 @@ def merge(session: Session, tenant: Tenant, source_id: int, target_id: int, acto
     session.flush()
     session.expire(source, ["contacts"])
     session.expire(target, ["contacts"])
-    trace = CustomerMerge(tenant_id=tenant.id, source_id=source.id, target_id=target.id, actor=actor, details=plan)
+    trace = CustomerMerge(tenant_id=tenant.id, source_id=source.id, target_id=target.id, actor=actor,
+                          details=dict(plan))  # a copy: the JSON column sees the later reassignment as a change
     session.add(trace)
     session.flush()
     if ctx is not None:
@@ -149,3 +150,23 @@ def _call_one(tenant_ctx, hook: str, plugin_name: str, **kwargs) -> None:
     for impl in tenant_ctx.hook(hook).get_hookimpls():
         if impl.plugin_name == plugin_name:
             impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+
+
+def move_rows(session: Session, tenant: Tenant, models, source_id: int, target_id: int) -> dict[str, list[int]]:
+    """For plugins' ``ccctl_customer_merged``: point ``models``' rows of the source at the target;
+    return ``{table: [ids]}`` (what to return from the hook, so an unmerge can move them back)."""
+    moved: dict[str, list[int]] = {}
+    for model in models:
+        ids = list(session.scalars(select(model.id).where(model.tenant_id == tenant.id,
+                                                          model.customer_id == source_id)))
+        for start in range(0, len(ids), 900):
+            session.execute(update(model).where(model.id.in_(ids[start:start + 900])).values(customer_id=target_id)
+                            .execution_options(synchronize_session=False))
+        moved[model.__tablename__] = ids
+    return moved
+
+
+def move_rows_back(session: Session, models, moved: dict[str, list[int]], source_id: int, target_id: int) -> None:
+    """For plugins' ``ccctl_customer_unmerged``: the rows :func:`move_rows` moved go back to the source."""
+    for model in models:
+        _move_back(session, model, moved.get(model.__tablename__) or [], target_id, source_id)

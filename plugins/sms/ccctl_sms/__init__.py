@@ -83,4 +83,11 @@ def ccctl_customer_erased(customer, ctx):
 def ccctl_customer_merged(source, target, ctx):
     from ccctl_sms.privacy import merged
 
-    merged(ctx, source, target)
+    return merged(ctx, source, target)
+
+
+@hookimpl
+def ccctl_customer_unmerged(source, target, moved, ctx):
+    from ccctl_sms.privacy import unmerged
+
+    unmerged(ctx, source, target, moved)
