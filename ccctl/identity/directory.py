@@ -10,11 +10,14 @@ from sqlalchemy.orm import Session
 from ccctl.contacts import classify, name_key
 from ccctl.db.models import ContactPoint, Customer, CustomerAttribute, Tenant
 from ccctl.errors import InputError
-from ccctl.identity.rules import ATTRIBUTE, RESERVED, rules_for
+
+# ccctl.identity.rules (pydantic) is imported where needed: `customer find` stays light.
 
 
 def parse_assignment(text: str, what: str = "--set") -> tuple[str, str]:
     """``key=value`` → (key, value); the value may hold '=' and be empty (to clear)."""
+    from ccctl.identity.rules import ATTRIBUTE, RESERVED
+
     key, sep, value = text.partition("=")
     key = key.strip()
     if not sep or not key:
@@ -46,6 +49,8 @@ def list_customers(session: Session, tenant: Tenant, name: str | None = None,
 
 def attribute_owners(tenant: Tenant, key: str, value: str):
     """A subquery of the ids of customers whose indexed attribute ``key`` is ``value``."""
+    from ccctl.identity.rules import rules_for
+
     rules = rules_for(tenant)
     if key not in rules.index_keys:
         declared = ", ".join(rules.index_keys)
@@ -101,6 +106,8 @@ def update_customer(session: Session, tenant: Tenant, customer_id: int, changes:
             else:
                 attributes.pop(key, None)
     customer.attributes = attributes
+    from ccctl.identity.rules import rules_for
+
     index_keys = set(rules_for(tenant).index_keys)
     reindex = {c["field"] for c in done} & index_keys
     if reindex:
@@ -128,6 +135,8 @@ def write_index(session: Session, tenant: Tenant, attributes_by_id: dict[int, di
 
 def reindex(session: Session, tenant: Tenant) -> int:
     """Rebuild the attribute index of every customer of ``tenant`` from their attributes."""
+    from ccctl.identity.rules import rules_for
+
     keys = set(rules_for(tenant).index_keys)
     session.execute(delete(CustomerAttribute).where(CustomerAttribute.tenant_id == tenant.id))
     written, batch = 0, {}
