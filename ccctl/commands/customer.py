@@ -69,6 +69,13 @@ def find_cmd(query, attrs, limit: int, tenant_slug, fmt) -> None:
         return _find_stdin(tenant_slug)
     if not query and not attrs:
         raise InputError("give a query (phone, email, name, policy number...), --attr KEY=VALUE, or - for stdin")
+    if not attrs:
+        from ccctl.context import App
+        from ccctl.identity.quickfind import quick_find
+
+        quick = quick_find(click.get_current_context().find_object(App), tenant_slug, query)
+        if quick is not None:
+            return emit(quick, CUSTOMER_COLUMNS, fmt)
     from ccctl.customers import customer_row, find_customers
     from ccctl.identity.directory import find_by_attribute, parse_assignment
 

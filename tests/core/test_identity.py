@@ -170,3 +170,21 @@ def test_match_or_create_follows_the_rules(assure, app):
         with pytest.raises(InputError, match="phone: '12' is not"):
             match_or_create(session, tenant, {"name": "X", "phone": "12"})
         session.commit()
+
+
+def test_quick_find_answers_like_the_full_path_on_sqlite(assure, app, db_url):
+    from ccctl.customers import customer_row, find_customers
+    from ccctl.identity.quickfind import quick_find
+
+    queries = ["06 11 11 11 11", "+33 6 22 22 22 22", "PAUL@example.fr", "nobody@example.fr", "06 99 99 99 99"]
+    with app.session() as session:
+        tenant = app.tenant(session, "assure")
+        full = [[customer_row(c) for c in find_customers(session, tenant, q)] for q in queries]
+    quick = [quick_find(app, "assure", q) for q in queries]
+    if db_url.startswith("sqlite"):
+        assert quick == full and [len(r) for r in quick] == [1, 1, 1, 0, 0]
+    else:
+        assert quick == [None] * len(queries)  # PostgreSQL: the ordinary path answers
+    assert quick_find(app, "assure", "Anne Petit") is None     # names go the ordinary way
+    assert quick_find(app, "nope", "06 11 11 11 11") is None    # so do unknown tenants (their error message)
+    assert "no tenant 'nope'" in assure("customer", "find", "06 11 11 11 11", "-t", "nope", code=2).stderr
