@@ -97,26 +97,42 @@ def find_cmd(query, attrs, limit: int, tenant_slug, fmt) -> None:
 
 def _find_stdin(tenant_slug) -> None:
     """One JSON line per stdin line, answered in batches (a slow pipe still gets answers as it goes)."""
+    from ccctl.context import App
+    from ccctl.identity.quickfind import open_quick
+
+    opened = open_quick(click.get_current_context().find_object(App), tenant_slug)
+    if opened is not None:  # SQLite: sqlite3 alone, no SQLAlchemy to load
+        from ccctl.identity.quickfind import find_many
+
+        conn, tenant_id, region = opened
+        try:
+            _answer_lines(lambda batch: find_many(conn, tenant_id, region, batch))
+        finally:
+            conn.close()
+        return
+    from ccctl.identity.directory import find_many
+
+    with tenant_session(tenant_slug, commit=False) as (_app, session, tenant):
+        _answer_lines(lambda batch: find_many(session, tenant, batch))
+
+
+def _answer_lines(find) -> None:
     import sys
 
-    from ccctl.identity.directory import find_many
     from ccctl.output import to_json
 
-    stream = click.get_text_stream("stdin")
-    out = sys.stdout
-    with tenant_session(tenant_slug, commit=False) as (_app, session, tenant):
-        batch: list[str] = []
-        for line in stream:
-            batch.append(line.rstrip("\r\n"))
-            if len(batch) >= 2000:
-                _answer(session, tenant, batch, find_many, to_json, out)
-                batch = []
-        if batch:
-            _answer(session, tenant, batch, find_many, to_json, out)
+    batch: list[str] = []
+    for line in click.get_text_stream("stdin"):
+        batch.append(line.rstrip("\r\n"))
+        if len(batch) >= 2000:
+            _answer(batch, find, to_json, sys.stdout)
+            batch = []
+    if batch:
+        _answer(batch, find, to_json, sys.stdout)
 
 
-def _answer(session, tenant, queries, find_many, to_json, out) -> None:
-    for query, rows in zip(queries, find_many(session, tenant, queries)):
+def _answer(queries, find, to_json, out) -> None:
+    for query, rows in zip(queries, find(queries)):
         out.write(to_json({"query": query, "customers": rows}, indent=None) + "\n")
     out.flush()
 

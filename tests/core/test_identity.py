@@ -188,3 +188,23 @@ def test_quick_find_answers_like_the_full_path_on_sqlite(assure, app, db_url):
     assert quick_find(app, "assure", "Anne Petit") is None     # names go the ordinary way
     assert quick_find(app, "nope", "06 11 11 11 11") is None    # so do unknown tenants (their error message)
     assert "no tenant 'nope'" in assure("customer", "find", "06 11 11 11 11", "-t", "nope", code=2).stderr
+
+
+def test_quick_find_many_answers_like_the_full_path(assure, app, db_url):
+    from ccctl.identity import directory, quickfind
+
+    queries = ["06 11 11 11 11", "ANNE@example.fr", "AP-100147", "B-2", "nobody@example.fr", "", "Anne Petit"]
+    with app.session() as session:
+        tenant = app.tenant(session, "assure")
+        full = directory.find_many(session, tenant, queries)
+    assert [[c["name"] for c in found] for found in full] == [["Anne Petit"], ["Anne Petit"], ["Paul Martin"],
+                                                             ["Paul Martin"], [], [], []]
+    opened = quickfind.open_quick(app, "assure")
+    if not db_url.startswith("sqlite"):
+        assert opened is None
+        return
+    conn, tenant_id, region = opened
+    try:
+        assert quickfind.find_many(conn, tenant_id, region, queries) == full
+    finally:
+        conn.close()
