@@ -76,6 +76,14 @@ class App:
         self.pm.hook.ccctl_config_schema(register=schemas.__setitem__)
         return schemas
 
+    def retention_kinds(self) -> dict[str, str]:
+        """Retention kinds a tenant's YAML may name: core's and every loaded plugin's."""
+        from ccctl.retention import CORE_KINDS
+
+        kinds = dict(CORE_KINDS)
+        self.pm.hook.ccctl_retention_kinds(register=kinds.__setitem__)
+        return kinds
+
     def tenant(self, session: Session, slug: str | None) -> Tenant:
         """The tenant named ``slug``; the only tenant when there is one and none is named."""
         from sqlalchemy import select

@@ -1,7 +1,8 @@
 """One output layer for every listing: table, json, jsonl or csv.
 
-Tables show times in the tenant's time zone when one is given (``tz``); JSON, JSONL and
-CSV keep ISO 8601 UTC so that scripts never guess.  csv/json/tabulate are imported
+Tables show times in the tenant's time zone when one is given (``tz``), otherwise in UTC,
+always with the zone named (``ccctl.clock``); JSON, JSONL and CSV keep ISO 8601 with its
+offset so that scripts never guess.  csv/json/tabulate are imported
 inside the functions: every command module imports this one, ``ccctl --help`` included.
 """
 
@@ -53,9 +54,9 @@ def _cell(value: Any, tz=None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        if tz is not None and value.tzinfo is not None:
-            return value.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
-        return value.strftime("%Y-%m-%d %H:%M")
+        from ccctl.clock import shown
+
+        return shown(value, tz)  # the zone always named: the tenant's, or UTC
     if isinstance(value, list | tuple | set):
         return ", ".join(_cell(v, tz) for v in value)
     if isinstance(value, dict):
