@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from ccctl.contacts import name_key
-from ccctl.db.bulk import insert_ids
+from ccctl.db.bulk import insert_ids, insert_plain
 from ccctl.db.models import ContactPoint, Customer, CustomerAttribute, Tenant
 from ccctl.identity.matching import Book, Person
 from ccctl.identity.rows import Incoming
@@ -73,22 +73,19 @@ def write_book(session: Session, tenant: Tenant, book: Book, index_keys: set[str
             update(Customer.__table__).where(Customer.__table__.c.id == bindparam("cid")).values(
                 name=bindparam("new_name"), name_key=bindparam("new_key"), attributes=bindparam("new_attributes")),
             [dict(cid=p.id, new_name=p.name, new_key=name_key(p.name), new_attributes=p.attributes) for p in changed])
-    contacts = [dict(tenant_id=tenant.id, customer_id=p.id, kind=kind, value=value)
-                for p in new + [t for t in touched if not t.created]
-                for kind, values in (("email", p.new_emails), ("phone", p.new_phones)) for value in values]
-    if contacts:
-        session.execute(insert(ContactPoint.__table__), contacts)
+    insert_plain(session, ContactPoint.__table__, ("tenant_id", "customer_id", "kind", "value"), [
+        (tenant.id, p.id, kind, value) for p in new + [t for t in touched if not t.created]
+        for kind, values in (("email", p.new_emails), ("phone", p.new_phones)) for value in values])
     reindexed = [p for p in touched if not p.created and p.reindex]
     for person in reindexed:
         session.execute(delete(CustomerAttribute).where(
             CustomerAttribute.tenant_id == tenant.id, CustomerAttribute.customer_id == person.id,
             CustomerAttribute.key.in_(person.reindex)))
-    index_rows = [dict(tenant_id=tenant.id, customer_id=p.id, key=key, value=str(p.attributes[key])[:500])
+    index_rows = [(tenant.id, p.id, key, str(p.attributes[key])[:500])
                   for p in new for key in index_keys if p.attributes.get(key) not in (None, "")]
-    index_rows += [dict(tenant_id=tenant.id, customer_id=p.id, key=key, value=str(p.attributes[key])[:500])
+    index_rows += [(tenant.id, p.id, key, str(p.attributes[key])[:500])
                    for p in reindexed for key in p.reindex if p.attributes.get(key) not in (None, "")]
-    if index_rows:
-        session.execute(insert(CustomerAttribute.__table__), index_rows)
+    insert_plain(session, CustomerAttribute.__table__, ("tenant_id", "customer_id", "key", "value"), index_rows)
     history = [p for p in touched if not p.created and p.changes]
     if history:
         from ccctl.customers import record_interactions
