@@ -136,9 +136,11 @@ def ccctl_item_closed(item: WorkItem, ctx: TenantContext) -> None:
 
 
 @spec(EVERY, EVENT)
-def ccctl_customer_merged(source: Customer, target: Customer, ctx: TenantContext) -> None:
+def ccctl_customer_merged(source: Customer, target: Customer, ctx: TenantContext) -> dict[str, Any] | None:
     """``source`` was merged into ``target``: move any plugin-owned rows that point at ``source``.
 
+    Return what was moved (JSON-ready, e.g. ``{"sms_messages": [ids]}``): the merge trace keeps it
+    and ``ccctl_customer_unmerged`` hands it back if the merge is undone.
     Every loaded plugin hears it (rows written while the plugin was on must follow the person).
     Example: ``ctx.session.execute(update(ChatMessage).where(ChatMessage.customer_id == source.id)
     .values(customer_id=target.id))``.
@@ -327,3 +329,11 @@ def ccctl_item_send(item: WorkItem, what: str, ctx: TenantContext) -> str | None
     """Command, the tenant's enabled plugins, first result wins: send ``what`` (``"brochure:NAME"``) to the
     customer of ``item`` (``item close --send``), in the close's transaction; return a one-line description
     of what was done, or None when ``what`` is not the plugin's."""
+
+
+@spec(EVERY, EVENT)
+def ccctl_customer_unmerged(source: Customer, target: Customer, moved: Any, ctx: TenantContext) -> None:
+    """Merge undone (``customer unmerge``): put back on ``source`` the rows listed in ``moved``, which is
+    what this plugin's ``ccctl_customer_merged`` returned for that merge (a plugin that returned None is
+    not called). Reach: every loaded plugin, as for the merge. Kind: event.
+    """

@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from ccctl.config.durations import DURATION, parse_duration  # noqa: F401 - its old home; plugins import it here
 from ccctl.config.secrets import is_reference, looks_secret
 from ccctl.errors import ConfigError
+from ccctl.identity.rules import CustomerRules
 from ccctl.queue.config import Escalation, RoutingRule, SlaClock, check_rule_queues
 
 if TYPE_CHECKING:  # annotations only: validating stored config (e.g. email ingest) needs no YAML parser
@@ -142,6 +143,7 @@ class TenantConfig(Strict):
     retention: dict[str, Annotated[str, AfterValidator(_period)]] = {}
     # The outcomes agents may close items with (billing's free_outcomes should be among them).
     outcomes: list[str] = Field(default_factory=lambda: list(DEFAULT_OUTCOMES), min_length=1)
+    customers: CustomerRules | None = None  # matching rules; defaults in docs/customers.md
 
     @field_validator("timezone")
     @classmethod

@@ -7,7 +7,10 @@ import re
 from pathlib import Path
 from types import ModuleType
 
-from sqlalchemy import Engine, inspect
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported where used: `customer find`'s quick path reads declared heads only
+    from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # `revision = "x"` / `down_revision: str | None = ("a", "b")` as Alembic writes them.
@@ -119,4 +122,6 @@ def applied_heads(engine: Engine) -> set[str]:
 
 
 def table_names(engine: Engine) -> list[str]:
+    from sqlalchemy import inspect
+
     return inspect(engine).get_table_names()

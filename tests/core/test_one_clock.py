@@ -23,7 +23,7 @@ READING = {
     "agent list": [], "audit": [], "plugins": [], "tenant list": [], "tenant show": ["voyages-lumiere"],
     "queue list": [*T], "queue show": ["apres-vente", *T], "queue stats": [*T],
     "item show": ["{item}", *T], "customer show": ["{customer}", *T], "customer find": ["06 12 34 56 78", *T],
-    "customer duplicates": [*T],
+    "customer duplicates": [*T], "customer list": [*T],
     "callback list": [*T], "callback show": ["{callback}", *T], "callback slots": ["--open", "--days", "2", *T],
     "email outbox": [*T], "email quarantine list": [*T], "email auth status": ["--no-check", *T],
     "faq list": [*T], "faq gaps": [*T], "faq stats": [*T], "faq search": ["annulation", *T],
@@ -47,6 +47,7 @@ ACTING = {
     "voice purge-recordings",
     # Read-only, but they need a tenant with the voice plugin or an agent's calls: tests/voice walks them.
     "voice case-number", "voice pop",
+    "tenant unarchive", "customer reindex", "customer unmerge", "customer update",
 }
 # A time as tables print it, and what must follow it: a zone name (CET, UTC) or an offset.
 TIME = re.compile(r"\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?")

@@ -59,7 +59,7 @@ def ccctl_erase_customer(customer, ctx):
 def ccctl_customer_merged(source, target, ctx):
     from ccctl_callback.privacy import merged
 
-    merged(source, target, ctx)
+    return merged(source, target, ctx)
 
 
 @hookimpl
@@ -74,3 +74,10 @@ def ccctl_request_callback(phone, name, customer_id, due_at, reason, context, id
     from ccctl_callback.from_voice import request_from_call
 
     return request_from_call(ctx, phone, name, due_at, reason, context, idempotency_key)
+
+
+@hookimpl
+def ccctl_customer_unmerged(source, target, moved, ctx):
+    from ccctl_callback.privacy import unmerged
+
+    unmerged(source, target, moved, ctx)

@@ -66,7 +66,14 @@ def ccctl_erase_customer(customer, ctx):
 def ccctl_customer_merged(source, target, ctx):
     from ccctl_email.privacy import merged
 
-    merged(source, target, ctx)
+    return merged(source, target, ctx)
+
+
+@hookimpl
+def ccctl_customer_unmerged(source, target, moved, ctx):
+    from ccctl_email.privacy import unmerged
+
+    unmerged(source, target, moved, ctx)
 
 
 @hookimpl

@@ -83,7 +83,7 @@ def ccctl_erase_customer(customer, ctx):
 def ccctl_customer_merged(source, target, ctx):
     from ccctl_sms.privacy import merged
 
-    merged(ctx, source, target)
+    return merged(ctx, source, target)
 
 
 @hookimpl
@@ -91,3 +91,10 @@ def ccctl_tenant_status(app, tenant, report):
     from ccctl_sms.health import tenant_status
 
     tenant_status(app, tenant, report)
+
+
+@hookimpl
+def ccctl_customer_unmerged(source, target, moved, ctx):
+    from ccctl_sms.privacy import unmerged
+
+    unmerged(ctx, source, target, moved)
