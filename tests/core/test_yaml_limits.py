@@ -45,7 +45,7 @@ def test_a_file_over_the_size_limit_is_not_even_read(ccctl, tmp_path):
 def test_aliases_within_the_limits_still_work():
     located = load_yaml("base: &base {sla: 4h}\nqueues:\n  - {name: a, hours: *base}\n  - *base\n", "t.yaml")
     assert located.data["queues"] == [{"name": "a", "hours": {"sla": "4h"}}, {"sla": "4h"}]
-    assert located.line_of(("queues", 1)) == 4
+    assert located.line_of(("queues", 0, "name")) == 3
 
 
 YAML_BITS = st.sampled_from(["tenant: zulu\n", "name: Zulu\n", "a:", " b", "- ", "? ", ": ", "&x ", "*x ", "*y ",
