@@ -109,7 +109,7 @@ def test_parse_gives_what_the_stdlib_path_gives(name, monkeypatch):
             return f"unparseable: {exc}"
 
     fast = outcome()
-    monkeypatch.setattr(mime, "_tree", _stdlib_only)
+    monkeypatch.setattr(mimetree, "_tree", _stdlib_only)
     assert fast == outcome()
 
 
