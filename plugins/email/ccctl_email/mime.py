@@ -78,7 +78,7 @@ class ParsedMail:
 def storable(text: str, limit: int | None = None) -> str:
     """``text`` as every database stores it alike: no NUL, no lone surrogate, no other C0
     control but tab and line ends, at most ``limit`` characters."""
-    if not text.isprintable():
+    if not text.isprintable() and UNSTORABLE.search(text):
         text = UNSTORABLE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", text)
     return text[:limit] if limit is not None else text
 
@@ -264,11 +264,10 @@ def _unescape_mime_headers(part: Message) -> None:
     """Raw UTF-8 in Content-Type or Content-Disposition (``filename="facture-é.pdf"``, common in
     real mail): decode it in place, else compat32 hands back a ``Header`` its own parameter
     parsing cannot read."""
-    for name in ("content-type", "content-disposition"):
-        value = part.get(name)
-        if isinstance(value, email.header.Header):
-            raw = next(v for n, v in part.raw_items() if n.lower() == name)
-            part.replace_header(name, storable(_unescape_raw(raw)))
+    for name, value in part.raw_items():
+        if not value.isascii() and name.lower() in ("content-type", "content-disposition") \
+                and RAW_BYTE.search(value):
+            part.replace_header(name, storable(_unescape_raw(value)))
 
 
 def _filename(part: Message) -> str:
