@@ -70,6 +70,11 @@ def import_customers(session: Session, tenant: Tenant, rows: list[tuple[int, dic
             points = contact_values(tenant, _many(row, EMAIL_KEYS), _many(row, PHONE_KEYS))
             if not name and not points:
                 raise InputError("needs a name, an email or a phone")
+            # What PostgreSQL refuses and SQLite stores: refused alike, before anything is written.
+            if any("\x00" in str(v) for v in row.values() if v is not None):
+                raise InputError("holds a NUL character: remove it")
+            if len(name) > 200 or any(len(v) > 320 for _k, v in points):
+                raise InputError("a name is at most 200 characters, an email 320")
         except InputError as exc:
             report.errors.append(f"{source}:{number}: {exc.message}")
             continue
