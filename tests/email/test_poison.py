@@ -182,3 +182,27 @@ def test_mta_pipe_exits_zero_once_the_message_is_kept(ccctl, apply_tenant, make_
     assert [o["status"] for o in ccctl.json("email", "outbox", "-t", "voyages-lumiere")] == ["queued"]
     junk = ccctl("email", "ingest", "-t", "voyages-lumiere", "--format", "json", input="Subject: no sender\n\nx")
     assert json.loads(junk.stdout)["quarantined"] == 1
+
+
+def test_all_tenants_goes_on_after_an_unexpected_error(ccctl, apply_tenant, dovecot, make_mail, monkeypatch):
+    """Fault injection: whatever breaks one tenant's fetch, the next tenants still get their mail."""
+    from ccctl_email import imap
+
+    real = imap.fetch_tenant
+
+    def breaks_for_one(ctx, *args, **kwargs):
+        if ctx.tenant.slug == "assurance-horizon":
+            raise KeyError("zoe@example.fr")  # text that must not reach the log
+        return real(ctx, *args, **kwargs)
+
+    monkeypatch.setattr(imap, "fetch_tenant", breaks_for_one)
+    env = {"EMAIL_TEST_IMAP_PW": dovecot.password}
+    users = {}
+    for slug in ("assurance-horizon", "voyages-lumiere"):
+        users[slug], _ = dovecot.add_user()
+        apply_tenant(slug=slug, imap={"host": "127.0.0.1", "port": dovecot.port, "user": users[slug],
+                                      "password": "'${EMAIL_TEST_IMAP_PW}'", "ssl": "false"})
+    dovecot.append(users["voyages-lumiere"], dovecot.password, make_mail(1))
+    result = ccctl("email", "fetch", "--all-tenants", "--format", "json", env=env, code=1)
+    assert [r["tenant"] for r in json.loads(result.stdout)] == ["voyages-lumiere"]
+    assert "assurance-horizon: unexpected KeyError" in result.stderr and "zoe@" not in result.stderr

@@ -172,12 +172,16 @@ def fetch_cmd(all_tenants, tenant_slug, fmt) -> None:
                     click.progressbar(length=total, label=f"fetching {slug}", file=sys.stderr, show_pos=True)))
                 sent = _send_acks(ctx, config, session)
                 rows.append({**row, "acks_sent": sent["sent"]})
-            except click.ClickException as exc:
+            except Exception as exc:  # noqa: BLE001 - one tenant's failure must not stop the others
                 session.rollback()
                 if not all_tenants:
                     raise
-                failures.append(f"{tenant.slug}: {exc.format_message()}")
-                click.echo(f"error: {tenant.slug}: {exc.format_message()}", err=True)
+                # A ClickException says what to do; anything else is named by its kind only (its
+                # text may quote SQL and a customer's data).
+                why = exc.format_message() if isinstance(exc, click.ClickException) else \
+                    f"unexpected {type(exc).__name__} (run it alone with -t {tenant.slug} to see it)"
+                failures.append(f"{tenant.slug}: {why}")
+                click.echo(f"error: {tenant.slug}: {why}", err=True)
     emit(rows, ["tenant", "account", "new", "joined", "duplicate", "quarantined", "acks_sent"], fmt)
     if failures:
         from ccctl.errors import CcctlError
