@@ -1,9 +1,10 @@
 """Finding a person in free text, the way people write them: any case, with or without accents,
 surname first, and any spelling of their phone number that parses to the same E.164 number.
 
-Text is folded one character for one character (``É`` → ``e``, ``Ö`` → ``o``), so a match in
-the folded text is the same span in the original, which is what gets masked. SQLite's
-``lower() LIKE`` folds ASCII only: matching happens here, in Python, never in SQL.
+Identifiers are folded (``É`` → ``e``) and each folded letter becomes a class of every
+character that folds to it (``e`` → ``[eEéÉèÈ…]``), so the regular expression runs on the text
+as stored and its spans are what gets masked. SQLite's ``lower() LIKE`` folds ASCII only:
+matching happens here, in Python, never in SQL.
 """
 
 from __future__ import annotations
@@ -47,14 +48,31 @@ def fold(text: str) -> str:
     return text.translate(_fold_table())
 
 
+@lru_cache(maxsize=1)
+def _variants() -> dict[str, str]:
+    """Folded character → a regex class of every character that folds to it."""
+    found: dict[str, set[str]] = {}
+    for code in itertools.chain(range(0x80), *FOLDED_RANGES):
+        char = chr(code)
+        found.setdefault(fold(char), {fold(char)}).add(char)
+    return {key: "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
+            for key, chars in found.items() if len(chars) > 1}
+
+
+def loose(text: str) -> str:
+    """A regex matching ``text`` in any case, with or without accents."""
+    variants = _variants()
+    return "".join(variants.get(c, re.escape(c)) for c in fold(text))
+
+
 def name_orders(name: str) -> list[str]:
     """Regular expressions (on folded text) for a full name in any order of its parts:
     'Zoé Quixote-Érasure', 'QUIXOTE-ÉRASURE Zoé', 'Quixote Erasure, Zoe'."""
-    parts = [p for p in re.split(NAME_SEPARATORS, fold(name.strip())) if p]
+    parts = [p for p in re.split(NAME_SEPARATORS, name.strip()) if p]
     if len(parts) < 2:  # a single word is too common to erase everywhere it appears
-        return [re.escape(parts[0])] if parts and len(parts[0]) >= MIN_IDENTIFIER else []
+        return [loose(parts[0])] if parts and len(parts[0]) >= MIN_IDENTIFIER else []
     orders = [parts[i:] + parts[:i] for i in range(len(parts))] if len(parts) <= 4 else [parts]
-    return [r"(?<!\w)" + NAME_SEPARATORS.join(re.escape(p) for p in order) + r"(?!\w)" for order in orders]
+    return [r"(?<!\w)" + NAME_SEPARATORS.join(loose(p) for p in order) + r"(?!\w)" for order in orders]
 
 
 class Scrubber:
@@ -63,18 +81,20 @@ class Scrubber:
 
     def __init__(self, names: list[str], emails: list[str], phones: list[str], region: str = "FR") -> None:
         patterns = [p for name in names for p in name_orders(name)]
-        patterns += [re.escape(fold(e)) for e in emails if len(e) >= MIN_IDENTIFIER]
+        patterns += [loose(e) for e in emails if len(e) >= MIN_IDENTIFIER]
         self.pattern = re.compile("|".join(sorted(set(patterns), key=len, reverse=True))) if patterns else None
         self.phones = set(phones)
         self.region = region
-        self.digits = {_national_digits(p) for p in self.phones}
+        # The national digits with any separators between them: a cheap test before the matcher.
+        digits = {_national_digits(p) for p in self.phones}
+        self.phone_hint = re.compile("|".join(r"[\s.\-()/]*".join(d) for d in digits)) if digits else None
 
     def __bool__(self) -> bool:
         return self.pattern is not None or bool(self.phones)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
-        found = [m.span() for m in self.pattern.finditer(fold(text))] if self.pattern else []
-        if self.phones and any(d in re.sub(r"\D", "", text) for d in self.digits):
+        found = [m.span() for m in self.pattern.finditer(text)] if self.pattern else []
+        if self.phone_hint is not None and self.phone_hint.search(text):
             found += self._phone_spans(text)
         return _merged(found)
 
