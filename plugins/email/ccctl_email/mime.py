@@ -27,6 +27,7 @@ RAW_BYTE = re.compile("[\udc80-\udcff]")
 UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 # An RFC 2047 encoded word: an atom to the address parser, decoded only in the display name.
 ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[QqBb]\?[^?\s]*\?=")
+MASKED_WORD = re.compile(r"ccctlencodedword(\d+)x")
 MAX_ADDRESS = 254  # RFC 5321's limit on a path
 # One plain address, optionally after a plain name: what ``getaddresses`` would return,
 # without its character-by-character scan (anything else goes to ``getaddresses``).
@@ -172,7 +173,7 @@ def addresses(values: list[str]) -> list[tuple[str, str]]:
     return out
 
 
-def parsed_addresses(values: list) -> list[tuple[str, str]]:
+def parsed_addresses(values: list[str]) -> list[tuple[str, str]]:
     """(display name, address) pairs of raw header values: the structure is read first, the
     encoded words in names decoded after. Decoding first would let an encoded ``<``, ``,`` or
     line break in a display name forge the address (``=?utf-8?q?victim@x?= <evil@y>``)."""
@@ -183,15 +184,15 @@ def parsed_addresses(values: list) -> list[tuple[str, str]]:
         return f"ccctlencodedword{len(words) - 1}x"
 
     for value in values:
-        text = _unescape_raw(str(value)) if not isinstance(value, email.header.Header) else decode_header(value)
-        masked.append(" ".join(ENCODED_WORD.sub(mask, text).split()))
-    unmask = re.compile(r"ccctlencodedword(\d+)x")
+        text = _unescape_raw(value)
+        masked.append(" ".join((ENCODED_WORD.sub(mask, text) if "=?" in text else text).split()))
+    found = addresses(masked)
+    if not words:
+        return [(storable(name), addr) for name, addr in found]
     out = []
-    for name, addr in addresses(masked):
-        if words:
-            name = decode_header(unmask.sub(lambda m: words[int(m.group(1))], name))
-            addr = unmask.sub(lambda m: words[int(m.group(1))], addr)
-        out.append((storable(name), addr))
+    for name, addr in found:
+        name = decode_header(MASKED_WORD.sub(lambda m: words[int(m.group(1))], name))
+        out.append((storable(name), MASKED_WORD.sub(lambda m: words[int(m.group(1))], addr)))
     return out
 
 
