@@ -16,9 +16,24 @@ from sqlalchemy.orm import Session
 from ccctl.db.models import AuditEntry, Tenant
 
 
+ACTOR_VARIABLES = ("CCCTL_ACTOR", "USER", "LOGNAME")
+
+
 def current_actor(actor: str | None = None) -> str:
-    """``actor`` if given, else ``$USER``, else ``unknown``."""
-    return (actor or os.environ.get("USER") or "unknown").strip()[:100] or "unknown"
+    """``actor`` if given, else ``$CCCTL_ACTOR``, ``$USER``, ``$LOGNAME``, else the process's user name
+    (cron and containers often set no ``$USER``), else ``uid:N``."""
+    named = actor or next((os.environ[v] for v in ACTOR_VARIABLES if (os.environ.get(v) or "").strip()), "")
+    return (named.strip() or _process_user())[:100]
+
+
+def _process_user() -> str:
+    import pwd
+
+    uid = os.getuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:  # a uid with no passwd entry, as in many containers
+        return f"uid:{uid}"
 
 
 def audit(session: Session, tenant_id: int | None, actor: str | None, action: str, target: str = "",

@@ -32,17 +32,23 @@ def create_cli(pm) -> click.Group:
                   help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db.")
     @click.option("--disable-plugin", multiple=True, metavar="NAME",
                   help="Do not load plugin NAME (repeatable).")
+    @click.option("--utc", is_flag=True, envvar="CCCTL_UTC",
+                  help="Show times in tables in UTC (default: the tenant's time zone, named).")
     @click.pass_context
-    def cli(ctx: click.Context, database_url: str | None, disable_plugin: tuple[str, ...]) -> None:
+    def cli(ctx: click.Context, database_url: str | None, disable_plugin: tuple[str, ...], utc: bool) -> None:
         """ccctl: multi-client contact-centre toolkit (tenants, universal queue, customer history)."""
+        from ccctl.clock import force_utc
         from ccctl.context import App  # not at import time: `ccctl --help` never needs it
 
+        force_utc(utc)
         ctx.obj = App(pm, database_url)
         ctx.call_on_close(ctx.obj.close)  # connections closed while the process still runs normally
 
-    from ccctl.commands import agent, audit, customer, db, item, plugins_cmd, queue, report, route, serve, tenant
+    from ccctl.commands import (agent, audit, customer, db, item, lifecycle, plugins_cmd, queue, report, retention,
+                                route, serve, tenant)
 
-    for module in (tenant, customer, queue, agent, item, route, serve, report, audit, plugins_cmd, db):
+    for module in (tenant, lifecycle, customer, queue, agent, item, route, serve, report, audit, retention,
+                   plugins_cmd, db):
         module.register(cli)
     pm.hook.ccctl_register_commands(cli=cli)
     return cli

@@ -76,8 +76,26 @@ class App:
         self.pm.hook.ccctl_config_schema(register=schemas.__setitem__)
         return schemas
 
+    def retention_kinds(self) -> dict[str, str]:
+        """Retention kinds a tenant's YAML may name: core's and every loaded plugin's."""
+        from ccctl.retention import CORE_KINDS
+
+        kinds = dict(CORE_KINDS)
+        self.pm.hook.ccctl_retention_kinds(register=kinds.__setitem__)
+        return kinds
+
     def tenant(self, session: Session, slug: str | None) -> Tenant:
-        """The tenant named ``slug``; the only tenant when there is one and none is named."""
+        """The tenant named ``slug``; the only tenant when there is one and none is named.
+
+        Its time zone becomes the one tables show (one clock: a command for a tenant speaks
+        in that tenant's time)."""
+        from ccctl.clock import use_zone
+
+        tenant = self._tenant(session, slug)
+        use_zone(tenant.timezone)
+        return tenant
+
+    def _tenant(self, session: Session, slug: str | None) -> Tenant:
         from sqlalchemy import select
 
         from ccctl.db.models import Tenant

@@ -96,3 +96,26 @@ def ccctl_auto_answer(item, answer, ctx):
     Called by the selfhelp plugin when an FAQ article strongly matches a new item and the tenant
     allows automatic answers; a plugin that can reply on ``item.channel`` (email) implements it.
     """
+
+
+# --- Retention (reach: every loaded plugin, as erase does: a switched-off plugin's old rows go too).
+
+
+@hookspec
+def ccctl_retention_kinds(register):
+    """Register the retention kinds this plugin keeps data for: ``register("mail", "e-mails older than this")``.
+
+    Kind: register. Reach: every loaded plugin. A tenant's YAML ``retention`` may name these kinds.
+    """
+
+
+@hookspec
+def ccctl_apply_retention(policy, now, dry_run, ctx):
+    """Delete (with ``dry_run``: only count) this plugin's rows of ``ctx.tenant`` older than ``policy[kind]``
+    (a ``timedelta``) for the kinds it registered; return ``{kind: rows}``.
+
+    Kind: command. Reach: every loaded plugin. Example::
+
+        if "mail" in policy:
+            return {"mail": delete_mail_before(ctx, now - policy["mail"], dry_run)}
+    """

@@ -1,10 +1,11 @@
 """One output layer for every listing: table, json, jsonl or csv.
 
-Tables show times in the tenant's time zone when one is given (``tz``); JSON, JSONL and
-CSV keep ISO 8601 UTC so that scripts never guess. Text from outside (names, subjects,
-bodies, notes) reaches an agent's terminal only through here: on tables and ``key: value``
-views every control character a terminal would act on is shown as an escape (``\x1b``);
-JSON, JSONL and CSV stay exact.  csv/json/tabulate are imported
+Tables show times in the tenant's time zone when one is given (``tz``), otherwise in UTC,
+always with the zone named (``ccctl.clock``); JSON, JSONL and CSV keep ISO 8601 with its
+offset so that scripts never guess. Text from outside (names, subjects, bodies, notes)
+reaches an agent's terminal only through here: on tables and ``key: value`` views every
+control character a terminal would act on is shown as an escape (``\x1b``); JSON, JSONL
+and CSV stay exact.  csv/json/tabulate are imported
 inside the functions: every command module imports this one, ``ccctl --help`` included.
 """
 
@@ -77,9 +78,9 @@ def _plain_cell(value: Any, tz=None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        if tz is not None and value.tzinfo is not None:
-            return value.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
-        return value.strftime("%Y-%m-%d %H:%M")
+        from ccctl.clock import shown
+
+        return shown(value, tz)  # the zone always named: the tenant's, or UTC
     if isinstance(value, list | tuple | set):
         return ", ".join(_plain_cell(v, tz) for v in value)
     if isinstance(value, dict):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ccctl.commands.options import tenant_option
+from ccctl.commands.options import actor_option, tenant_option
 from ccctl.output import output_options
 
-actor_option = click.option("--actor", envvar="USER", help="Who acts (recorded in the audit log); default $USER.")
 
 
 def register(cli: click.Group) -> None:

@@ -9,6 +9,8 @@ from ccctl.commands.queue import agent_option
 from ccctl.output import emit_object, output_options
 
 note_option = click.option("--note", default="", help="Free text kept in the customer's history.")
+force_option = click.option("--force", is_flag=True,
+                            help="Act on an item another agent holds: it is taken over first, recorded as forced.")
 
 
 def register(cli: click.Group) -> None:
@@ -26,7 +28,21 @@ def item() -> None:
       ccctl item transfer 4711 --queue apres-vente --note "needs a refund"
       ccctl item release 4711 --agent marie
       ccctl item wait 4711 --agent marie --note "asked for the booking reference"
+
+    Every command but `show` acts for a known agent (--agent or $CCCTL_AGENT) and refuses an
+    item another agent holds unless --force.
     """
+
+
+def _acting(ctx, agent_name: str, item_id: int, force: bool):
+    """(agent, item): the known agent acting, and the item locked, taken over first with --force."""
+    from ccctl.queue.cli import acting_agent
+    from ccctl.queue.work import lock_item, take_over
+
+    agent = acting_agent(ctx.session, ctx.tenant, agent_name)
+    ctx.actor = agent
+    found = lock_item(ctx, item_id)
+    return agent, (take_over(ctx, found, agent) if force else found)
 
 
 def _done(row_item, fmt, tz) -> None:
@@ -63,27 +79,30 @@ def show_cmd(item_id, agent_name, tenant_slug, fmt) -> None:
 @item.command("release")
 @click.argument("item_id", type=int)
 @agent_option
+@force_option
 @note_option
 @tenant_option
 @output_options
-def release_cmd(item_id, agent_name, note, tenant_slug, fmt) -> None:
+def release_cmd(item_id, agent_name, force, note, tenant_slug, fmt) -> None:
     """Give a claimed (or waiting) item back to its queue (with --agent: only if that agent holds it)."""
     from ccctl.queue.cli import item_session
-    from ccctl.queue.work import lock_item, release
+    from ccctl.queue.work import release
 
     with item_session(tenant_slug, agent=agent_name, item_id=item_id) as (app, session, tenant):
         ctx = app.context(session, tenant)
-        done = release(ctx, lock_item(ctx, item_id), agent=agent_name, note=note)
+        agent, found = _acting(ctx, agent_name, item_id, force)
+        done = release(ctx, found, agent=agent, note=note)
     _done(done, fmt, tenant.timezone)
 
 
 @item.command("wait")
 @click.argument("item_id", type=int)
 @agent_option
+@force_option
 @note_option
 @tenant_option
 @output_options
-def wait_cmd(item_id, agent_name, note, tenant_slug, fmt) -> None:
+def wait_cmd(item_id, agent_name, force, note, tenant_slug, fmt) -> None:
     """Park an item waiting for the customer: out of the agent's hands and out of the queue.
 
     The customer's next email puts it back in the queue; `item release` or `item transfer`
@@ -94,11 +113,12 @@ def wait_cmd(item_id, agent_name, note, tenant_slug, fmt) -> None:
       ccctl item wait 4711 --agent marie --note "asked for the booking reference"
     """
     from ccctl.queue.cli import item_session
-    from ccctl.queue.work import lock_item, park
+    from ccctl.queue.work import park
 
     with item_session(tenant_slug, agent=agent_name, item_id=item_id) as (app, session, tenant):
         ctx = app.context(session, tenant)
-        done = park(ctx, lock_item(ctx, item_id), agent=agent_name, note=note)
+        agent, found = _acting(ctx, agent_name, item_id, force)
+        done = park(ctx, found, agent=agent, note=note)
     _done(done, fmt, tenant.timezone)
 
 
@@ -107,10 +127,11 @@ def wait_cmd(item_id, agent_name, note, tenant_slug, fmt) -> None:
 @click.option("--queue", "queue_name", metavar="NAME", help="Queue to move it to (it is open there).")
 @click.option("--to-agent", metavar="NAME", help="Agent to hand it to (it is claimed by them).")
 @agent_option
+@force_option
 @note_option
 @tenant_option
 @output_options
-def transfer_cmd(item_id, queue_name, to_agent, agent_name, note, tenant_slug, fmt) -> None:
+def transfer_cmd(item_id, queue_name, to_agent, agent_name, force, note, tenant_slug, fmt) -> None:
     """Move an item to another queue and/or hand it to another agent.
 
     \b
@@ -119,25 +140,28 @@ def transfer_cmd(item_id, queue_name, to_agent, agent_name, note, tenant_slug, f
       ccctl item transfer 4711 --to-agent paul --agent marie
     """
     from ccctl.queue.cli import item_session
-    from ccctl.queue.work import lock_item, transfer
+    from ccctl.queue.work import transfer
 
     with item_session(tenant_slug, agent=agent_name, item_id=item_id) as (app, session, tenant):
         ctx = app.context(session, tenant)
-        done = transfer(ctx, lock_item(ctx, item_id), queue=queue_name, to_agent=to_agent, agent=agent_name,
-                        note=note)
+        agent, found = _acting(ctx, agent_name, item_id, force)
+        done = transfer(ctx, found, queue=queue_name, to_agent=to_agent, agent=agent, note=note)
     _done(done, fmt, tenant.timezone)
 
 
 @item.command("close")
 @click.argument("item_id", type=int)
-@click.option("--outcome", required=True, metavar="WORD", help="resolved, no-answer, spam, duplicate...")
+@click.option("--outcome", required=True, metavar="WORD",
+              help="One of the tenant's outcomes (YAML 'outcomes'; default resolved, info-sent, sale, no-answer, "
+                   "wrong-number, cancelled, duplicate, spam).")
 @click.option("--next", "take_next", is_flag=True,
               help="Then claim the agent's next item and print it, as `queue next` does (needs --agent).")
 @agent_option
+@force_option
 @note_option
 @tenant_option
 @output_options
-def close_cmd(item_id, outcome, take_next, agent_name, note, tenant_slug, fmt) -> None:
+def close_cmd(item_id, outcome, take_next, agent_name, force, note, tenant_slug, fmt) -> None:
     """Close an item with an outcome; plugins hear of it (ccctl_item_closed).
 
     With --next the agent goes straight on to their next item ("wrap up, next"): on
@@ -148,32 +172,38 @@ def close_cmd(item_id, outcome, take_next, agent_name, note, tenant_slug, fmt) -
       ccctl item close 4711 --outcome resolved --note "booking moved to 12 May"
       ccctl item close 4711 --outcome resolved --agent marie --next --format json
     """
-    from ccctl.queue.cli import item_session
+    from ccctl.queue.cli import allowed_outcome, item_session
     from ccctl.queue.closing import close
-    from ccctl.queue.work import lock_item
 
     if take_next:
-        return _close_and_next(item_id, outcome, agent_name, note, tenant_slug, fmt)
+        return _close_and_next(item_id, outcome, agent_name, force, note, tenant_slug, fmt)
     with item_session(tenant_slug, agent=agent_name, item_id=item_id) as (app, session, tenant):
         ctx = app.context(session, tenant)
-        ctx.actor = agent_name
-        done = close(ctx, lock_item(ctx, item_id), outcome=outcome, agent=agent_name, note=note)
+        allowed_outcome(tenant, outcome)
+        agent, found = _acting(ctx, agent_name, item_id, force)
+        done = close(ctx, found, outcome=outcome, agent=agent, note=note)
     _done(done, fmt, tenant.timezone)
 
 
-def _close_and_next(item_id, outcome, agent_name, note, tenant_slug, fmt) -> None:
+def _close_and_next(item_id, outcome, agent_name, force, note, tenant_slug, fmt) -> None:
     from sqlalchemy.orm import Session
 
     from ccctl.commands.queue import show_claim
     from ccctl.errors import CcctlError, InputError
     from ccctl.queue.autonext import close_and_claim_next, close_on
     from ccctl.queue.claims import Claim, claimer
-    from ccctl.queue.cli import item_session
+    from ccctl.queue.cli import acting_agent, allowed_outcome, item_session
 
     if not agent_name:
         raise InputError("--next claims for an agent: say who with --agent NAME (or set CCCTL_AGENT)")
-    with item_session(tenant_slug, agent=agent_name, item_id=item_id, write=False) as (app, _session, tenant):
-        pass  # which tenant, with the usual rules and errors
+    # Which tenant (the usual rules and errors), the agent and outcome checked; with --force the
+    # take-over commits first, so the close below finds the item held by this agent.
+    with item_session(tenant_slug, agent=agent_name, item_id=item_id, write=force) as (app, session, tenant):
+        allowed_outcome(tenant, outcome)
+        if force:
+            _acting(app.context(session, tenant), agent_name, item_id, force)
+        else:
+            acting_agent(session, tenant, agent_name)
     with app.engine.connect() as conn, Session(conn) as session:
         try:
             who = claimer(conn, agent_name)

@@ -27,3 +27,7 @@ def app_session(commit: bool = True):
     app = click.get_current_context().find_object(App)
     with app.transaction(commit) as session:
         yield app, session
+
+# Who acts, for the audit log; resolved by ccctl.audit.current_actor when not given.
+actor_option = click.option("--actor", metavar="NAME",
+                            help="Who acts (audit log); default $CCCTL_ACTOR, $USER, $LOGNAME or the system user.")

@@ -69,10 +69,11 @@ def show_claim(app, claim, fmt) -> None:
     with app.session() as session:
         item = session.get(WorkItem, claim.item_id)
         row = item_row(item)
-        row["tenant"] = session.get(Tenant, item.tenant_id).slug
+        tenant = session.get(Tenant, item.tenant_id)
+        row["tenant"] = tenant.slug
         row["body"] = item.body
         row["attributes"] = item.attributes
-    emit_object(row, fmt)
+    emit_object(row, fmt, tz=tenant.timezone)  # one clock: the tenant's, as `queue list` shows it
 
 
 @queue.command("list")
@@ -143,7 +144,7 @@ def stats_cmd(tenant_slug, fmt) -> None:
 
     with tenant_session(tenant_slug, commit=False) as (_app, session, tenant):
         rows = queue_stats(session, tenant)
-    emit(rows, STATS_COLUMNS, fmt)
+    emit(rows, STATS_COLUMNS, fmt, tz=tenant.timezone)
 
 
 @queue.command("escalate")

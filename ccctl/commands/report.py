@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ccctl.commands.options import tenant_option
+from ccctl.commands.options import actor_option, tenant_option
 from ccctl.output import output_options
 
-actor_option = click.option("--actor", envvar="USER", help="Who runs the report (audit log); default $USER.")
 from_option = click.option("--from", "start", metavar="DATE", help="First day (YYYY-MM-DD, tenant time zone).")
 to_option = click.option("--to", "end", metavar="DATE", help="Last day, included (default: today).")
 
@@ -28,12 +27,15 @@ def report() -> None:
 @click.option("--by", type=click.Choice(["day", "hour"]), default="day", show_default=True)
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, writable=True),
               help="Also write a self-contained HTML report with charts to this file.")
+@click.option("--wide", is_flag=True, help="A table with every column (default: the main ones, to fit 120 columns).")
 @actor_option
 @output_options
-def kpi_cmd(tenant_slug, start, end, by, html_file, actor, fmt) -> None:
+def kpi_cmd(tenant_slug, start, end, by, html_file, wide, actor, fmt) -> None:
     """Volumes per channel and queue, SLA, first response, backlog, FCR, call-back reach, deflection.
 
-    One row per day (or hour) and a total row; definitions in docs/reports.md.
+    One row per day (or hour) up to now and a total row; definitions in docs/reports.md.
+    A table shows the main columns (--wide, csv and json: all); JSON also gives the
+    parameters used.
 
     \b
     Examples:
@@ -44,8 +46,7 @@ def kpi_cmd(tenant_slug, start, end, by, html_file, actor, fmt) -> None:
     from ccctl.audit import audit
     from ccctl.commands.options import tenant_session
     from ccctl.errors import InputError
-    from ccctl.output import emit
-    from ccctl.reports.kpi import kpi_rows
+    from ccctl.reports.kpi import TABLE_COLUMNS, kpi_rows
     from ccctl.reports.period import day_period
 
     with tenant_session(tenant_slug) as (app, session, tenant):
@@ -62,7 +63,8 @@ def kpi_cmd(tenant_slug, start, end, by, html_file, actor, fmt) -> None:
         with open(html_file, "w", encoding="utf-8") as out:
             out.write(kpi_page(name, period.label(), by, rows, columns))
         click.echo(f"wrote {html_file}", err=True)
-    emit(rows, columns, fmt)
+    parameters = {"tenant": tenant.slug, "from": period.start, "to": period.end, "by": by, "timezone": tenant.timezone}
+    emit_report("kpi", parameters, rows, columns, fmt, table_columns=None if wide else TABLE_COLUMNS)
 
 
 @report.command("billing")
@@ -86,7 +88,6 @@ def billing_cmd(month, tenant_slug, actor, fmt) -> None:
     from ccctl.audit import audit
     from ccctl.commands.options import app_session
     from ccctl.db.models import Tenant
-    from ccctl.output import emit
     from ccctl.reports.billing import COLUMNS, invoice
     from ccctl.reports.period import month_period
 
@@ -104,8 +105,9 @@ def billing_cmd(month, tenant_slug, actor, fmt) -> None:
                   {"month": month, "total": str(total), "currency": lines[-1]["currency"]})
     for note in notes:
         click.echo(f"note: {note}", err=True)
-    emit([{k: (str(v) if k in ("quantity", "unit_price", "amount") and v is not None else v)
-           for k, v in row.items()} for row in rows], COLUMNS, fmt)
+    emit_report("billing", {"month": month, "tenants": [t.slug for t in tenants], "notes": notes},
+                [{k: (str(v) if k in ("quantity", "unit_price", "amount") and v is not None else v)
+                  for k, v in row.items()} for row in rows], COLUMNS, fmt)
 
 
 @report.command("staffing")
@@ -136,7 +138,6 @@ def staffing_cmd(tenant_slug, target, day, interval, weeks, aht, channel, queue,
 
     from ccctl.audit import audit
     from ccctl.commands.options import tenant_session
-    from ccctl.output import emit
     from ccctl.reports.period import parse_day
     from ccctl.reports.staffing import Target, staffing_rows
 
@@ -148,8 +149,9 @@ def staffing_cmd(tenant_slug, target, day, interval, weeks, aht, channel, queue,
                                       channel=channel, queue=queue)
         audit(session, tenant.id, actor, "report.staffing", f"tenant:{tenant.slug}", summary)
     click.echo(", ".join(f"{k}: {v}" for k, v in summary.items()), err=True)
-    emit(rows, ["interval", "arrivals", "erlangs", "agents_needed", "service_level_pct", "asa_s",
-                "on_shift", "gap"], fmt)
+    parameters = {"tenant": tenant.slug, "channel": channel, "queue": queue, **summary}
+    emit_report("staffing", parameters, rows, ["interval", "arrivals", "erlangs", "agents_needed",
+                                               "service_level_pct", "asa_s", "on_shift", "gap"], fmt)
 
 
 @report.command("attribution")
@@ -170,7 +172,6 @@ def attribution_cmd(tenant_slug, start, end, outcomes, actor, fmt) -> None:
     """
     from ccctl.audit import audit
     from ccctl.commands.options import tenant_session
-    from ccctl.output import emit
     from ccctl.reports.attribution import COLUMNS, CONVERSIONS, attribution_rows
     from ccctl.reports.period import day_period
 
@@ -179,7 +180,27 @@ def attribution_cmd(tenant_slug, start, end, outcomes, actor, fmt) -> None:
         rows = attribution_rows(session, tenant, period, tuple(outcomes) or CONVERSIONS)
         audit(session, tenant.id, actor, "report.attribution", f"tenant:{tenant.slug}",
               {"from": period.start, "to": period.end})
-    emit(rows, COLUMNS, fmt)
+    emit_report("attribution", {"tenant": tenant.slug, "from": period.start, "to": period.end,
+                                "conversions": list(outcomes or CONVERSIONS)}, rows, COLUMNS, fmt)
+
+
+def emit_report(name: str, parameters: dict, rows: list[dict], columns: list[str], fmt: str | None,
+                table_columns: list[str] | None = None) -> None:
+    """``--format json``: one object with the report's name, the parameters it used and its rows
+    (a figure without its period or handling time cannot be checked); other formats: the rows,
+    a table limited to ``table_columns`` when given."""
+    from ccctl.output import emit, emit_object, resolve_format
+
+    shape = resolve_format(fmt)
+    if shape == "json":
+        picked = [{c: row.get(c) for c in columns} for row in rows]
+        return emit_object({"report": name, "parameters": parameters, "rows": picked}, fmt)
+    if shape == "table" and table_columns is not None:
+        hidden = [c for c in columns if c not in table_columns]
+        if hidden:
+            click.echo(f"({len(hidden)} more columns: --wide, --format csv or json)", err=True)
+        columns = [c for c in columns if c in table_columns]
+    emit(rows, columns, fmt)
 
 
 def _days(count: int):

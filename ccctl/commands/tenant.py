@@ -23,9 +23,15 @@ def tenant() -> None:
 @click.option("-f", "--file", "paths", multiple=True, required=True,
               type=click.Path(exists=False, path_type=Path), help="YAML file or folder (repeatable).")
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@click.option("--verbose", "-v", is_flag=True, help="Also list the keys a new tenant gets at their default values.")
+@click.option("--force", is_flag=True, help="Apply even when a dropped queue still holds items that are not closed.")
 @output_options
-def apply_cmd(paths: tuple[Path, ...], dry_run: bool, fmt: str | None) -> None:
+def apply_cmd(paths: tuple[Path, ...], dry_run: bool, verbose: bool, force: bool, fmt: str | None) -> None:
     """Create or update tenants from YAML; all files are validated first, applied in one transaction.
+
+    A new tenant's diff lists the keys its file sets; the keys left at their defaults are
+    counted (--verbose lists them). Dropping a queue that still holds open items is refused
+    (exit 2, nothing applied) unless --force; --dry-run shows it as a warning.
 
     \b
     Examples:
@@ -36,19 +42,40 @@ def apply_cmd(paths: tuple[Path, ...], dry_run: bool, fmt: str | None) -> None:
     from ccctl.plugins import plugin_names
 
     with app_session(commit=not dry_run) as (app, session):
-        configs = tenants.load_configs(list(paths), app.config_schemas(), set(plugin_names(app.pm)))
-        changes = tenants.plan(session, configs) if dry_run else tenants.apply(session, configs)
+        schemas = app.config_schemas()
+        configs = tenants.load_configs(list(paths), schemas, set(plugin_names(app.pm)), app.retention_kinds())
+        changes = (tenants.plan(session, configs, schemas) if dry_run
+                   else tenants.apply(session, configs, force=force, schemas=schemas))
     rows = [{"tenant": c.tenant, "action": f"would {c.action}" if dry_run and c.changes else c.action,
-             "changes": len(c.changes)} for c in changes]
+             "changes": len(c.changes), "at_defaults": c.defaults, "warnings": c.warnings} for c in changes]
     from ccctl.output import resolve_format
 
     if resolve_format(fmt) == "table":
         for change in changes:
-            click.echo(f"{change.tenant}: {change.action}{' (dry run)' if dry_run else ''}")
-            for line in change.changes:
-                click.echo(f"  {line}")
+            _print_change(change, dry_run, verbose, schemas, configs)
         return
     emit([{**r, "diff": c.changes} for r, c in zip(rows, changes)], fmt=fmt)
+
+
+def _print_change(change, dry_run: bool, verbose: bool, schemas, configs) -> None:
+    from ccctl import tenants
+
+    if change.action == "create" and not dry_run and not verbose:  # --dry-run is where a new tenant's keys show
+        click.echo(f"{change.tenant}: create ({len(change.changes) - change.defaults} keys set, "
+                   f"{change.defaults} at their defaults)")
+        return
+    click.echo(f"{change.tenant}: {change.action}{' (dry run)' if dry_run else ''}")
+    lines = change.changes
+    if change.defaults and not verbose:
+        config = next(c for _p, c in configs if c.tenant == change.tenant)
+        defaults, new = tenants.default_values(config, schemas), tenants.flatten(config.model_dump(mode="json"))
+        lines = [line for line in lines if not tenants.is_default_line(line, defaults, new)]
+    for line in lines:
+        click.echo(f"  {line}")
+    if change.defaults and not verbose:
+        click.echo(f"  ({change.defaults} more keys at their default values: --verbose lists them)")
+    for warning in change.warnings:
+        click.echo(f"  ! {warning}", err=True)
 
 
 @tenant.command("list")

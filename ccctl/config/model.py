@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from datetime import time
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ccctl.config.secrets import is_reference, looks_secret
 from ccctl.errors import ConfigError
@@ -126,6 +126,17 @@ class Billing(Strict):
         return value
 
 
+# What `item close --outcome` accepts when the tenant's YAML names no list of its own.
+DEFAULT_OUTCOMES = ["resolved", "info-sent", "sale", "no-answer", "wrong-number", "cancelled", "duplicate", "spam"]
+
+
+def _period(value: str) -> str:
+    from ccctl.retention import parse_period
+
+    parse_period(value)  # ValueError: pydantic reports it at retention.<kind>
+    return value
+
+
 class TenantConfig(Strict):
     tenant: str = Field(pattern=SLUG, description="Short id used on the command line")
     name: str
@@ -138,6 +149,10 @@ class TenantConfig(Strict):
     routing: list[RoutingRule] = []
     plugins: dict[str, dict[str, Any]] = {}
     billing: Billing | None = None
+    # How long this client's data is kept, by kind (ccctl.retention; plugins add kinds): {"history": "2y"}.
+    retention: dict[str, Annotated[str, AfterValidator(_period)]] = {}
+    # The outcomes agents may close items with (billing's free_outcomes should be among them).
+    outcomes: list[str] = Field(default_factory=lambda: list(DEFAULT_OUTCOMES), min_length=1)
 
     @field_validator("timezone")
     @classmethod
@@ -188,6 +203,18 @@ class TenantConfig(Strict):
         if dupes:
             raise ValueError(f"queue names must be unique: {', '.join(sorted(dupes))}")
         return self
+
+    @field_validator("outcomes")
+    @classmethod
+    def _outcomes(cls, value: list[str]) -> list[str]:
+        from ccctl.queue.closing import OUTCOME
+
+        bad = [o for o in value if not re.match(OUTCOME, o)]
+        if bad:
+            raise ValueError(f"outcomes must be short lower-case words like resolved or no-answer: {bad[0]!r}")
+        if len(set(value)) != len(value):
+            raise ValueError("outcomes must not repeat")
+        return value
 
     @field_validator("routing")
     @classmethod

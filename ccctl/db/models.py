@@ -74,6 +74,8 @@ class Tenant(Base):
     source: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Set by `tenant archive` at the end of a contract: no intake, no cron work, kept for export.
+    archived_at: Mapped[datetime | None] = mapped_column(default=None)
 
     def enabled_plugins(self) -> list[str]:
         return sorted(

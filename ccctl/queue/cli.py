@@ -47,3 +47,36 @@ def item_tenant(app: App, session, tenant_slug: str | None, agent: str | None, i
         if found is None or found.tenant_id not in served:
             raise InputError(f"no item {item_id} in the tenants {agent} serves (pass --tenant SLUG)") from None
         return session.get(Tenant, found.tenant_id)
+
+
+def acting_agent(session, tenant, name: str | None) -> str:
+    """``name`` when it is an agent serving ``tenant``; otherwise exit 2 naming the agents who do.
+
+    Commands that act for an agent record who did it: a free string (a typo, nobody) would
+    put another agent's work on a name nobody holds.
+    """
+    from sqlalchemy import select
+
+    from ccctl.db.models import Agent, AgentTenant
+    from ccctl.errors import InputError
+
+    known = session.scalars(select(Agent.name).join(AgentTenant, AgentTenant.agent_id == Agent.id)
+                            .where(AgentTenant.tenant_id == tenant.id).order_by(Agent.name)).all()
+    listing = ", ".join(known) if known else f"none yet: ccctl agent add NAME --serves {tenant.slug}"
+    if not name:
+        raise InputError(f"say which agent acts: --agent NAME or $CCCTL_AGENT (agents of {tenant.slug}: {listing})")
+    if name not in known:
+        raise InputError(f"agent '{name}' does not serve tenant {tenant.slug} (agents of {tenant.slug}: {listing})")
+    return name
+
+
+def allowed_outcome(tenant, outcome: str) -> str:
+    """``outcome`` when the tenant's list (YAML ``outcomes``, defaults otherwise) has it; else exit 2."""
+    from ccctl.config.model import DEFAULT_OUTCOMES
+    from ccctl.errors import InputError
+
+    allowed = tenant.config.get("outcomes") or DEFAULT_OUTCOMES
+    if outcome not in allowed:
+        raise InputError(f"unknown outcome '{outcome}' for tenant {tenant.slug} (allowed: {', '.join(allowed)}; "
+                         f"the list is the tenant YAML's 'outcomes')")
+    return outcome

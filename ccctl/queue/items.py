@@ -138,6 +138,9 @@ def plan_item(ctx: TenantContext, channel: str, *, subject: str = "", body: str 
 
     ``batch``: shared by the items created together (:func:`create_items`).
     """
+    from ccctl.lifecycle import refuse_archived
+
+    refuse_archived(ctx.tenant)  # every new item of every channel is planned here
     batch = batch or Batch()
     attributes = dict(attributes or {})
     decision = decide(ctx, channel, subject, body, customer_id, attributes) if queue is None \
@@ -168,7 +171,10 @@ def plan_item(ctx: TenantContext, channel: str, *, subject: str = "", body: str 
 
 def created_step(ctx: TenantContext, item: WorkItem, how: str) -> dict[str, Any]:
     """The ``record_step`` arguments of an item's "created" step."""
-    return dict(step="created", summary=f"queued in {item.queue} ({how}), due {item.due_at:%Y-%m-%d %H:%M} UTC",
+    from ccctl.clock import shown
+
+    due = shown(item.due_at, ctx.tenant.timezone)
+    return dict(step="created", summary=f"queued in {item.queue} ({how}), due {due}",
                 actor=ctx.actor, once_key="created", rule=item.routed_by, priority=item.priority)
 
 

@@ -43,6 +43,20 @@ def refuse_other_holder(item, agent: str | None) -> None:
         raise CcctlError(f"item {item.id} is held by {item.claimed_by}, not {agent}")
 
 
+def take_over(ctx: TenantContext, item: WorkItem, agent: str) -> WorkItem:
+    """``--force``: ``agent`` takes ``item`` from whoever holds it, recorded as forced in its history."""
+    refuse_closed(item)
+    holder = item.claimed_by if item.state == "claimed" else None
+    if holder is None or holder == agent:
+        return item
+    item.claimed_by, item.claimed_at = agent, utcnow()
+    hold(ctx.session, holder, -1)
+    hold(ctx.session, agent, +1)
+    record_step(ctx.session, ctx.tenant, item, "taken-over", f"taken over from {holder} by {agent} (forced)",
+                actor=agent, forced=True, from_agent=holder)
+    return item
+
+
 def release(ctx: TenantContext, item: WorkItem, *, agent: str | None = None, note: str = "") -> WorkItem:
     """Put a claimed (or waiting) item back in its queue for someone else."""
     refuse_closed(item)

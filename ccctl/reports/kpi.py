@@ -44,6 +44,8 @@ SELFHELP = "selfhelp"
 AUTOMATIC_KINDS = ("ack", "auto-reply", "auto")
 QUEUE_STEPS = "queue"  # the channel under which the queue records item steps (claimed, closed...)
 
+# What a table shows by default: it fits 120 columns (`--wide` shows everything).
+TABLE_COLUMNS = ["period", "items", "sla_pct", "first_response_median_min", "backlog", "fcr_pct", "deflection_pct"]
 BASE_COLUMNS = [
     "period", "items", "sla_pct", "sla_met", "sla_missed", "first_response_median_min", "backlog",
     "backlog_median_age_h", "backlog_oldest_h", "fcr_pct", "callback_reach_pct", "selfhelp",
@@ -79,14 +81,15 @@ def kpi_rows(session: Session, tenant: Tenant, period: Period, by: str = "day",
     selfhelp = _selfhelp_times(session, tenant, period)
     if ctx is not None:
         selfhelp += self_service_events(ctx, period)
-    starts = buckets(period, by)
+    # Buckets that have not begun have no figures: their backlog would be invented.
+    starts = [start for start in buckets(period, by) if start <= now] or buckets(period, by)[:1]
     cohort: dict[datetime, list[ItemFacts]] = defaultdict(list)
     for item in items:
         cohort[bucket_start(item.created_at, period.zone, by)].append(item)
     helped: Counter[datetime] = Counter(bucket_start(t, period.zone, by) for t in selfhelp)
     channels = sorted({i.channel for i in items})
     queues = sorted({i.queue for i in items})
-    ends = [*starts[1:], period.end]
+    ends = [min(end, now) for end in [*starts[1:], period.end]]
     rows = []
     for start, open_at_end in zip(starts, _backlog_series(backlog, ends)):
         row = {"period": bucket_label(start, by, period.zone)}

@@ -61,7 +61,7 @@ class TenantDirectory:
 
         with self.app.session() as session:
             tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
-            if tenant is None:
+            if tenant is None or tenant.archived_at is not None:  # an archived client's pages are gone
                 return None
             return TenantInfo(tenant.id, tenant.slug, tenant.name, frozenset(tenant.enabled_plugins()),
                               tenant.default_region, tenant)

@@ -65,7 +65,7 @@ def screen(run, item: int, slug: str = "rappel") -> dict:
 
 
 def minutes(run, month: str, slug: str) -> dict | None:
-    rows = run.json("report", "billing", "--month", month, "-t", slug)
+    rows = run.json("report", "billing", "--month", month, "-t", slug)["rows"]
     return next((r for r in rows if r["line"] == "call-back minutes"), None)
 
 

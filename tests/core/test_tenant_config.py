@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -195,10 +196,37 @@ def test_dry_run_shows_the_diff_and_changes_nothing(ccctl, write_yaml, snapshot)
     before = snapshot()
     out = ccctl("tenant", "apply", "-f", path, "--dry-run", "--format", "table").stdout
     assert "acme: create (dry run)" in out
-    assert "+ name: 'Acme'" in out and "+ business_hours.mon: ['09:00-18:00']" in out
-    assert "+ queues[general].sla: '24h'" in out
+    assert "+ name: 'Acme'" in out and "+ queues[general].name: 'general'" in out
+    # What the file leaves (or sets) at the defaults is counted, not listed.
+    assert "+ queues[general].sla: '24h'" not in out and "+ business_hours.mon" not in out
+    counted = re.search(r"\((\d+) more keys at their default values: --verbose lists them\)", out)
+    verbose = ccctl("tenant", "apply", "-f", path, "--dry-run", "--verbose", "--format", "table").stdout
+    assert "+ queues[general].sla: '24h'" in verbose and "+ business_hours.mon: ['09:00-18:00']" in verbose
+    assert "more keys at their default" not in verbose
+    assert len(verbose.splitlines()) == len(out.splitlines()) - 1 + int(counted.group(1))
+    as_json = ccctl.json("tenant", "apply", "-f", path, "--dry-run")[0]
+    assert as_json["at_defaults"] == int(counted.group(1)) and len(as_json["diff"]) == as_json["changes"]
     assert snapshot() == before
     assert ccctl.json("tenant", "list") == []
+
+
+def test_dropping_a_queue_that_holds_items_is_refused_unless_forced(ccctl, write_yaml, app):
+    from ccctl.queue.items import create_item
+
+    path = write_yaml("acme.yaml", GOOD + "  - name: claims\n")
+    ccctl("tenant", "apply", "-f", path)
+    with app.session() as session:
+        tenant = app.tenant(session, "acme")
+        create_item(app.context(session, tenant), "email", subject="stranded?", queue="claims")
+        session.commit()
+    write_yaml("acme.yaml", GOOD)
+    dry = ccctl("tenant", "apply", "-f", path, "--dry-run", "--format", "table")
+    assert "! queue 'claims' is removed but holds 1 item(s) not closed" in dry.stderr
+    refused = ccctl("tenant", "apply", "-f", path, code=2)
+    assert "nothing applied" in refused.stderr and "acme: queue 'claims' is removed but holds 1" in refused.stderr
+    assert [q["name"] for q in ccctl.json("tenant", "show", "acme")["queues"]] == ["general", "claims"]
+    assert ccctl.json("tenant", "apply", "-f", path, "--force")[0]["action"] == "update"
+    assert [q["name"] for q in ccctl.json("tenant", "show", "acme")["queues"]] == ["general"]
 
 
 def test_apply_is_idempotent_and_an_update_shows_a_tilde_diff(ccctl, write_yaml, snapshot):
@@ -207,7 +235,8 @@ def test_apply_is_idempotent_and_an_update_shows_a_tilde_diff(ccctl, write_yaml,
     assert [(r["tenant"], r["action"]) for r in first] == [("acme", "create")]
     after_first = snapshot()
     again = ccctl.json("tenant", "apply", "-f", path)
-    assert again == [{"tenant": "acme", "action": "unchanged", "changes": 0, "diff": []}]
+    assert again == [{"tenant": "acme", "action": "unchanged", "changes": 0, "at_defaults": 0, "warnings": [],
+                      "diff": []}]
     assert snapshot() == after_first  # not even updated_at moved
 
     write_yaml("acme.yaml", GOOD.replace("Europe/Paris", "America/Martinique"))

@@ -93,17 +93,17 @@ def test_release_transfer_close_and_history(ccctl, tenants, make_item, fetch, ap
     assert "held by marie, not paul" in ccctl("item", "release", str(item_id), "--agent", "paul", "-t", "travel",
                                                code=1).stderr
     assert ccctl.json("item", "release", str(item_id), "--agent", "marie", "-t", "travel")["state"] == "open"
-    assert "not claimed" in ccctl("item", "release", str(item_id), "-t", "travel", code=1).stderr
+    assert "not claimed" in ccctl("item", "release", str(item_id), "--agent", "marie", "-t", "travel", code=1).stderr
     # paul lacks the claims skill: a hand-over to him is refused, a move to bookings then allows it.
     assert "lacks the skills claims" in ccctl("item", "transfer", str(item_id), "--to-agent", "paul", "-t", "travel",
-                                              code=1).stderr
+                                              "--agent", "marie", code=1).stderr
     moved = ccctl.json("item", "transfer", str(item_id), "--queue", "bookings", "--to-agent", "paul",
-                       "--note", "simple change", "-t", "travel")
+                       "--note", "simple change", "-t", "travel", "--agent", "marie")
     assert (moved["queue"], moved["state"], moved["claimed_by"], moved["skills"]) == ("bookings", "claimed", "paul",
                                                                                        ["booking"])
     closed = ccctl.json("item", "close", str(item_id), "--outcome", "resolved", "--note", "done", "--agent", "paul")
     assert (closed["state"], closed["outcome"]) == ("closed", "resolved")  # tenant found through paul
-    again = ccctl("item", "close", str(item_id), "--outcome", "resolved", "-t", "travel", code=1)
+    again = ccctl("item", "close", str(item_id), "--outcome", "resolved", "-t", "travel", "--agent", "paul", code=1)
     assert "already closed (outcome resolved" in again.stderr
     shown = ccctl.json("item", "show", str(item_id), "-t", "travel")
     assert [h["summary"].split(" ")[0] for h in shown["history"]] == [
@@ -115,16 +115,26 @@ def test_release_transfer_close_and_history(ccctl, tenants, make_item, fetch, ap
 
 
 @pytest.mark.parametrize("args, code, message", [
-    (["item", "close", "{other}", "--outcome", "resolved", "-t", "travel"], 1, "no item {other} for tenant travel"),
+    (["item", "close", "{other}", "--outcome", "resolved", "-t", "travel", "--agent", "paul"], 1,
+     "no item {other} for tenant travel"),
+    (["item", "close", "{mine}", "--outcome", "resolved", "-t", "travel"], 2,
+     "say which agent acts: --agent NAME or $CCCTL_AGENT (agents of travel: paul)"),
+    (["item", "release", "{mine}", "-t", "travel", "--agent", "ghost"], 2,
+     "agent 'ghost' does not serve tenant travel (agents of travel: paul)"),
+    (["item", "close", "{mine}", "--outcome", "resolvd", "-t", "travel", "--agent", "paul"], 2,
+     "unknown outcome 'resolvd' for tenant travel (allowed: resolved, info-sent, sale"),
     (["item", "show", "{other}", "-t", "travel"], 1, "no item {other} for tenant travel"),
     (["item", "close", "{mine}", "--outcome", "resolved", "--agent", "marie"], 2, "no item {mine} in the tenants"),
-    (["item", "close", "{mine}", "--outcome", "Resolved!", "-t", "travel"], 2, "short lower-case word"),
-    (["item", "close", "99999", "--outcome", "resolved", "-t", "travel"], 1, "no item 99999"),
-    (["item", "transfer", "{mine}", "--queue", "nope", "-t", "travel"], 1, "no queue 'nope'"),
-    (["item", "transfer", "{mine}", "-t", "travel"], 2, "--queue NAME and/or --to-agent"),
-    (["item", "transfer", "{mine}", "--queue", "bookings", "-t", "travel"], 2, "already in queue bookings"),
-    (["item", "transfer", "{mine}", "--to-agent", "ghost", "-t", "travel"], 2, "no agent 'ghost'"),
-    (["item", "transfer", "{mine}", "--to-agent", "marie", "-t", "travel"], 1, "does not serve tenant travel"),
+    (["item", "close", "{mine}", "--outcome", "Resolved!", "-t", "travel", "--agent", "paul"], 2,
+     "unknown outcome 'Resolved!'"),
+    (["item", "close", "99999", "--outcome", "resolved", "-t", "travel", "--agent", "paul"], 1, "no item 99999"),
+    (["item", "transfer", "{mine}", "--queue", "nope", "-t", "travel", "--agent", "paul"], 1, "no queue 'nope'"),
+    (["item", "transfer", "{mine}", "-t", "travel", "--agent", "paul"], 2, "--queue NAME and/or --to-agent"),
+    (["item", "transfer", "{mine}", "--queue", "bookings", "-t", "travel", "--agent", "paul"], 2,
+     "already in queue bookings"),
+    (["item", "transfer", "{mine}", "--to-agent", "ghost", "-t", "travel", "--agent", "paul"], 2, "no agent 'ghost'"),
+    (["item", "transfer", "{mine}", "--to-agent", "marie", "-t", "travel", "--agent", "paul"], 1,
+     "does not serve tenant travel"),
     (["queue", "list", "--queue", "nope", "-t", "travel"], 1, "no queue 'nope'"),
     (["queue", "show", "nope", "-t", "travel"], 1, "no queue 'nope'"),
 ])
@@ -132,12 +142,13 @@ def test_item_bad_input(ccctl, tenants, make_item, args, code, message):
     mine = make_item(subject="mine", queue="bookings")
     other = make_item(tenant="other", subject="theirs")
     add_agent(ccctl, "marie", "booking", "other")
+    add_agent(ccctl, "paul", "booking", "travel")
     fill = {"mine": mine, "other": other}
     result = ccctl(*[a.format(**fill) for a in args], code=code)
     assert message.format(**fill) in result.stderr
 
 
-def test_close_fires_item_closed_for_enabled_plugins(db_url, tenants, make_item):
+def test_close_fires_item_closed_for_enabled_plugins(db_url, ccctl, tenants, make_item):
     from click.testing import CliRunner
 
     from ccctl.cli import create_cli
@@ -154,8 +165,10 @@ def test_close_fires_item_closed_for_enabled_plugins(db_url, tenants, make_item)
     pm = get_plugin_manager()
     pm.register(Listener())
     item_id = make_item(subject="x")
+    add_agent(ccctl, "paul", "booking", "travel")
     result = CliRunner().invoke(create_cli(pm), ["--database-url", db_url, "item", "close", str(item_id),
-                                                 "--outcome", "spam", "-t", "travel"], catch_exceptions=False)
+                                                 "--outcome", "spam", "-t", "travel", "--agent", "paul"],
+                                catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
     assert heard == [(item_id, "spam", "travel")]
 
@@ -214,10 +227,10 @@ def test_holding_counter_follows_claim_release_transfer_and_close(app, ccctl, te
     assert holding(app, "marie") == 1
     ccctl("item", "transfer", str(b), "--to-agent", "paul", "--agent", "marie")
     assert (holding(app, "marie"), holding(app, "paul")) == (0, 1)
-    ccctl("item", "transfer", str(b), "--to-agent", "paul", "--queue", "vip", "-t", "travel")  # same holder
+    ccctl("item", "transfer", str(b), "--to-agent", "paul", "--queue", "vip", "-t", "travel", "--agent", "paul")
     assert holding(app, "paul") == 1
     ccctl("item", "close", str(b), "--outcome", "resolved", "--agent", "paul")
-    ccctl("item", "close", str(a), "--outcome", "spam", "-t", "travel")  # was open: no counter moves
+    ccctl("item", "close", str(a), "--outcome", "spam", "-t", "travel", "--agent", "marie")  # open: no counter moves
     assert (holding(app, "marie"), holding(app, "paul")) == (0, 0)
 
 
@@ -317,17 +330,20 @@ def test_sqlite_claim_transaction_holds_the_write_lock_from_its_first_read(app, 
 def test_item_wait_parks_an_item_out_of_the_queue_and_frees_the_agent(app, ccctl, tenants, make_item, fetch):
     parked, other = make_item(subject="a", queue="bookings", priority=90), make_item(subject="b", queue="bookings")
     add_agent(ccctl, "marie", "booking", "travel", 1)
+    add_agent(ccctl, "paul", "booking", "travel", 1)
     assert ccctl.json("queue", "next", "--agent", "marie")["id"] == parked
-    ccctl("item", "wait", str(parked), "--agent", "paul", "-t", "travel", code=1)  # not paul's
+    assert "held by marie, not paul" in ccctl("item", "wait", str(parked), "--agent", "paul", "-t", "travel",
+                                              code=1).stderr
     row = ccctl.json("item", "wait", str(parked), "--agent", "marie", "--note", "asked for the reference",
                      "-t", "travel")
     assert row["state"] == "waiting" and row["claimed_by"] is None and holding(app, "marie") == 0
     assert ccctl.json("queue", "next", "--agent", "marie")["id"] == other  # the parked one is not offered
-    result = ccctl("item", "wait", str(parked), "-t", "travel", code=1)
+    result = ccctl("item", "wait", str(parked), "-t", "travel", "--agent", "marie", code=1)
     assert "already waiting" in result.stderr
-    assert ccctl.json("item", "release", str(parked), "-t", "travel")["state"] == "open"
-    ccctl("item", "close", str(parked), "--outcome", "resolved", "-t", "travel")
-    assert "already closed" in ccctl("item", "wait", str(parked), "-t", "travel", code=1).stderr
+    assert ccctl.json("item", "release", str(parked), "-t", "travel", "--agent", "marie")["state"] == "open"
+    ccctl("item", "close", str(parked), "--outcome", "resolved", "-t", "travel", "--agent", "marie")
+    assert "already closed" in ccctl("item", "wait", str(parked), "-t", "travel", "--agent", "marie",
+                                     code=1).stderr
     with app.session() as session:
         steps = [p["step"] for p in session.scalars(select(Interaction.payload).where(
             Interaction.item_id == parked, Interaction.channel == "queue").order_by(Interaction.id))]
@@ -461,3 +477,53 @@ def test_item_close_next_on_the_best_open_item_claims_the_one_after_it(app, ccct
         steps = session.execute(select(Interaction.payload["step"].as_string()).where(
             Interaction.item_id == loose, Interaction.channel == "queue").order_by(Interaction.id)).scalars().all()
     assert steps == ["created", "closed"]  # never claimed
+
+
+def test_force_takes_over_another_agents_item_and_says_so(app, ccctl, tenants, make_item):
+    item_id = make_item(subject="a", queue="bookings")
+    add_agent(ccctl, "marie", "booking", "travel", 1)
+    add_agent(ccctl, "paul", "booking", "travel", 1)
+    assert ccctl.json("queue", "next", "--agent", "marie")["id"] == item_id
+    refused = ccctl("item", "close", str(item_id), "--outcome", "resolved", "-t", "travel", "--agent", "paul", code=1)
+    assert "held by marie, not paul" in refused.stderr
+    closed = ccctl.json("item", "close", str(item_id), "--outcome", "resolved", "-t", "travel", "--force",
+                        env={"CCCTL_AGENT": "paul"})
+    assert (closed["state"], closed["claimed_by"]) == ("closed", "paul")
+    assert (holding(app, "marie"), holding(app, "paul")) == (0, 0)
+    history = ccctl.json("item", "show", str(item_id), "-t", "travel")["history"]
+    assert [(h["summary"], h["actor"]) for h in history[-2:]] == [
+        ("taken over from marie by paul (forced)", "paul"), ("closed: resolved", "paul")]
+
+
+def test_force_with_next_takes_over_then_claims_the_next_item(app, ccctl, tenants, make_item):
+    held = make_item(subject="a", queue="bookings", priority=90)
+    following = make_item(subject="b", queue="bookings")
+    add_agent(ccctl, "marie", "booking", "travel", 1)
+    add_agent(ccctl, "paul", "booking", "travel", 1)
+    ccctl("queue", "next", "--agent", "marie")
+    ccctl("item", "close", str(held), "--outcome", "resolved", "--agent", "paul", "--next", "-t", "travel", code=1)
+    taken = ccctl.json("item", "close", str(held), "--outcome", "resolved", "--agent", "paul", "--next", "--force",
+                       "-t", "travel")
+    assert taken["id"] == following and taken["claimed_by"] == "paul"
+    assert (holding(app, "marie"), holding(app, "paul")) == (0, 1)
+
+
+def test_outcomes_come_from_the_tenant_yaml(ccctl, tenants, make_item):
+    yaml_file = tenants / "travel.yaml"
+    yaml_file.write_text(yaml_file.read_text() + "outcomes: [resolved, rebooked]\n")
+    ccctl("tenant", "apply", "-f", str(tenants))
+    item_id = make_item(subject="a", queue="bookings")
+    add_agent(ccctl, "paul", "booking", "travel", 1)
+    refused = ccctl("item", "close", str(item_id), "--outcome", "spam", "-t", "travel", "--agent", "paul", code=2)
+    assert "unknown outcome 'spam' for tenant travel (allowed: resolved, rebooked;" in refused.stderr
+    assert ccctl.json("item", "close", str(item_id), "--outcome", "rebooked", "-t", "travel",
+                      "--agent", "paul")["outcome"] == "rebooked"
+
+
+@pytest.mark.parametrize("outcomes, message", [
+    ("[]", "at least 1 item"), ("[Resolved]", "short lower-case words"), ("[a, a]", "must not repeat")])
+def test_bad_outcome_lists_are_refused_naming_the_key(ccctl, tenants, outcomes, message):
+    yaml_file = tenants / "travel.yaml"
+    yaml_file.write_text(yaml_file.read_text() + f"outcomes: {outcomes}\n")
+    result = ccctl("tenant", "apply", "-f", str(yaml_file), code=2)
+    assert "outcomes" in result.stderr and message in result.stderr

@@ -31,7 +31,7 @@ def referred(example_tenants, app):
 
 
 def test_contacts_and_conversions_per_code(referred):
-    rows = referred.json("report", "attribution", *PERIOD)
+    rows = referred.json("report", "attribution", *PERIOD)["rows"]
     assert rows == [
         {"code": "BLOG24", "contacts": 3, "web": 1, "email": 0, "phone": 2, "other": 0, "conversions": 2,
          "conversion_pct": 66.7},
@@ -41,7 +41,7 @@ def test_contacts_and_conversions_per_code(referred):
 
 
 def test_conversion_outcomes_option(referred):
-    rows = referred.json("report", "attribution", *PERIOD, "--outcome", "sale")
+    rows = referred.json("report", "attribution", *PERIOD, "--outcome", "sale")["rows"]
     assert {r["code"]: r["conversions"] for r in rows} == {"BLOG24": 0, "COMPARATEUR": 1}
 
 

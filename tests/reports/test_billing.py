@@ -55,7 +55,7 @@ def test_invoice_lines_and_rounding(november, ccctl_with):
     plugin = FaxUsage([{"unit": "fax_page", "quantity": 3}, {"unit": "pigeon", "quantity": 2}])
     result = runner_with(ccctl_with, plugin, "faxes")("report", "billing", "--month", "2026-11", "-t", "voyages-lumiere",
                                          "--format", "json")
-    lines = lines_of(json.loads(result.stdout))
+    lines = lines_of(json.loads(result.stdout)["rows"])
     assert lines["monthly fee 2026-11"] == {"tenant": "voyages-lumiere", "line": "monthly fee 2026-11",
                                             "quantity": "1", "unit_price": "1500", "amount": "1500.00",
                                             "currency": "EUR"}
@@ -76,13 +76,17 @@ def test_invoice_lines_and_rounding(november, ccctl_with):
 
 def test_plugin_usage_replaces_the_history_fallback(november, ccctl_with):
     plugin = FaxUsage([{"unit": "sms_segment", "quantity": "10"}, {"unit": "sms_segment", "quantity": 2}])
-    rows = runner_with(ccctl_with, plugin, "faxes").json("report", "billing", "--month", "2026-11", "-t", "voyages-lumiere")
+    rows = runner_with(ccctl_with, plugin, "faxes").json("report", "billing", "--month", "2026-11",
+                                                         "-t", "voyages-lumiere")["rows"]
     assert lines_of(rows)["SMS segments"]["quantity"] == "12"
 
 
 def test_every_tenant_and_audit(november, ccctl):
     result = ccctl("report", "billing", "--month", "2026-11", "--format", "json", "--actor", "compta")
-    rows = json.loads(result.stdout)
+    report = json.loads(result.stdout)
+    assert report["parameters"]["month"] == "2026-11"
+    assert report["parameters"]["tenants"] == ["assurance-horizon", "voyages-lumiere"]
+    rows = report["rows"]
     assert lines_of(rows, "assurance-horizon") == {
         "total": {"tenant": "assurance-horizon", "line": "total", "quantity": None, "unit_price": None,
                   "amount": "0.00", "currency": "EUR"}}

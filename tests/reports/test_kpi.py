@@ -55,7 +55,7 @@ def story(example_tenants, app):
 
 
 def test_daily_figures(story):
-    rows = story.json("report", "kpi", "-t", "voyages-lumiere", *DAY1)
+    rows = story.json("report", "kpi", "-t", "voyages-lumiere", *DAY1)["rows"]
     day1, day2, total = rows
     assert day1 == {
         "period": "2026-11-02", "items": 5, "sla_pct": 60.0, "sla_met": 3, "sla_missed": 2,
@@ -85,7 +85,7 @@ def test_hourly_buckets_and_csv(story):
 
 
 def test_tenants_do_not_mix(story):
-    rows = story.json("report", "kpi", "-t", "assurance-horizon", *DAY1)
+    rows = story.json("report", "kpi", "-t", "assurance-horizon", *DAY1)["rows"]
     assert rows[-1]["items"] == 1 and rows[-1]["selfhelp"] == 1 and "ch_callback" not in rows[-1]
 
 
@@ -208,9 +208,9 @@ def _enable(cli, name, tmp_path):
 def test_plugin_self_service_events_count_as_deflection(story, ccctl_with, tmp_path):
     views = FaqViews([paris(2026, 11, 2, 9, 30)] * 6 + [paris(2026, 11, 3, 10), paris(2026, 12, 1, 10)])
     cli = runner_with(ccctl_with, views, "faqviews")
-    assert cli.json("report", "kpi", "-t", "voyages-lumiere", *DAY1)[-1]["selfhelp"] == 5  # not enabled yet
+    assert cli.json("report", "kpi", "-t", "voyages-lumiere", *DAY1)["rows"][-1]["selfhelp"] == 5  # not enabled yet
     _enable(cli, "faqviews", tmp_path)  # per-tenant hook calls reach it once the YAML enables it
-    day1, day2, total = cli.json("report", "kpi", "-t", "voyages-lumiere", *DAY1)
+    day1, day2, total = cli.json("report", "kpi", "-t", "voyages-lumiere", *DAY1)["rows"]
     assert (day1["selfhelp"], day2["selfhelp"], total["selfhelp"]) == (4 + 6, 1 + 1, 12)
     assert total["deflection_pct"] == round(100 * 12 / 18, 1)
 
@@ -237,14 +237,37 @@ def test_dst_nights_keep_every_hour(example_tenants, app):
         add_item(s, t, created=datetime(2026, 10, 25, 22, 30, tzinfo=timezone.utc))  # 23:30 local, still the 25th
         s.commit()
     autumn = example_tenants.json("report", "kpi", "-t", "voyages-lumiere", "--by", "hour",
-                                  "--from", "2026-10-25", "--to", "2026-10-25")
+                                  "--from", "2026-10-25", "--to", "2026-10-25")["rows"]
     assert len(autumn) == 25 + 1
     by_label = {r["period"]: r["items"] for r in autumn}
     assert by_label["2026-10-25 02:00 +02:00"] == 1 and by_label["2026-10-25 02:00 +01:00"] == 1
     assert by_label["2026-10-25 23:00"] == 1 and by_label["total"] == 3
     spring = example_tenants.json("report", "kpi", "-t", "voyages-lumiere", "--by", "hour",
-                                  "--from", "2026-03-29", "--to", "2026-03-29")
+                                  "--from", "2026-03-29", "--to", "2026-03-29")["rows"]
     assert len(spring) == 23 + 1 and "2026-03-29 02:00" not in {r["period"] for r in spring}
-    days = example_tenants.json("report", "kpi", "-t", "voyages-lumiere", "--from", "2026-10-24", "--to", "2026-10-26")
+    days = example_tenants.json("report", "kpi", "-t", "voyages-lumiere", "--from", "2026-10-24", "--to", "2026-10-26")["rows"]
     assert [(r["period"], r["items"]) for r in days] == [("2026-10-24", 0), ("2026-10-25", 3), ("2026-10-26", 0),
                                                          ("total", 3)]
+
+
+def test_no_row_for_days_that_have_not_begun_and_the_parameters_are_given(story):
+    from zoneinfo import ZoneInfo
+
+    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    ahead = (today + timedelta(days=5)).isoformat()
+    report = story.json("report", "kpi", "-t", "voyages-lumiere", "--from", "2026-11-02", "--to", ahead)
+    days = [r["period"] for r in report["rows"][:-1]]
+    assert days[0] == "2026-11-02" and days[-1] == today.isoformat()  # nothing invented after today
+    assert report["rows"][-1]["period"] == "total"
+    assert report["report"] == "kpi" and report["parameters"]["tenant"] == "voyages-lumiere"
+    assert report["parameters"]["by"] == "day" and report["parameters"]["timezone"] == "Europe/Paris"
+    assert datetime.fromisoformat(report["parameters"]["from"]) == paris(2026, 11, 2, 0)
+
+
+def test_the_table_fits_120_columns_and_wide_shows_everything(story):
+    narrow = story("report", "kpi", "-t", "voyages-lumiere", *DAY1, "--format", "table")
+    assert max(len(line) for line in narrow.stdout.splitlines()) <= 120
+    assert "more columns: --wide" in narrow.stderr
+    wide = story("report", "kpi", "-t", "voyages-lumiere", *DAY1, "--format", "table", "--wide").stdout
+    assert "callback_reach_pct" in wide and "callback_reach_pct" not in narrow.stdout
+    assert len(wide.splitlines()[0]) > 120

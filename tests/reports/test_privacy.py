@@ -158,7 +158,7 @@ def test_export_holds_everything_from_every_plugin(cli, person):
 
 
 def test_erase_leaves_no_trace_anywhere(cli, person, db_url, faxes):
-    before = cli.json("report", "kpi", "-t", "voyages-lumiere", "--from", "2026-11-01", "--to", "2026-12-31")[-1]
+    before = cli.json("report", "kpi", "-t", "voyages-lumiere", "--from", "2026-11-01", "--to", "2026-12-31")["rows"][-1]
     assert found(db_url) == NEEDLES  # the check sees every spelling of her before
     result = cli.json("customer", "erase", str(person["id"]), "-t", "voyages-lumiere", "--yes", env={"USER": "dpo"})
     assert sorted(result["customers"]) == sorted([person["id"], person["merged"]])
@@ -170,7 +170,7 @@ def test_erase_leaves_no_trace_anywhere(cli, person, db_url, faxes):
     # ...and nothing comes back from free pages after a VACUUM.
     assert found(db_url) == []
     # The figures stay (the call-back plugin cancels her pending call: nobody rings an erased person).
-    after = cli.json("report", "kpi", "-t", "voyages-lumiere", "--from", "2026-11-01", "--to", "2026-12-31")[-1]
+    after = cli.json("report", "kpi", "-t", "voyages-lumiere", "--from", "2026-11-01", "--to", "2026-12-31")["rows"][-1]
     assert [after[k] for k in ("items", "ch_email", "ch_callback")] == \
         [before[k] for k in ("items", "ch_email", "ch_callback")]
     # The bystander keeps his record, minus her address.

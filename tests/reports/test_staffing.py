@@ -45,7 +45,12 @@ def history(example_tenants, app):
 
 def test_agents_needed_per_interval(history):
     result = history("report", "staffing", *PLAN, "--format", "json")
-    rows = {r["interval"]: r for r in json.loads(result.stdout)}
+    report = json.loads(result.stdout)
+    rows = {r["interval"]: r for r in report["rows"]}
+    # The figures say what they were computed from: the day, the handling time and its source.
+    assert {k: report["parameters"][k] for k in ("tenant", "target", "interval_min", "aht_source")} == {
+        "tenant": "voyages-lumiere", "target": "80/20", "interval_min": 30, "aht_source": "history"}
+    assert report["report"] == "staffing" and report["parameters"]["date"] and report["parameters"]["aht_s"] > 0
     assert rows["10:00-10:30"] == {"interval": "10:00-10:30", "arrivals": 100.0, "erlangs": 10.0, "agents_needed": 14,
                                    "service_level_pct": 88.8, "asa_s": 7.8, "on_shift": 2, "gap": -12}
     assert rows["10:30-11:00"]["arrivals"] == 10.0 and rows["10:30-11:00"]["erlangs"] == 1.0
@@ -57,23 +62,23 @@ def test_agents_needed_per_interval(history):
 
 
 def test_aht_override_and_hourly_interval(history):
-    rows = history.json("report", "staffing", *PLAN, "--aht", "240", "--interval", "60")
+    rows = history.json("report", "staffing", *PLAN, "--aht", "240", "--interval", "60")["rows"]
     ten = next(r for r in rows if r["interval"] == "10:00-11:00")
     assert ten["arrivals"] == 110.0 and ten["agents_needed"] == agents_needed(110, 3600, 240, 0.8, 20)
 
 
 def test_queue_filter_counts_skilled_agents(history):
-    rows = history.json("report", "staffing", *PLAN, "--queue", "reservations")  # needs booking + fr
+    rows = history.json("report", "staffing", *PLAN, "--queue", "reservations")["rows"]  # needs booking + fr
     ten = next(r for r in rows if r["interval"] == "10:00-10:30")
     assert ten["on_shift"] == 1 and ten["agents_needed"] == 14
-    rows = history.json("report", "staffing", *PLAN, "--queue", "apres-vente")  # no history there
+    rows = history.json("report", "staffing", *PLAN, "--queue", "apres-vente")["rows"]  # no history there
     assert all(r["arrivals"] == 0 for r in rows)
 
 
 def test_channel_filter_without_history_uses_default_aht(history):
     result = history("report", "staffing", *PLAN, "--channel", "callback", "--format", "json")
     assert "aht_source: default" in result.stderr
-    assert all(r["agents_needed"] == 0 for r in json.loads(result.stdout))
+    assert all(r["agents_needed"] == 0 for r in json.loads(result.stdout)["rows"])
 
 
 @pytest.mark.parametrize("args, message", [

@@ -61,7 +61,7 @@ def move_sent_at(app, when: dict[int, datetime]) -> None:
 
 
 def invoice(env, month: str, slug: str) -> dict[str, dict]:
-    rows = env.ccctl.json("report", "billing", "--month", month, "-t", slug)
+    rows = env.ccctl.json("report", "billing", "--month", month, "-t", slug)["rows"]
     return {r["line"]: r for r in rows}
 
 

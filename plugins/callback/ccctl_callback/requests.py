@@ -158,7 +158,7 @@ def _store(ctx: TenantContext, cfg: CallbackConfig, data: RequestInput, phone: s
 def describe_when(tenant: Tenant, request: CallbackRequest) -> str:
     if request.slot_start is None:
         return "now"
-    return f"at {request.slot_start.astimezone(local_zone(tenant)):%a %Y-%m-%d %H:%M}"
+    return f"at {request.slot_start.astimezone(local_zone(tenant)):%a %Y-%m-%d %H:%M %Z}"  # one clock: zone named
 
 
 def _confirm_by_sms(ctx: TenantContext, request: CallbackRequest) -> None:

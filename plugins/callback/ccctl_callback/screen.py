@@ -8,6 +8,7 @@ from ccctl.context import TenantContext
 
 
 def screen_pop(ctx: TenantContext, item_id: int, limit: int | None = 20) -> dict[str, Any]:
+    from ccctl.clock import shown
     from ccctl.customers import get_customer, interaction_row, timeline
     from ccctl.queue.items import get_item
     from ccctl_callback.outcomes import attempt_row, attempts_of
@@ -20,7 +21,8 @@ def screen_pop(ctx: TenantContext, item_id: int, limit: int | None = 20) -> dict
         "request": request.id, "state": request.state, "when": describe_when(ctx.tenant, request),
         "not_before": item.not_before, "name": request.name, "phone": request.phone, "reason": request.reason,
         "referral_code": request.referral_code, "source": request.source,
-        "consent": f"asked by the person on {request.consent_at:%Y-%m-%d %H:%M} UTC" if request.consent else "no",
+        "consent": f"asked by the person on {shown(request.consent_at, ctx.tenant.timezone)}" if request.consent
+        else "no",
         "context": request.context,
     }
     customer = get_customer(ctx.session, ctx.tenant, request.customer_id) if request.customer_id else None

@@ -64,3 +64,18 @@ def ccctl_customer_merged(source, target, ctx):
     from ccctl_email.privacy import merged
 
     merged(source, target, ctx)
+
+
+@hookimpl
+def ccctl_retention_kinds(register):
+    from ccctl_email.retention import KINDS
+
+    for kind, meaning in KINDS.items():
+        register(kind, meaning)
+
+
+@hookimpl
+def ccctl_apply_retention(policy, now, dry_run, ctx):
+    from ccctl_email.retention import apply
+
+    return apply(ctx, policy, now, dry_run)

@@ -1,0 +1,87 @@
+"""The end of a contract: archive (no new work), export everything, delete everything; then grep the database.
+
+The person of the privacy tests is reused: known through email, a call-back with its SMS, a
+merge, an SMS and the rows of a plugin the tenant switched off (``fax_log``).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from reports.test_privacy import NEEDLES, cli, database_text, faxes, person  # noqa: F401 (fixtures)
+
+from ccctl.errors import CcctlError
+
+TENANT = "voyages-lumiere"
+
+
+def test_archive_stops_new_work_and_unarchive_reopens(cli, person, app):
+    from ccctl.queue.items import create_item
+    from ccctl.web.scope import TenantDirectory
+
+    row = cli.json("tenant", "archive", TENANT, "--actor", "ops")
+    assert row["archived_at"] is not None
+    assert "already archived" in cli("tenant", "archive", TENANT, code=2).stderr
+    with app.session() as session:
+        ctx = app.context(session, app.tenant(session, TENANT))
+        with pytest.raises(CcctlError, match=f"tenant {TENANT} is archived"):
+            create_item(ctx, "email", subject="new work")
+    assert TenantDirectory(app).lookup(TENANT) is None  # its web pages and webhooks answer 404
+    assert cli.json("customer", "show", str(person["id"]), "-t", TENANT)["name"]  # still readable
+    cli("tenant", "unarchive", TENANT)
+    with app.session() as session:
+        item, created = create_item(app.context(session, app.tenant(session, TENANT)), "email", subject="back")
+        assert created
+    assert [e["action"] for e in cli.json("audit", "--tenant", TENANT)][:2] == ["tenant.unarchive", "tenant.archive"]
+
+
+def test_export_streams_every_row_of_the_tenant_and_none_of_another(cli, person, tmp_path):
+    target = tmp_path / "export.jsonl"
+    result = cli("tenant", "export", TENANT, "-o", str(target))
+    lines = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert f"exported {len(lines)} rows of tenant {TENANT}" in result.stderr
+    assert lines[0]["table"] == "tenants" and lines[0]["row"]["slug"] == TENANT
+    tenant_id = lines[0]["row"]["id"]
+    tables = {line["table"] for line in lines}
+    # Core, every channel plugin, and the switched-off plugin's own table.
+    assert {"customers", "contact_points", "interactions", "work_items", "email_messages", "callback_requests",
+            "sms_outbox", "fax_log"} <= tables
+    assert all(line["row"]["tenant_id"] == tenant_id for line in lines[1:] if line["table"] != "audit_log")
+    assert any(line["row"].get("note") == "Fax de Zoé Quintard-Lebrun" for line in lines if line["table"] == "fax_log")
+    other = cli("tenant", "export", "assurance-horizon").stdout
+    assert "quintard" not in other.lower()
+
+
+def test_delete_needs_archive_and_confirmation_then_leaves_no_row_or_byte(cli, person, db_url, app):
+    assert "not archived: archive it first" in cli("tenant", "delete", TENANT, "--yes", code=2).stderr
+    cli("tenant", "archive", TENANT)
+    dry = cli.json("tenant", "delete", TENANT, "--dry-run")
+    assert dry["dry_run"] and dry["rows"]["customers"] >= 3 and dry["rows"]["fax_log"] == 1
+    assert "pass --yes in scripts" in cli("tenant", "delete", TENANT, code=2).stderr  # no terminal to ask
+    assert [n for n in NEEDLES if n in database_text(db_url, vacuum=False)]  # the dry run deleted nothing
+    done = cli.json("tenant", "delete", TENANT, "--yes", "--actor", "dpo")
+    assert done["rows"] == {**dry["rows"], "tenants": 1}
+    assert [t["tenant"] for t in cli.json("tenant", "list")] == ["assurance-horizon"]
+    assert not [n for n in NEEDLES if n in database_text(db_url)]  # nothing left, even in free pages
+    entry = cli.json("audit")[0]
+    assert (entry["actor"], entry["action"], entry["target"], entry["tenant"]) == (
+        "dpo", "tenant.delete", f"tenant:{TENANT}", "")
+    # The other client is untouched and still works.
+    assert cli.json("tenant", "show", "assurance-horizon")["tenant"] == "assurance-horizon"
+
+
+def test_export_values_are_exact_in_json():
+    import base64
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from ccctl.lifecycle import _plain
+
+    raw = bytes(range(256))
+    assert base64.b64decode(_plain(raw)["base64"]) == raw
+    assert _plain(memoryview(b"\x00x"))["base64"] == "AHg="
+    assert _plain(datetime(2026, 12, 6, 13, 0, tzinfo=UTC)) == "2026-12-06T13:00:00+00:00"
+    assert _plain(Decimal("12.3400")) == "12.3400"
+    assert _plain({"a": 1}) == {"a": 1}
