@@ -36,6 +36,7 @@ def zoe(example_tenants, app, tmp_path):
     # Paul's item, closed with a note naming her in capitals, surname first, phone with dots.
     ccctl("email", "ingest", "-t", T, "--no-ack", input=mail("Paul <paul@example.fr>", "Groupe", "Bonjour", 2))
     [paul_item] = [i for i in ccctl.json("queue", "list", "-t", T) if i["subject"] == "Groupe"]
+    ccctl("agent", "add", "marie", "--serves", T)
     ccctl("item", "close", str(paul_item["id"]), "--outcome", "resolved", "--agent", "marie", "-t", T,
           "--note", "Rappeler ZOÉ QUIXOTE-ÉRASURE au 06.98.76.54.32 (ou QUIXOTE-ÉRASURE, Zoé: +33 (0)6 98 76 54 32)")
     # An attachment from Paul: her name in the file name, her number (dashes) in its text.
