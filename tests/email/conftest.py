@@ -149,12 +149,13 @@ def dovecot():
 class SmtpSink:
     """A real SMTP server (aiosmtpd) keeping what it accepts; refuses RCPT to refused@... (550), greylisted@... (450)."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, utf8: bool = False) -> None:
         from aiosmtpd.controller import Controller
 
         self.messages: list[dict] = []
         self.port = port or free_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        # utf8: offer SMTPUTF8 (RFC 6531), as Postfix and Exim do; aiosmtpd does not by default.
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=utf8)
         self.controller.start()
         self.running = True
 
@@ -191,8 +192,8 @@ def start_smtp():
     """Start another SMTP server (e.g. again on a port that was down); stopped after the test."""
     started = []
 
-    def start(port: int | None = None) -> SmtpSink:
-        started.append(SmtpSink(port))
+    def start(port: int | None = None, utf8: bool = False) -> SmtpSink:
+        started.append(SmtpSink(port, utf8))
         return started[-1]
 
     yield start

@@ -31,11 +31,13 @@ def receive(ctx: TenantContext, sender: str, body: str, sid: str, to: str = "") 
 
     session, tenant = ctx.session, ctx.tenant
     try:
-        number = normalize_phone(sender, tenant.default_region)
+        number, valid = normalize_phone(sender, tenant.default_region), True
     except InputError:
-        number = sender.strip()  # short codes and alphanumeric senders are kept as given
+        # Short codes and alphanumeric senders are kept as given; an invalid "+..." number must
+        # not reach find_or_create, which would refuse it again and fail the webhook for good.
+        number, valid = sender.strip()[:64], False
     word = keyword(body)
-    customer, _ = find_or_create(session, tenant, "phone", number) if number.startswith("+") else (None, False)
+    customer, _ = find_or_create(session, tenant, "phone", number) if valid else (None, False)
     customer_id = customer.id if customer is not None else None
     payload = {"from": number, "to": to, "sid": sid, "body": body}
     if word == "stop":
