@@ -247,6 +247,8 @@ def ccctl_tenant_status(app: Any, tenant: Any, report: Callable[..., None]) -> N
     short sessions from ``app``).
 
     Reach: the tenant's enabled plugins. Kind: register.
+
+    Example: ``report("provider", ok=reachable, detail="api.twilio.com answered in 0.2 s")``.
     """
 
 
@@ -261,6 +263,8 @@ def ccctl_item_claimed(item: WorkItem, agent: str, ctx: TenantContext) -> dict[s
     implementation that calls out (the voice plugin connects the waiting caller through
     Twilio) must not hold a write transaction during it. Return a JSON-ready dict shown
     with the claimed item (or None); raise ``CcctlError`` when the item cannot be worked.
+
+    Example: ``return {"connected_call": call.call_sid}`` after redirecting the waiting caller.
     """
 
 
@@ -272,6 +276,8 @@ def ccctl_request_callback(phone: str, name: str, customer_id: int | None, due_a
     item id, or None when no plugin takes call-backs (or not now).
 
     Kind: command (first result wins). Reach: the tenant's enabled plugins. Called inside the caller's write transaction; ``idempotency_key`` makes a retry harmless.
+
+    Example: ``return create_request(ctx, RequestInput(phone=phone, name=name, ...)).item_id``.
     """
 
 
@@ -282,6 +288,8 @@ def ccctl_kpi_columns(tenant: Any, period: Any, by: str, ctx: TenantContext) -> 
 
     Return None or ``{"columns": [names], "rows": {period label or "total": {name: value}}}``;
     a period with no entry shows empty cells.
+
+    Example: ``return {"columns": ["calls_offered"], "rows": {"total": {"calls_offered": 42}}}``.
     """
 # --- Added for client-site integration (issue 18): events other plugins may forward (e.g. as webhooks).
 
@@ -292,27 +300,38 @@ def ccctl_item_assigned(item: WorkItem, agent: str, ctx: TenantContext) -> None:
 
     From a transfer it runs in the transfer's transaction; a claim commits in one statement, so
     ``queue next`` and ``item close --next`` call it in a transaction of their own right after.
+
+    Example: ``outbox.add(ctx, "item.assigned", {"item": item.id, "agent": agent})``.
     """
 
 
 @spec(TENANT, EVENT)
 def ccctl_item_answered(item: WorkItem, channel: str, ctx: TenantContext) -> None:
     """Event, the tenant's enabled plugins: a reply to ``item`` was queued on ``channel`` (e.g. ``"email"``),
-    in the transaction that queued it."""
+    in the transaction that queued it.
+
+    Example: ``outbox.add(ctx, "item.answered", {"item": item.id, "channel": channel})``.
+    """
 
 
 @spec(TENANT, EVENT)
 def ccctl_channel_event(name: str, data: dict[str, Any], ctx: TenantContext) -> None:
     """Event, the tenant's enabled plugins: a channel plugin reports ``name`` (``"callback.booked"``,
     ``"callback.done"``, ``"sms.delivered"``, ``"sms.failed"``) with ``data`` (a JSON-ready dict),
-    in the transaction of the change."""
+    in the transaction of the change.
+
+    Example: ``ctx.hook("ccctl_channel_event")(name="sms.delivered", data={"sms": row.id}, ctx=ctx)``.
+    """
 
 
 @spec(TENANT, COMMAND)
 def ccctl_customer_context(customer: Customer, ctx: TenantContext) -> list[dict[str, Any]] | None:
     """Register-like collect, the tenant's enabled plugins: return a list of recent context entries the
     plugin holds about ``customer`` (dicts: ``time`` aware datetime, ``source``, ``what``, ``detail``);
-    ``customer show`` and the call-back screen pop show them together, newest first."""
+    ``customer show`` and the call-back screen pop show them together, newest first.
+
+    Example: ``return [{"time": event.at, "source": "site", "what": "viewed", "detail": "Lisbonne"}]``.
+    """
 
 
 @spec(TENANT, COMMAND, firstresult=True)
@@ -321,14 +340,20 @@ def ccctl_send_email(item: WorkItem, to: str, subject: str, body: str, attachmen
     """Command, the tenant's enabled plugins, first result wins: queue an e-mail about ``item`` to ``to``
     in the plugin's outbox (sent later, outside the transaction); return its outbox id, or None when no
     plugin can send mail for the tenant. ``attachments``: list of ``(filename, bytes, content_type)``;
-    ``kind``: a short word for the history (e.g. ``"brochure"``)."""
+    ``kind``: a short word for the history (e.g. ``"brochure"``).
+
+    Example: ``return queue_mail(ctx, config, kind=kind, item=item, to=to, subject=subject, body=body, ...).id``.
+    """
 
 
 @spec(TENANT, COMMAND, firstresult=True)
 def ccctl_item_send(item: WorkItem, what: str, ctx: TenantContext) -> str | None:
     """Command, the tenant's enabled plugins, first result wins: send ``what`` (``"brochure:NAME"``) to the
     customer of ``item`` (``item close --send``), in the close's transaction; return a one-line description
-    of what was done, or None when ``what`` is not the plugin's."""
+    of what was done, or None when ``what`` is not the plugin's.
+
+    Example: ``if what.startswith("brochure:"): return f"brochure {name} e-mailed"``.
+    """
 
 
 @spec(EVERY, EVENT)
@@ -336,4 +361,6 @@ def ccctl_customer_unmerged(source: Customer, target: Customer, moved: Any, ctx:
     """Merge undone (``customer unmerge``): put back on ``source`` the rows listed in ``moved``, which is
     what this plugin's ``ccctl_customer_merged`` returned for that merge (a plugin that returned None is
     not called). Reach: every loaded plugin, as for the merge. Kind: event.
+
+    Example: ``move_back(ctx.session, ChatMessage, moved["chat_messages"], target.id, source.id)``.
     """

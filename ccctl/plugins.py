@@ -252,7 +252,7 @@ def each_plugin(target, name: str):
         yield impl.plugin_name, call
 
 
-def call_hook(target, name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+def call_hook(target, name: str, /, **kwargs: Any) -> list[tuple[str, Any]]:
     """Call ``name`` on each plugin it reaches; ``[(plugin name, result)]`` in pluggy's call order.
 
     ``ctx`` is filled in from ``target`` when the spec takes it and the caller did not pass it.
