@@ -73,7 +73,22 @@ def show_cmd(item_id, agent_name, tenant_slug, fmt) -> None:
                                                                                          Interaction.id))
         record["history"] = [{"at": i.occurred_at, "channel": i.channel, "actor": i.actor or "",
                               "summary": i.summary} for i in steps]
+        record["suggestions"] = _suggestions(app.context(session, tenant), found)
     emit_object(record, fmt, tz=tenant.timezone)
+
+
+def _suggestions(ctx, found) -> list[dict]:
+    """What the tenant's plugins suggest for this item (FAQ articles...), best first."""
+    from ccctl.plugins import call_hook
+
+    text = f"{found.subject}\n{found.body}".strip()
+    if found.state == "closed" or not text:
+        return []
+    found_by = [{"plugin": plugin, "title": str(s.get("title", "")), "url": str(s.get("url", "")),
+                 "score": s.get("score")}
+                for plugin, suggestions in call_hook(ctx, "ccctl_suggest_answers", item=found, text=text)
+                for s in suggestions or () if isinstance(s, dict)]
+    return sorted(found_by, key=lambda s: -(s["score"] or 0))
 
 
 @item.command("release")
@@ -211,7 +226,7 @@ def _close_and_next(item_id, outcome, agent_name, force, note, tenant_slug, fmt)
     from ccctl.commands.queue import show_claim
     from ccctl.errors import CcctlError, InputError
     from ccctl.queue.autonext import close_and_claim_next, close_on
-    from ccctl.queue.claims import Claim, announce_claim, claimer
+    from ccctl.queue.claims import Claim, claimer
     from ccctl.queue.cli import acting_agent, allowed_outcome, item_session
 
     if not agent_name:
@@ -235,5 +250,4 @@ def _close_and_next(item_id, outcome, agent_name, force, note, tenant_slug, fmt)
             conn.commit()
             claim = close_and_claim_next(app.context(session, tenant), conn, item_id, who, outcome=outcome, note=note)
     click.echo(f"closed item {item_id}: {outcome}", err=True)
-    announce_claim(app, claim, agent_name)
-    show_claim(app, claim, fmt)
+    show_claim(app, claim, fmt, agent_name)

@@ -105,7 +105,7 @@ class Escalation(_Strict):
     @field_validator("every", "late_after")
     @classmethod
     def _duration(cls, value: str) -> str:
-        from ccctl.config.model import parse_duration
+        from ccctl.config.durations import parse_duration
 
         if parse_duration(value) <= 0:
             raise ValueError(f"'{value}' must be longer than zero")

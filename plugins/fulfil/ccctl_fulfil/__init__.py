@@ -8,14 +8,14 @@ from ccctl.hookspecs import hookimpl
 
 
 @hookimpl
-def ccctl_config_schema(register):
+def ccctl_register_config_schema(register):
     from ccctl_fulfil.config import FulfilConfig
 
     register("fulfil", FulfilConfig)
 
 
 @hookimpl
-def ccctl_migrations(register):
+def ccctl_register_migrations(register):
     from pathlib import Path
 
     register(Path(__file__).parent / "migrations")
@@ -51,14 +51,14 @@ def ccctl_item_send(item, what, ctx):
 
 
 @hookimpl
-def ccctl_customer_export(customer, ctx):
+def ccctl_export_customer(customer, ctx):
     from ccctl_fulfil.privacy import export
 
     return export(ctx, customer)
 
 
 @hookimpl
-def ccctl_customer_erased(customer, ctx):
+def ccctl_erase_customer(customer, ctx):
     from ccctl_fulfil.privacy import erase
 
     erase(ctx, customer)

@@ -8,14 +8,14 @@ from ccctl.hookspecs import hookimpl
 
 
 @hookimpl
-def ccctl_config_schema(register):
+def ccctl_register_config_schema(register):
     from ccctl_site.config import SiteConfig
 
     register("site", SiteConfig)
 
 
 @hookimpl
-def ccctl_migrations(register):
+def ccctl_register_migrations(register):
     from pathlib import Path
 
     register(Path(__file__).parent / "migrations")
@@ -81,14 +81,14 @@ def ccctl_customer_context(customer, ctx):
 
 
 @hookimpl
-def ccctl_customer_export(customer, ctx):
+def ccctl_export_customer(customer, ctx):
     from ccctl_site.privacy import export
 
     return export(ctx, customer)
 
 
 @hookimpl
-def ccctl_customer_erased(customer, ctx):
+def ccctl_erase_customer(customer, ctx):
     from ccctl_site.privacy import erase
 
     erase(ctx, customer)

@@ -24,8 +24,9 @@ from ccctl_sms.templates import find_template, render
 KINDS = ("transactional", "marketing")
 # Provider statuses in the order a message goes through them; a late callback never goes back.
 STATUS_RANK = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 5,
-               "undelivered": 5, "failed": 5, "canceled": 5, "read": 6}
-FINAL_STATUSES = ("delivered", "undelivered", "failed", "canceled", "read")
+               "partially_delivered": 5, "undelivered": 5, "failed": 5, "canceled": 5, "read": 6}
+FINAL_STATUSES = ("delivered", "partially_delivered", "undelivered", "failed", "canceled", "read")
+MAX_BODY = 1600  # characters: Twilio refuses a longer Body (error 21617)
 
 
 def compose(tenant: Tenant, config: SmsConfig, *, template: str | None = None, body: str | None = None,
@@ -46,6 +47,9 @@ def compose(tenant: Tenant, config: SmsConfig, *, template: str | None = None, b
         raise InputError("the message is empty")
     if kind == "marketing" and config.marketing_footer and "STOP" not in body.upper():
         body = f"{body}\n{config.marketing_footer}"
+    if len(body) > MAX_BODY:
+        raise InputError(f"the message is {len(body):,} characters; Twilio accepts at most {MAX_BODY:,} "
+                         "(shorten the text or the template data)")
     return body, used
 
 
