@@ -57,7 +57,7 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return float(value)
+        return str(value)  # money and rates: exact, as a string; a float would round 0.1 + 0.2
     if isinstance(value, set | frozenset | tuple):
         return list(value)
     return str(value)

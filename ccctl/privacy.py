@@ -5,7 +5,7 @@ the source row as a trace, and that trace still holds a name).
 
 Erasure, in one transaction:
 
-1. every loaded plugin's ``ccctl_customer_erased`` runs, the plugins the tenant
+1. every loaded plugin's ``ccctl_erase_customer`` runs, the plugins the tenant
    disabled included: a plugin switched off last month still holds last month's SMS;
 2. the person's interactions and work items are kept for the figures (KPIs, billing)
    but emptied of text, detached from the customer, and their payloads keep only
@@ -36,6 +36,7 @@ from ccctl.context import TenantContext
 from ccctl.customers import get_customer
 from ccctl.db.models import ContactPoint, Customer, CustomerMerge, Interaction, Tenant, WorkItem
 from ccctl.errors import CcctlError
+from ccctl.plugins import call_hook
 from ccctl.privacy_match import Scrubber
 
 ERASED = "[erased]"
@@ -132,7 +133,7 @@ def export_person(ctx: TenantContext, customer_id: int) -> dict[str, Any]:
 
 
 def _customer_dict(ctx: TenantContext, customer: Customer) -> dict[str, Any]:
-    parts = call_every_plugin(ctx, "ccctl_customer_export", lambda c: {"customer": c}, [customer])
+    parts = call_every_plugin(ctx, "ccctl_export_customer", lambda c: {"customer": c}, [customer])
     return {"id": customer.id, "name": customer.name, "created_at": customer.created_at,
             "attributes": customer.attributes, "merged_into": customer.merged_into_id,
             "contacts": [{"kind": c.kind, "value": c.value} for c in customer.contacts],
@@ -159,7 +160,7 @@ def erase_person(ctx: TenantContext, customer_id: int) -> dict[str, Any]:
     namesake = bool(keys) and session.scalar(select(func.count()).select_from(Customer).where(
         Customer.tenant_id == tenant.id, Customer.name_key.in_(keys), Customer.id.not_in(ids))) > 0
     scrubber = identifiers(tenant, group, names=not namesake)
-    plugins = sorted({name for name, _ in call_every_plugin(ctx, "ccctl_customer_erased",
+    plugins = sorted({name for name, _ in call_every_plugin(ctx, "ccctl_erase_customer",
                                                              lambda c: {"customer": c}, group)})
     items, interactions = history_of(session, tenant, ids)
     for row in interactions:
@@ -250,23 +251,6 @@ def sweep(session: Session, tenant: Tenant, scrubber: Scrubber) -> dict[str, int
 
 
 def call_every_plugin(ctx: TenantContext, hook_name: str, kwargs_for, customers: list[Customer]):
-    """Call ``hook_name`` on every loaded plugin, enabled by the tenant or not: [(plugin, result)].
-
-    The per-tenant caller would skip the plugins this tenant switched off, yet they may
-    still hold data from when it was on; a person's rights reach all of it.
-    """
-    results = []
-    caller = getattr(ctx.app.pm.hook, hook_name)
-    for impl in caller.get_hookimpls():
-        if getattr(impl, "hookwrapper", False) or getattr(impl, "wrapper", False):
-            continue
-        for customer in customers:
-            available = {"ctx": ctx, **kwargs_for(customer)}
-            try:
-                result = impl.function(*[available[arg] for arg in impl.argnames])
-            except CcctlError:
-                raise
-            except Exception as exc:
-                raise CcctlError(f"plugin '{impl.plugin_name}' failed in {hook_name}: {exc}") from exc
-            results.append((impl.plugin_name, result))
-    return results
+    """Call ``hook_name`` for each customer: [(plugin, result)].  Export and erase reach every
+    loaded plugin (their specs say so): a plugin switched off today may still hold data."""
+    return [pair for customer in customers for pair in call_hook(ctx, hook_name, **kwargs_for(customer))]

@@ -8,7 +8,8 @@ import sys
 
 import click
 
-from ccctl.commands.options import app_session, tenant_option, tenant_session
+from ccctl.commands.options import tenant_option, tenant_session
+from ccctl.cron import cron_command
 from ccctl.output import emit, emit_object, output_options
 
 COMMIT_EVERY = 500
@@ -140,53 +141,34 @@ def ingest_cmd(sources, no_ack, jobs, tenant_slug, fmt) -> None:
 
 
 @email.command("fetch")
-@click.option("--all-tenants", is_flag=True, help="Every tenant that enables email and has an imap section.")
-@tenant_option
 @output_options
-def fetch_cmd(all_tenants, tenant_slug, fmt) -> None:
+@cron_command("email fetch", plugin="email", usable=lambda t: bool(t.plugin_config("email").get("imap")))
+def fetch_cmd(app, tenants, run, fmt) -> None:
     """Fetch new mail over IMAP (each message once, resumable if killed).
 
     \b
     Examples:
       ccctl email fetch -t voyages-lumiere
-      ccctl email fetch --all-tenants        # from cron, e.g. every two minutes
+      ccctl email fetch --quiet              # from cron, every tenant with an imap section
     """
-    from ccctl.db.models import Tenant
     from ccctl_email.imap import fetch_tenant
 
     rows = []
-    with app_session() as (app, session):
-        if all_tenants:
-            from sqlalchemy import select
 
-            tenants = [t for t in session.scalars(select(Tenant).order_by(Tenant.slug))
-                       if "email" in t.enabled_plugins() and t.plugin_config("email").get("imap")]
-        else:
-            tenants = [app.tenant(session, tenant_slug)]
-        failures = []
-        for tenant in tenants:
+    def one(tenant):
+        with app.transaction() as session:
+            tenant = session.merge(tenant, load=False)
             config = _config(tenant)
             ctx = app.context(session, tenant)
-            try:
-                row = fetch_tenant(ctx, config, session.commit, progress=lambda total, slug=tenant.slug: (
-                    click.progressbar(length=total, label=f"fetching {slug}", file=sys.stderr, show_pos=True)))
-                sent = _send_acks(ctx, config, session)
-                rows.append({**row, "acks_sent": sent["sent"]})
-            except Exception as exc:  # noqa: BLE001 - one tenant's failure must not stop the others
-                session.rollback()
-                if not all_tenants:
-                    raise
-                # A ClickException says what to do; anything else is named by its kind only (its
-                # text may quote SQL and a customer's data).
-                why = exc.format_message() if isinstance(exc, click.ClickException) else \
-                    f"unexpected {type(exc).__name__} (run it alone with -t {tenant.slug} to see it)"
-                failures.append(f"{tenant.slug}: {why}")
-                click.echo(f"error: {tenant.slug}: {why}", err=True)
-    emit(rows, ["tenant", "account", "new", "joined", "duplicate", "quarantined", "acks_sent"], fmt)
-    if failures:
-        from ccctl.errors import CcctlError
+            row = fetch_tenant(ctx, config, session.commit, progress=lambda total, slug=tenant.slug: (
+                click.progressbar(length=total, label=f"fetching {slug}", file=sys.stderr, show_pos=True,
+                                  hidden=run.quiet)))
+            sent = _send_acks(ctx, config, session)
+        rows.append({**row, "acks_sent": sent["sent"]})
+        run.ok(tenant)
 
-        raise CcctlError(f"{len(failures)} tenant(s) failed: " + "; ".join(failures))
+    run.each(tenants, one)
+    run.emit(rows, ["tenant", "account", "new", "joined", "duplicate", "quarantined", "acks_sent"], fmt)
 
 
 @email.command("send")

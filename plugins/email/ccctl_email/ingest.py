@@ -332,12 +332,13 @@ class Ingester:
         mail out of the queue: warn (naming the message, not the person) and go on."""
         import click
 
+        from ccctl.errors import DomainError
         from ccctl_email.ack import plan_ack
 
         try:
             with self.session.begin_nested():
                 plan_ack(self.ctx, self.config, parsed, item, customer)
-        except click.ClickException as exc:
+        except DomainError as exc:
             self.counts["ack_errors"] += 1
             click.echo(f"warning: no acknowledgement for {parsed.message_id}: {exc.format_message()}", err=True)
         except (ValueError, TypeError, LookupError) as exc:  # composing the mail failed (e.g. the header)

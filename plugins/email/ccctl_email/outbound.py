@@ -21,7 +21,8 @@ from ccctl_email.models import EmailMessage, OutboundMail
 from ccctl_email.threads import SUBJECT_TAG, item_token, subject_tag
 
 AUTOMATIC_KINDS = ("ack", "answer")  # sent by a robot of ours, unasked: RFC 3834 headers
-HISTORY_LABELS = {"ack": "Acknowledgement: ", "answer": "Automatic answer: ", "reply": "Reply: "}
+HISTORY_LABELS = {"ack": "Acknowledgement: ", "answer": "Automatic answer: ", "reply": "Reply: ",
+                  "brochure": "Brochure: "}
 
 
 def tagged_subject(subject: str, item: WorkItem, prefix: str = "") -> str:
@@ -59,7 +60,8 @@ def thread_headers(session, tenant, item: WorkItem) -> tuple[str | None, list[st
 
 
 def queue_mail(ctx, config: EmailConfig, *, kind: str, item: WorkItem, to: str, subject: str, body: str,
-               in_reply_to: str | None, references: list[str], answers: str | None = None) -> OutboundMail:
+               in_reply_to: str | None, references: list[str], answers: str | None = None,
+               attachments: list[tuple[str, bytes, str]] = ()) -> OutboundMail:
     """Compose and store one outgoing mail (status ``queued``); it also joins the thread map."""
     session, tenant = ctx.session, ctx.tenant
     sender = config.smtp.sender
@@ -82,6 +84,9 @@ def queue_mail(ctx, config: EmailConfig, *, kind: str, item: WorkItem, to: str, 
         mail["X-Auto-Response-Suppress"] = "All"
     # The hidden token also rides in the footer, for clients that drop References.
     mail.set_content(f"{body.rstrip()}\n\n[ref:{token}]\n")
+    for filename, data, content_type in attachments:  # kept in ``raw``: the outbox sends what it stored
+        maintype, _, subtype = content_type.partition("/")
+        mail.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream", filename=filename)
     # An address with a non-ASCII local part is written as is (RFC 6532): it can only be sent
     # over SMTPUTF8 anyway, and an encoded word in an address is no address at all.
     raw = mail.as_bytes(policy=SMTPUTF8) if envelope_address(to)[1] else mail.as_bytes()
@@ -109,7 +114,12 @@ def send_queued(ctx, config: EmailConfig, only: list[int] | None = None, commit=
     if not rows:
         return counts
     sender = email.utils.parseaddr(config.smtp.sender)[1]
-    with smtp_connection(config.smtp) as conn:
+    mailbox = None
+    if config.smtp.auth == "oauth2":
+        from ccctl_email.oauth import mailbox_for
+
+        mailbox = mailbox_for(tenant.slug, config, "smtp")
+    with smtp_connection(config.smtp, mailbox) as conn:
         for row in rows:
             row.attempts += 1
             recipient, needs_utf8 = envelope_address(row.to_addr)

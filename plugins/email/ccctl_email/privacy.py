@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from ccctl_email.models import EmailAttachment, EmailBlob, EmailMessage, OutboundMail, QuarantinedMail
 
@@ -92,9 +92,13 @@ def erase(customer, ctx) -> None:
     session.flush()
 
 
-def merged(source, target, ctx) -> None:
-    session, tenant = ctx.session, ctx.tenant
-    for table in (EmailMessage, OutboundMail):
-        session.execute(update(table).where(table.tenant_id == tenant.id, table.customer_id == source.id)
-                        .values(customer_id=target.id))
-    session.flush()
+def merged(source, target, ctx) -> dict[str, list[int]]:
+    from ccctl.identity.merging import move_rows
+
+    return move_rows(ctx.session, ctx.tenant, (EmailMessage, OutboundMail), source.id, target.id)
+
+
+def unmerged(source, target, moved, ctx) -> None:
+    from ccctl.identity.merging import move_rows_back
+
+    move_rows_back(ctx.session, (EmailMessage, OutboundMail), moved, source.id, target.id)

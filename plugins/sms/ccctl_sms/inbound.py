@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from ccctl.context import TenantContext
+
+STOP_WORDS = {"STOP", "STOPALL", "STOP SMS", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "ARRET", "DESINSCRIPTION"}
+START_WORDS = {"START", "UNSTOP", "YES"}
+
+
+def keyword(body: str) -> str | None:
+    """'stop' when the whole message is an opt-out word (accents, case, punctuation ignored), 'start' for opt-in."""
+    text = unicodedata.normalize("NFKD", body or "").encode("ascii", "ignore").decode().upper()
+    text = " ".join("".join(c if c.isalnum() else " " for c in text).split())
+    if text in STOP_WORDS:
+        return "stop"
+    if text in START_WORDS:
+        return "start"
+    return None
 
 
 def receive(ctx: TenantContext, sender: str, body: str, sid: str, to: str = "") -> dict:
@@ -12,7 +28,6 @@ def receive(ctx: TenantContext, sender: str, body: str, sid: str, to: str = "") 
     from ccctl.errors import InputError
     from ccctl.queue.items import create_item
     from ccctl_sms.outbox import opt_in, opt_out
-    from ccctl_sms.webhooks import keyword
 
     session, tenant = ctx.session, ctx.tenant
     try:
