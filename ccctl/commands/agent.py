@@ -52,7 +52,8 @@ def add_cmd(name, skills, serves, capacity, available, display_name, fmt) -> Non
 
 
 @agent.command("list")
-@click.option("--tenant", "-t", "tenant_slug", metavar="SLUG", help="Only agents serving this tenant.")
+@click.option("--tenant", "-t", "tenant_slug", envvar="CCCTL_TENANT", metavar="SLUG",
+              help="Only agents serving this tenant (default: $CCCTL_TENANT, else every agent).")
 @output_options
 def list_cmd(tenant_slug, fmt) -> None:
     """Agents with what they hold right now."""
@@ -125,7 +126,7 @@ def remove_cmd(name, release_items, fmt) -> None:
       ccctl agent remove marie
       ccctl agent remove marie --release
     """
-    from ccctl.queue.agents import remove_agent
+    from ccctl.queue.work import remove_agent
     from ccctl.queue.cli import current_app
     from ccctl.queue.txn import immediate_session
 

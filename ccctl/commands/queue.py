@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ccctl.commands.options import tenant_option
+from ccctl.cron import cron_command
 from ccctl.output import emit, emit_object, output_options
 
 agent_option = click.option("--agent", "-a", "agent_name", envvar="CCCTL_AGENT", metavar="NAME",
@@ -24,7 +25,7 @@ def queue() -> None:
       ccctl queue next --agent marie            # claim the best item marie may take
       ccctl queue list -t voyages-lumiere --breached
       ccctl queue stats -t voyages-lumiere
-      ccctl queue escalate --all-tenants        # cron, e.g. every 5 minutes
+      ccctl queue escalate --quiet              # cron, every tenant, e.g. every 5 minutes
     """
 
 
@@ -67,7 +68,12 @@ def show_claim(app, claim, fmt, agent_name: str | None = None) -> None:
     if claim.item_id is None:
         click.echo(claim.reason, err=True)
         return
-    extra = announce_claim(app, claim, agent_name) if agent_name else {}
+    extra = {}
+    if agent_name:
+        from ccctl.queue.claims import announce_assignment
+
+        announce_assignment(app, claim, agent_name)  # ccctl_item_assigned: e.g. the client's webhooks
+        extra = announce_claim(app, claim, agent_name)  # ccctl_item_claimed: e.g. a waiting caller put through
     with app.session() as session:
         item = session.get(WorkItem, claim.item_id)
         row = item_row(item)
@@ -164,35 +170,32 @@ def stats_cmd(tenant_slug, fmt) -> None:
 
 
 @queue.command("escalate")
-@click.option("--all-tenants", is_flag=True, help="Every tenant (the usual cron form).")
 @click.option("--dry-run", is_flag=True, help="Show what would change, change nothing.")
-@tenant_option
 @output_options
-def escalate_cmd(all_tenants, dry_run, tenant_slug, fmt) -> None:
+@cron_command("queue escalate")
+def escalate_cmd(app, tenants, run, dry_run, fmt) -> None:
     """Raise the priority of late open items, or move them, as each queue's `escalation` says.
 
     Late: past the SLA due time, or a scheduled item (a call-back) whose not_before passed
     more than `late_after` ago; one more step per `every` of lateness. Safe to re-run: steps
-    already applied are not applied again.
+    already applied are not applied again. Each tenant in its own transaction.
 
     \b
     Examples:
-      */5 * * * *  ccctl queue escalate --all-tenants
+      */5 * * * *  ccctl queue escalate --quiet
       ccctl queue escalate -t voyages-lumiere --dry-run
     """
-    from sqlalchemy import select
-
-    from ccctl.queue.cli import current_app
-    from ccctl.db.models import Tenant
     from ccctl.queue.escalate import escalate
     from ccctl.queue.txn import immediate_session
 
-    app = current_app()
     rows = []
-    with immediate_session(app.engine) as session:
-        tenants = list(session.scalars(select(Tenant).order_by(Tenant.slug))) if all_tenants \
-            else [app.tenant(session, tenant_slug)]
-        for tenant in tenants:
-            rows += [{"tenant": tenant.slug, **c} for c in escalate(session, tenant, dry_run=dry_run)]
-    emit(rows, ["tenant", "id", "from_queue", "queue", "from_priority", "priority", "level", "late_by"], fmt)
-    click.echo(f"{len(rows)} item(s) {'would be ' if dry_run else ''}escalated", err=True)
+
+    def one(tenant):
+        with immediate_session(app.engine) as session:
+            found = escalate(session, tenant, dry_run=dry_run)
+        rows.extend({"tenant": tenant.slug, **c} for c in found)
+        run.ok(tenant, escalated=len(found))
+
+    run.each(tenants, one)
+    run.emit(rows, ["tenant", "id", "from_queue", "queue", "from_priority", "priority", "level", "late_by"], fmt)
+    run.note(f"{len(rows)} item(s) {'would be ' if dry_run else ''}escalated")

@@ -166,6 +166,23 @@ class CustomerMerge(Base):
     merged_at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str | None] = mapped_column(String(100))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Set by `customer unmerge`: the trace stays, and says it was undone.
+    undone_at: Mapped[datetime | None] = mapped_column()
+
+
+class CustomerAttribute(Base):
+    """One value of an attribute the tenant declares indexed (or an external key) for one customer:
+    `customer find --attr` and import matching read this table instead of scanning JSON."""
+
+    __tablename__ = "customer_attributes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(String(500))
+
+    __table_args__ = (Index("ix_customer_attributes_lookup", "tenant_id", "key", "value"),)
 
 
 class WorkItem(Base):
@@ -313,3 +330,20 @@ class SeenRequest(Base):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class CronRunRecord(Base):
+    """The last run of one cron job for one tenant (``ccctl.cron``), read by ``ccctl status``."""
+
+    __tablename__ = "cron_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(64))
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    runs: Mapped[int] = mapped_column(default=0)
+    last_run_at: Mapped[datetime | None] = mapped_column()
+    last_ok_at: Mapped[datetime | None] = mapped_column()
+    last_problem_at: Mapped[datetime | None] = mapped_column()
+    last_problem: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("job", "tenant_id"),)

@@ -138,24 +138,3 @@ def list_agents(session: Session, tenant: Tenant | None = None) -> list[Agent]:
     if tenant is not None:
         query = query.join(AgentTenant).where(AgentTenant.tenant_id == tenant.id)
     return list(session.scalars(query))
-
-
-def remove_agent(app, session: Session, name: str, *, release_items: bool = False) -> list[int]:
-    """Delete agent ``name``; with ``release_items`` the items they hold go back to their queues
-    first (ids returned), else holding any is an error."""
-    from sqlalchemy import text
-
-    from ccctl.db.models import CLAIMED_STATE
-    from ccctl.queue.work import release
-
-    agent = get_agent(session, name, lock=True)
-    held = list(session.scalars(select(WorkItem).where(WorkItem.claimed_by == name, text(CLAIMED_STATE))
-                                .order_by(WorkItem.id).with_for_update()))
-    if held and not release_items:
-        ids = ", ".join(str(i.id) for i in held)
-        raise CcctlError(f"agent {name} holds item(s) {ids}: close or release them, or pass --release")
-    for item in held:
-        release(app.context(session, session.get(Tenant, item.tenant_id)), item, note=f"agent {name} removed")
-    session.delete(agent)
-    session.flush()
-    return [i.id for i in held]

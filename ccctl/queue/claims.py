@@ -203,6 +203,18 @@ def claim_next(bind: Engine | Connection, who: str | Claimer, *, tenant: Tenant 
     return Claim(None, reason=reason)
 
 
+def announce_assignment(app, claim: Claim, agent_name: str) -> None:
+    """Fire ``ccctl_item_assigned`` for a claim just committed (a claim is one statement: no hook can
+    join its transaction), in a short transaction of its own, when the tenant enables a listener."""
+    if claim.item_id is None or not app.pm.hook.ccctl_item_assigned.get_hookimpls():
+        return
+    with app.transaction() as session:
+        ctx = app.context(session, session.get(Tenant, claim.tenant_id))
+        listeners = ctx.hook("ccctl_item_assigned")
+        if listeners.get_hookimpls():
+            listeners(item=session.get(WorkItem, claim.item_id), agent=agent_name, ctx=ctx)
+
+
 def claim_params(who: Claimer, queues: list[str] | None, now: datetime) -> dict:
     params = {"agent_id": who.agent_id, "agent_name": who.name, "tenants": who.tenants,
               "sets": who.skill_sets, "now": now, "claim_summary": f"claimed by {who.name}"}

@@ -7,14 +7,14 @@ from ccctl.hookspecs import hookimpl
 
 
 @hookimpl
-def ccctl_config_schema(register):
+def ccctl_register_config_schema(register):
     from ccctl_voice.config import VoiceConfig
 
     register("voice", VoiceConfig)
 
 
 @hookimpl
-def ccctl_migrations(register):
+def ccctl_register_migrations(register):
     from pathlib import Path
 
     register(Path(__file__).parent / "migrations")
@@ -44,14 +44,14 @@ def ccctl_item_claimed(item, agent, ctx):
 
 
 @hookimpl
-def ccctl_customer_export(customer, ctx):
+def ccctl_export_customer(customer, ctx):
     from ccctl_voice.privacy import export
 
     return export(customer, ctx)
 
 
 @hookimpl
-def ccctl_customer_erased(customer, ctx):
+def ccctl_erase_customer(customer, ctx):
     from ccctl_voice.privacy import erase
 
     erase(customer, ctx)
@@ -65,10 +65,10 @@ def ccctl_customer_merged(source, target, ctx):
 
 
 @hookimpl
-def ccctl_billing_usage(tenant, start, end, ctx):
+def ccctl_report_usage(start, end, ctx):
     from ccctl_voice.reports import usage_lines
 
-    return usage_lines(ctx.session, tenant, start, end)
+    return usage_lines(ctx.session, ctx.tenant, start, end)
 
 
 @hookimpl
