@@ -67,6 +67,8 @@ def test_menu_choice_queues_for_that_queue(phone):
 def test_owner_busy_call_waits_sticky_then_another_agent_takes_it_with_queue_next(phone):
     from datetime import timedelta
 
+    from sqlalchemy import update
+
     from ccctl.db.models import WorkItem, utcnow
 
     case_id, _ = make_case(phone.app, "lumiere", CALLER)
@@ -83,8 +85,9 @@ def test_owner_busy_call_waits_sticky_then_another_agent_takes_it_with_queue_nex
     result = phone.ccctl("queue", "next", "--agent", "paul")
     assert result.stdout == "" and "nothing open" in result.stderr  # kept for marie a while
 
-    with phone.app.session() as session:  # the sticky time runs out
-        session.get(WorkItem, waiting.id).reserved_until = utcnow() - timedelta(seconds=1)
+    with phone.app.session() as session:  # the sticky time runs out (a write first: the server polls meanwhile)
+        session.execute(update(WorkItem).where(WorkItem.id == waiting.id)
+                        .values(reserved_until=utcnow() - timedelta(seconds=1)))
         session.commit()
     claimed = phone.ccctl.json("queue", "next", "--agent", "paul")
     assert claimed["id"] == waiting.id and claimed["call"]["ringing"] == PAUL

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from voice_helpers import CALLER, LUMIERE
 from voice_helpers import call_row, calls_of, closed_hours_today
@@ -61,7 +61,8 @@ def test_retention_deletes_old_calls_and_queues_their_recordings(phone):
     old = phone.sim.place_call(CALLER, LUMIERE)
     recent = phone.sim.place_call("+33644444444", LUMIERE)
     with phone.app.session() as session:
-        session.scalar(select(VoiceCall).where(VoiceCall.call_sid == old.sid)).started_at = utcnow() - timedelta(days=40)
+        session.execute(update(VoiceCall).where(VoiceCall.call_sid == old.sid)
+                        .values(started_at=utcnow() - timedelta(days=40)))
         session.commit()
     clients = phone.folder / "lumiere.yaml"
     clients.write_text(clients.read_text() + "retention: {calls: 30d}\n", encoding="utf-8")
