@@ -4,6 +4,11 @@ Phase 1: N due messages (default 10,000), no rate limit; the dispatcher is kille
 mid-run, then run again to the end. Prints messages/s of each run, then duplicates and losses
 (every outbox row must match exactly one message the server accepted).
 Phase 2: a configured rate (default 100/s) over M messages; prints the measured rate.
+Phase 3: an outage. `ccctl sms dispatch --quiet` runs back to back as cron would (every second
+here); halfway through N messages the provider goes down (connections refused, in-flight ones
+cut) for a while, then comes back. Prints failed, duplicated and lost messages (target 0, 0, 0)
+and the time to drain after recovery, as a ratio to the floor: what was left, sent at the
+no-outage rate measured in phase 1.
 
     python bench/dispatch.py                       # SQLite in a temp dir
     python bench/dispatch.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -107,6 +112,64 @@ def check(db_url: str, server: TwilioTestServer, slug: str, prefix: str, count: 
     return duplicates, losses
 
 
+def outage(db_url: str, env: dict, server: TwilioTestServer, count: int, down_for: float, concurrency: int,
+           floor_rate: float) -> None:
+    """Phase 3 (see the module docstring)."""
+    from sqlalchemy import create_engine, text
+
+    slug, prefix = "bench-outage", "outage"
+    schedule(db_url, env, slug, prefix, count)
+    engine = create_engine(db_url)
+
+    def sent() -> int:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM sms_outbox o JOIN tenants t ON t.id = o.tenant_id "
+                                     "WHERE t.slug = :s AND o.state = 'sent'"), {"s": slug}).scalar()
+
+    def accepted() -> int:
+        return sum(1 for m in server.created_messages() if (m["body"] or "").startswith(prefix))
+
+    state = {"down_at": None, "up_at": None, "left": None}
+
+    def watch() -> None:
+        now = time.perf_counter()
+        if state["down_at"] is None and accepted() >= count // 2:
+            server.down()
+            state["down_at"] = now
+        elif state["down_at"] is not None and state["up_at"] is None and now - state["down_at"] >= down_for:
+            server.up()
+            state["up_at"], state["left"] = now, count - sent()
+
+    runs, loud, deadline = 0, 0, time.perf_counter() + 3600
+    while time.perf_counter() < deadline:
+        proc = subprocess.Popen([sys.executable, "-m", "ccctl", "--database-url", db_url, "sms", "dispatch", "-t",
+                                 slug, "--quiet", "--linger", "0", "--concurrency", str(concurrency)],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        while proc.poll() is None:
+            watch()
+            time.sleep(0.01)
+        runs += 1
+        loud += proc.returncode != 0 or bool(proc.stdout.read() or proc.stderr.read())
+        if state["up_at"] is not None and sent() == count:
+            break
+        pause = time.perf_counter() + 1.0   # the next cron run
+        while time.perf_counter() < pause:
+            watch()
+            time.sleep(0.01)
+    drained = time.perf_counter() - state["up_at"]
+    with engine.connect() as conn:
+        failed = conn.execute(text("SELECT count(*) FROM sms_outbox o JOIN tenants t ON t.id = o.tenant_id "
+                                   "WHERE t.slug = :s AND o.state = 'failed'"), {"s": slug}).scalar()
+    engine.dispose()
+    duplicates, losses = check(db_url, server, slug, prefix, count)
+    floor = state["left"] / floor_rate
+    print(f"outage  : provider down {down_for:.0f} s after {count // 2} of {count} messages; {runs} cron runs, "
+          f"{loud} of them reported a problem (exit 1, stderr)")
+    print(f"outage  : {failed} failed, {duplicates} duplicated, {losses} lost (target 0, 0, 0)")
+    print(f"outage  : {state['left']} left at recovery drained in {drained:.1f} s = {drained / floor:.1f}x the floor "
+          f"({floor:.1f} s at the no-outage {floor_rate:.0f} msg/s; retries back off from 2 s, doubling)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=10_000)
@@ -115,6 +178,8 @@ def main() -> None:
     parser.add_argument("--kill-at", type=float, default=0.4, help="fraction of messages sent before kill -9")
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--rate-messages", type=int, default=3000)
+    parser.add_argument("--outage-messages", type=int, default=10_000)
+    parser.add_argument("--outage-seconds", type=float, default=10.0, help="how long the provider is down")
     parser.add_argument("--database-url")
     args = parser.parse_args()
 
@@ -133,6 +198,7 @@ def main() -> None:
         ccctl(db_url, env, "tenant", "apply", "-f", str(tenant_file(folder, "bench-free", server, reconcile_after=0)))
         ccctl(db_url, env, "tenant", "apply", "-f",
               str(tenant_file(folder, "bench-rate", server, rate_per_second=args.rate)))
+        ccctl(db_url, env, "tenant", "apply", "-f", str(tenant_file(folder, "bench-outage", server, reconcile_after=0)))
         took = schedule(db_url, env, "bench-free", "free", args.messages)
         print(f"database: {db_url.split('?')[0]}; server latency {args.latency * 1000:.0f} ms per request")
         print(f"schedule: {args.messages} messages queued in {took:.1f} s")
@@ -158,6 +224,8 @@ def main() -> None:
         r_dup, r_loss = check(db_url, server, "bench-rate", "rate", args.rate_messages)
         print(f"rate limit {args.rate:.0f}/s: {measured:.1f} msg/s measured at the server over {rate_n} messages "
               f"({(measured / args.rate - 1) * 100:+.1f} %; target within 5 %), {r_dup} duplicates, {r_loss} losses")
+        if args.outage_messages:
+            outage(db_url, env, server, args.outage_messages, args.outage_seconds, args.concurrency, free_rate)
     finally:
         server.stop()
         cleanup.close()

@@ -191,25 +191,22 @@ def record_interaction(session: Session, tenant: Tenant, channel: str, *, custom
             Interaction.external_id == external_id))
         if existing is not None:
             return existing, False
-    row = Interaction(**interaction_values(tenant, channel, customer_id=customer_id, direction=direction,
-                                           summary=summary, payload=payload, external_id=external_id,
-                                           item_id=item_id, occurred_at=occurred_at, actor=actor))
-    if external_id is None:  # nothing it could collide with: no savepoint (hot path of queue claims)
+    values = interaction_values(tenant, channel, customer_id=customer_id, direction=direction, summary=summary,
+                                payload=payload, external_id=external_id, item_id=item_id,
+                                occurred_at=occurred_at, actor=actor)
+    if external_id is None:  # nothing it could collide with (hot path of queue claims)
+        row = Interaction(**values)
         session.add(row)
         session.flush()
         return row, True
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        existing = session.scalar(select(Interaction).where(
+    from ccctl.db.upsert import insert_or_skip
+
+    stored = insert_or_skip(session, Interaction, values, conflict=("tenant_id", "channel", "external_id"))
+    if stored is None:  # a concurrent writer stored it first
+        return session.scalar(select(Interaction).where(
             Interaction.tenant_id == tenant.id, Interaction.channel == channel,
-            Interaction.external_id == external_id))
-        if existing is None:
-            raise
-        return existing, False
-    return row, True
+            Interaction.external_id == external_id)), False
+    return stored, True
 
 
 def interaction_values(tenant: Tenant, channel: str, *, customer_id: int | None = None, direction: str = "in",

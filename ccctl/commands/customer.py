@@ -211,12 +211,15 @@ def show_cmd(customer_id: int, limit, tenant_slug, fmt) -> None:
     """
     from ccctl.customers import customer_row, get_customer, interaction_row, item_row, open_items, timeline
 
-    with tenant_session(tenant_slug, commit=False) as (_app, session, tenant):
+    from ccctl.customer_context import customer_context
+
+    with tenant_session(tenant_slug, commit=False) as (app, session, tenant):
         found = get_customer(session, tenant, customer_id)
         record = customer_row(found)
         if found.id != customer_id:
             record["merged_from"] = customer_id
         record["attributes"] = found.attributes
+        record["context"] = customer_context(app.context(session, tenant), found)  # site visits, pre-bookings...
         record["open_items"] = [item_row(i) for i in open_items(session, tenant, found)]
         record["timeline"] = [interaction_row(i) for i in timeline(session, tenant, found, limit)]
         zone = tenant.timezone

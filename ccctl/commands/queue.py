@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ccctl.commands.options import tenant_option
+from ccctl.cron import cron_command
 from ccctl.output import emit, emit_object, output_options
 
 agent_option = click.option("--agent", "-a", "agent_name", envvar="CCCTL_AGENT", metavar="NAME",
@@ -24,7 +25,7 @@ def queue() -> None:
       ccctl queue next --agent marie            # claim the best item marie may take
       ccctl queue list -t voyages-lumiere --breached
       ccctl queue stats -t voyages-lumiere
-      ccctl queue escalate --all-tenants        # cron, e.g. every 5 minutes
+      ccctl queue escalate --quiet              # cron, every tenant, e.g. every 5 minutes
     """
 
 
@@ -55,17 +56,24 @@ def next_cmd(agent_name, queues, tenant_slug, fmt) -> None:
     with app.session() as session:
         tenant = app.tenant(session, tenant_slug) if tenant_slug else None
     claim = claim_next(app.engine, agent_name, tenant=tenant, queues=list(queues) or None)
-    show_claim(app, claim, fmt)
+    show_claim(app, claim, fmt, agent_name)
 
 
-def show_claim(app, claim, fmt) -> None:
-    """Print the item claimed (with its tenant, body and attributes), or why none was, on stderr."""
+def show_claim(app, claim, fmt, agent_name: str | None = None) -> None:
+    """Tell the tenant's plugins (``ccctl_item_claimed``: a waiting caller is put through), then print
+    the item claimed (with its tenant, body and attributes), or why none was, on stderr."""
     from ccctl.db.models import Tenant, WorkItem
     from ccctl.queue.views import item_row
 
     if claim.item_id is None:
         click.echo(claim.reason, err=True)
         return
+    extra = {}
+    if agent_name:
+        from ccctl.queue.claims import announce_assignment
+
+        announce_assignment(app, claim, agent_name)  # ccctl_item_assigned: e.g. the client's webhooks
+        extra = announce_claim(app, claim, agent_name)  # ccctl_item_claimed: e.g. a waiting caller put through
     with app.session() as session:
         item = session.get(WorkItem, claim.item_id)
         row = item_row(item)
@@ -73,7 +81,21 @@ def show_claim(app, claim, fmt) -> None:
         row["tenant"] = tenant.slug
         row["body"] = item.body
         row["attributes"] = item.attributes
+    row.update(extra)
     emit_object(row, fmt, tz=tenant.timezone)  # one clock: the tenant's, as `queue list` shows it
+
+
+def announce_claim(app, claim, agent_name: str) -> dict:
+    """Fire ``ccctl_item_claimed`` outside any transaction; the fields the plugins answered."""
+    from ccctl.db.models import Tenant, WorkItem
+
+    with app.session() as session:
+        item = session.get(WorkItem, claim.item_id)
+        ctx = app.context(session, session.get(Tenant, item.tenant_id))
+        session.commit()  # the reads end here: a plugin may call out over the network
+        answers = ctx.hook("ccctl_item_claimed")(item=item, agent=agent_name, ctx=ctx)
+        session.commit()
+    return {key: value for answer in answers if answer for key, value in answer.items()}
 
 
 @queue.command("list")
@@ -144,39 +166,36 @@ def stats_cmd(tenant_slug, fmt) -> None:
 
     with tenant_session(tenant_slug, commit=False) as (_app, session, tenant):
         rows = queue_stats(session, tenant)
-    emit(rows, STATS_COLUMNS, fmt)
+    emit(rows, STATS_COLUMNS, fmt, tz=tenant.timezone)
 
 
 @queue.command("escalate")
-@click.option("--all-tenants", is_flag=True, help="Every tenant (the usual cron form).")
 @click.option("--dry-run", is_flag=True, help="Show what would change, change nothing.")
-@tenant_option
 @output_options
-def escalate_cmd(all_tenants, dry_run, tenant_slug, fmt) -> None:
+@cron_command("queue escalate")
+def escalate_cmd(app, tenants, run, dry_run, fmt) -> None:
     """Raise the priority of late open items, or move them, as each queue's `escalation` says.
 
     Late: past the SLA due time, or a scheduled item (a call-back) whose not_before passed
     more than `late_after` ago; one more step per `every` of lateness. Safe to re-run: steps
-    already applied are not applied again.
+    already applied are not applied again. Each tenant in its own transaction.
 
     \b
     Examples:
-      */5 * * * *  ccctl queue escalate --all-tenants
+      */5 * * * *  ccctl queue escalate --quiet
       ccctl queue escalate -t voyages-lumiere --dry-run
     """
-    from sqlalchemy import select
-
-    from ccctl.queue.cli import current_app
-    from ccctl.db.models import Tenant
     from ccctl.queue.escalate import escalate
     from ccctl.queue.txn import immediate_session
 
-    app = current_app()
     rows = []
-    with immediate_session(app.engine) as session:
-        tenants = list(session.scalars(select(Tenant).order_by(Tenant.slug))) if all_tenants \
-            else [app.tenant(session, tenant_slug)]
-        for tenant in tenants:
-            rows += [{"tenant": tenant.slug, **c} for c in escalate(session, tenant, dry_run=dry_run)]
-    emit(rows, ["tenant", "id", "from_queue", "queue", "from_priority", "priority", "level", "late_by"], fmt)
-    click.echo(f"{len(rows)} item(s) {'would be ' if dry_run else ''}escalated", err=True)
+
+    def one(tenant):
+        with immediate_session(app.engine) as session:
+            found = escalate(session, tenant, dry_run=dry_run)
+        rows.extend({"tenant": tenant.slug, **c} for c in found)
+        run.ok(tenant, escalated=len(found))
+
+    run.each(tenants, one)
+    run.emit(rows, ["tenant", "id", "from_queue", "queue", "from_priority", "priority", "level", "late_by"], fmt)
+    run.note(f"{len(rows)} item(s) {'would be ' if dry_run else ''}escalated")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ccctl.commands.options import actor_option
+from ccctl.cron import cron_command
 from ccctl.output import emit, output_options
 
 
@@ -35,52 +36,32 @@ def kinds_cmd(fmt) -> None:
 
 
 @retention.command("apply")
-@click.option("--tenant", "-t", "tenant_slug", envvar="CCCTL_TENANT", metavar="SLUG",
-              help="Only this tenant (default: $CCCTL_TENANT; else --all-tenants is needed).")
-@click.option("--all-tenants", is_flag=True, help="Every tenant that is not archived.")
 @click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing when all went well (cron).")
 @actor_option
 @output_options
-def apply_cmd(tenant_slug, all_tenants, dry_run, quiet, actor, fmt) -> None:
+@cron_command("retention apply", explicit=True)
+def apply_cmd(app, tenants, run, dry_run, actor, fmt) -> None:
     """Delete what each tenant's policy says is past keeping; one audit line per tenant.
 
     Each tenant is done in its own transaction: one that fails is named on stderr and the
-    others go on; the exit code is then 1.
+    others go on; the exit code is then 1. Destructive, so the tenants must be named:
+    -t SLUG (or $CCCTL_TENANT) or --all-tenants (every tenant that is not archived).
 
     \b
     Examples:
       ccctl retention apply --all-tenants --dry-run --format table
       ccctl retention apply --all-tenants --quiet        # from cron, nightly
     """
-    from sqlalchemy import select
-
-    from ccctl.context import App
-    from ccctl.db.models import Tenant
-    from ccctl.errors import CcctlError, InputError
-
-    app = click.get_current_context().find_object(App)
-    if not tenant_slug and not all_tenants:
-        raise InputError("say which tenants: -t SLUG (or $CCCTL_TENANT) or --all-tenants")
-    with app.session() as session:
-        slugs = ([app.tenant(session, tenant_slug).slug] if tenant_slug else
-                 list(session.scalars(select(Tenant.slug).where(Tenant.archived_at.is_(None)).order_by(Tenant.slug))))
-    rows, failed = [], []
-    for slug in slugs:
-        try:
-            rows.extend(_apply_one(app, slug, dry_run, actor))
-        except (CcctlError, ValueError) as exc:
-            failed.append(slug)
-            click.echo(f"tenant {slug}: retention not applied: {exc}", err=True)
-    if rows and not (quiet and not failed):
-        emit(rows, ["tenant", "kind", "period", "rows", "dry_run"], fmt)
-    if failed:
-        raise CcctlError(f"retention failed for {len(failed)} tenant(s): {', '.join(failed)}")
+    found = run.each(tenants, lambda tenant: _apply_one(app, tenant.slug, dry_run, actor))
+    rows = [row for tenant_rows in found for row in tenant_rows]
+    if rows or run.problems:
+        run.emit(rows, ["tenant", "kind", "period", "rows", "dry_run"], fmt)
 
 
 def _apply_one(app, slug: str, dry_run: bool, actor) -> list[dict]:
     from ccctl.audit import audit
     from ccctl.db.models import utcnow
+    from ccctl.plugins import call_hook
     from ccctl.retention import apply_core, policy_of
 
     kinds = app.retention_kinds()
@@ -91,7 +72,7 @@ def _apply_one(app, slug: str, dry_run: bool, actor) -> list[dict]:
             return []
         ctx = app.context(session, tenant)
         done = apply_core(ctx, policy, now, dry_run)
-        for found in app.pm.hook.ccctl_apply_retention(policy=policy, now=now, dry_run=dry_run, ctx=ctx):
+        for _plugin, found in call_hook(ctx, "ccctl_apply_retention", policy=policy, now=now, dry_run=dry_run):
             done.update(found or {})
         if not dry_run:
             audit(session, tenant.id, actor, "retention.apply", f"tenant:{slug}", done)

@@ -60,6 +60,10 @@ def apply_cmd(paths: tuple[Path, ...], dry_run: bool, verbose: bool, force: bool
 def _print_change(change, dry_run: bool, verbose: bool, schemas, configs) -> None:
     from ccctl import tenants
 
+    if change.action == "create" and not dry_run and not verbose:  # --dry-run is where a new tenant's keys show
+        click.echo(f"{change.tenant}: create ({len(change.changes) - change.defaults} keys set, "
+                   f"{change.defaults} at their defaults)")
+        return
     click.echo(f"{change.tenant}: {change.action}{' (dry run)' if dry_run else ''}")
     lines = change.changes
     if change.defaults and not verbose:

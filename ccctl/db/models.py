@@ -216,6 +216,10 @@ class WorkItem(Base):
     skill_set_id: Mapped[int | None] = mapped_column(ForeignKey("skill_sets.id"))
     routed_by: Mapped[str | None] = mapped_column(String(100))  # routing rule that chose the queue
     escalation_level: Mapped[int] = mapped_column(default=0)  # steps `queue escalate` applied
+    # Sticky routing: until ``reserved_until`` only ``reserved_for`` may claim the item (a caller
+    # whose case owner was busy waits for that owner a while before anyone else takes the call).
+    reserved_for: Mapped[str | None] = mapped_column(String(100))
+    reserved_until: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "channel", "external_ref"),
@@ -280,10 +284,32 @@ class Agent(Base):
     # Items claimed now: kept by every claim, release, transfer and close, so one statement can
     # check capacity exactly; a claim that finds it full recounts (ccctl.queue.holding).
     holding: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The agent's phone (E.164): calls routed to the agent are dialled there.
+    phone: Mapped[str | None] = mapped_column(String(32))
+    # available | on-call | wrap-up | paused; ``available`` (what claims check) is true only in
+    # "available". Each change is kept in ``agent_state_changes``.
+    state: Mapped[str] = mapped_column(String(16), default="available", server_default="available")
+    state_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     served: Mapped[list[AgentTenant]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+
+class AgentStateChange(Base):
+    """One change of an agent's state (the history that time-in-state reports read)."""
+
+    __tablename__ = "agent_state_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    # What made the change: an operator's command, or a call (e.g. "voice:CA...").
+    source: Mapped[str] = mapped_column(String(100), default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_agent_state_changes_agent_at", "agent_id", "at"),)
 
 
 class AgentTenant(Base):
@@ -304,3 +330,20 @@ class SeenRequest(Base):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class CronRunRecord(Base):
+    """The last run of one cron job for one tenant (``ccctl.cron``), read by ``ccctl status``."""
+
+    __tablename__ = "cron_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(64))
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    runs: Mapped[int] = mapped_column(default=0)
+    last_run_at: Mapped[datetime | None] = mapped_column()
+    last_ok_at: Mapped[datetime | None] = mapped_column()
+    last_problem_at: Mapped[datetime | None] = mapped_column()
+    last_problem: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("job", "tenant_id"),)

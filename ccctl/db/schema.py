@@ -22,7 +22,9 @@ def version_locations(pm=None) -> list[str]:
     """Core's revision folder and every folder a loaded plugin registers."""
     locations = [str(MIGRATIONS / "versions")]
     if pm is not None:
-        pm.hook.ccctl_migrations(register=lambda path: locations.append(str(path)))
+        from ccctl.plugins import hook_caller
+
+        hook_caller(pm, "ccctl_register_migrations")(register=lambda path: locations.append(str(path)))
     return locations
 
 

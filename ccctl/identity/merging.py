@@ -138,18 +138,17 @@ def _move_back(session: Session, model, ids: list[int], target_id: int, source_i
 
 def _plugin_moves(tenant_ctx, hook: str, **kwargs) -> dict[str, Any]:
     """Call ``hook`` plugin by plugin, keeping what each returns (the rows it moved) under its name."""
-    moves = {}
-    for impl in tenant_ctx.hook(hook).get_hookimpls():
-        result = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
-        if result is not None:
-            moves[impl.plugin_name] = result
-    return moves
+    from ccctl.plugins import call_hook
+
+    return {name: result for name, result in call_hook(tenant_ctx, hook, **kwargs) if result is not None}
 
 
 def _call_one(tenant_ctx, hook: str, plugin_name: str, **kwargs) -> None:
-    for impl in tenant_ctx.hook(hook).get_hookimpls():
-        if impl.plugin_name == plugin_name:
-            impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+    from ccctl.plugins import each_plugin
+
+    for name, call in each_plugin(tenant_ctx, hook):
+        if name == plugin_name:
+            call(**kwargs)
 
 
 def move_rows(session: Session, tenant: Tenant, models, source_id: int, target_id: int) -> dict[str, list[int]]:

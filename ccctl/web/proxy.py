@@ -47,7 +47,20 @@ def external_base(scope: dict, settings: WebSettings) -> str:
     if is_trusted((scope.get("client") or ("", 0))[0], settings):
         scheme = headers.get("x-forwarded-proto", scheme).split(",")[0].strip() or scheme
         host = headers.get("x-forwarded-host", host).split(",")[0].strip() or host
+        port = headers.get("x-forwarded-port", "").split(",")[0].strip()
+        if port.isdigit():
+            host = with_port(host, scheme, int(port))
     return f"{scheme}://{host}"
+
+
+def with_port(host: str, scheme: str, port: int) -> str:
+    """``host`` with its port replaced by ``port`` (left out when it is the scheme's default)."""
+    if host.startswith("["):  # an IPv6 literal, e.g. [::1]:8443
+        name = host[:host.index("]") + 1] if "]" in host else host
+    else:
+        name = host.split(":", 1)[0]
+    default = {"http": 80, "https": 443}.get(scheme)
+    return name if port == default else f"{name}:{port}"
 
 
 def external_url(scope: dict, settings: WebSettings) -> str:

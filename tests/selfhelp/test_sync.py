@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 from .conftest import FAQ, TENANT, article, write
@@ -93,3 +94,21 @@ def test_sync_warns_when_the_tenant_does_not_enable_selfhelp(example_tenants, tm
     result = example_tenants("faq", "sync", str(FAQ), "-t", "sans-faq", "--format", "json")
     assert "warning: tenant sans-faq does not enable selfhelp" in result.stderr
     assert "warning" not in example_tenants("faq", "sync", str(FAQ), "-t", TENANT).stderr
+
+
+def test_all_tenants_syncs_each_sub_folder_on_its_own(example_tenants, tmp_path):
+    """Cron form: FOLDER/<slug>/ per tenant; one tenant's bad file skips that tenant only (exit 1)."""
+    ccctl = example_tenants
+    shutil.copytree(FAQ, tmp_path / TENANT)
+    write(tmp_path / "assurance-horizon", "broken.md", "---\ntitle: X\nslug: [\n---\n")
+    result = ccctl("faq", "sync", str(tmp_path), "--all-tenants", "--format", "json", code=1)
+    assert "tenant assurance-horizon: skipped" in result.stderr and "broken.md" in result.stderr
+    assert len(listing(ccctl)) == 20 and listing(ccctl, "assurance-horizon") == {}
+    (tmp_path / "assurance-horizon" / "broken.md").unlink()
+    write(tmp_path / "assurance-horizon", "sinistre.md", article("Bris de glace", slug="bris"))
+    quiet = ccctl("faq", "sync", str(tmp_path), "--all-tenants", "--quiet")
+    assert (quiet.stdout, quiet.stderr) == ("", "")
+    assert list(listing(ccctl, "assurance-horizon")) == ["bris"]
+    checked = json.loads(ccctl("status", "--no-probe", "--format", "json", code=1).stdout)  # example secrets unset
+    status = {(r["tenant"], r["check"]): r["status"] for r in checked}
+    assert status[("assurance-horizon", "cron faq sync")] == "ok"

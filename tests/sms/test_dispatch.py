@@ -45,7 +45,7 @@ def test_invalid_numbers_fail_permanently_with_the_reason(sms_env):
     sms_env.twilio.number_errors.update({"+33612340001": 21211, "+33612340002": 21614})
     sms_env.schedule([{"to": "+33612340001", "body": "a"}, {"to": "+33612340002", "body": "b"},
                       {"to": "+33612340003", "body": "c"}])
-    summary = sms_env.dispatch()
+    summary = sms_env.dispatch(code=1)  # something failed: cron must hear of it
     assert (summary["sent"], summary["failed"], summary["retried"]) == (1, 2, 0)
     by_to = {r["to"]: r for r in sms_env.outbox()}
     assert by_to["+33612340001"]["state"] == "failed" and "21211" in by_to["+33612340001"]["error"]
@@ -57,7 +57,7 @@ def test_invalid_numbers_fail_permanently_with_the_reason(sms_env):
 def test_unsubscribed_21610_blocks_later_messages(sms_env):
     sms_env.twilio.number_errors[PHONE] = 21610
     sms_env.schedule([{"to": PHONE, "body": "one"}])
-    sms_env.dispatch()
+    sms_env.dispatch(code=1)
     opted = sms_env.ccctl.json("sms", "opt-outs", "-t", "sms-test")
     assert [(o["number"], o["source"]) for o in opted] == [(PHONE, "provider")]
     out = sms_env.schedule([{"to": PHONE, "body": "two"}])
@@ -101,7 +101,7 @@ def test_gives_up_after_max_attempts(sms_env):
     sms_env.apply(max_attempts=3)
     sms_env.twilio.fail_next(500, count=10)
     sms_env.schedule([{"to": PHONE, "body": "hello"}])
-    summary = sms_env.dispatch()
+    summary = sms_env.dispatch(code=1)
     assert summary["failed"] == 1 and summary["sent"] == 0
     [row] = sms_env.outbox()
     assert row["state"] == "failed" and row["attempts"] == 3 and "gave up after 3 attempts" in row["error"]

@@ -10,11 +10,16 @@ It speaks the request and response shapes of Twilio's API 2010 (twilio/twilio-oa
   (fetch, update with ``Status=canceled|completed``, ``Url`` or ``Twiml``).
 
 The real SDK is pointed at it with ``client.api.base_url = server.url`` (see :meth:`client`).
-Behaviour is programmable: per-number permanent errors (21211, 21610, 21614...), queued transient
-failures (429/20429, 5xx), responses lost after the message was stored (the ambiguous case that
-makes exactly-once hard), lists that lag behind creates (``list_lag``), a fixed latency per
-request, basic-auth checking, and signed callbacks
-(status callbacks, inbound SMS, TwiML fetches) posted to your webhook URLs.
+Behaviour is programmable: per-number permanent errors (21211, 21610, 21614...), queued
+failures on creates, lists or fetches (429/20429, 5xx, 401), in Twilio's legacy error shape or
+as RFC 9457 problem details (``rfc9457=True``), responses lost after the message or call was
+stored (the ambiguous case that makes exactly-once hard), requests held unanswered
+(``hold_creates``), a server that is down (``down()``/``up()``: connections refused), Body
+length limits (1,600 characters, 21617), lists that lag behind creates (``list_lag``), a fixed
+latency per request, basic-auth checking, child call legs with ``ParentCallSid``
+(:meth:`bridge`), and signed callbacks (status callbacks, inbound SMS, TwiML fetches) posted to
+your webhook URLs. ``tests/twilio_openapi/`` holds the part of Twilio's OpenAPI description
+these shapes are checked against (``tests/sms/test_twilio_contract.py``).
 
 Run it by hand: ``python tests/support/twilio_server.py --port 8099 --latency 0.1``.
 """
@@ -22,20 +27,23 @@ Run it by hand: ``python tests/support/twilio_server.py --port 8099 --latency 0.
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import re
 import secrets
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+try:
+    from support.twilio_webhooks import WebhookSender, rfc2822
+except ImportError:  # run by hand: python tests/support/twilio_server.py
+    from twilio_webhooks import WebhookSender, rfc2822
 
 API = "/2010-04-01"
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -54,12 +62,21 @@ ERRORS: dict[int, tuple[int, str]] = {
     21603: (400, "A 'From' phone number is required."),
     21610: (400, "Attempt to send to unsubscribed recipient"),
     21614: (400, "'To' number is not a valid mobile number"),
+    21617: (400, "The concatenated message body exceeds the 1600 character limit."),
 }
+MAX_BODY = 1600
 GSM_HINT = re.compile(r"^[\x0a\x0d\x20-\x7e£¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ¤¡ÄÖÑÜ§¿äöñüà€]*$")
 
 
-def rfc2822(moment: datetime | None) -> str | None:
-    return None if moment is None else format_datetime(moment.astimezone(timezone.utc))
+@dataclass(frozen=True)
+class Failure:
+    """A programmed failure: HTTP ``status`` and Twilio ``code``, for requests of kind ``on``."""
+
+    status: int
+    code: int
+    to: str | None = None
+    on: str = "create"
+    rfc9457: bool = False
 
 
 def new_sid(prefix: str) -> str:
@@ -76,10 +93,13 @@ class Request:
     status: int
     account: str | None
     at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    body: dict[str, Any] | None = None   # the JSON answered (None: the connection was dropped)
 
 
-class TwilioTestServer:
+class TwilioTestServer(WebhookSender):
     """A threaded HTTP server speaking the Twilio REST API on 127.0.0.1 (a free port by default)."""
+
+    errors = ERRORS  # for WebhookSender
 
     def __init__(self, account_sid: str | None = None, auth_token: str | None = None,
                  latency: float = 0.0, port: int = 0) -> None:
@@ -91,8 +111,13 @@ class TwilioTestServer:
         self.list_lag = 0.0                           # seconds before a new message shows in lists
         self.number_errors: dict[str, int] = {}       # To number -> permanent error code
         self.call_outcomes: dict[str, str] = {}       # To number -> final call status for answer_call
-        self._transient: list[tuple[int, int, str | None]] = []  # (status, code, only for To)
+        self._transient: list[Failure] = []           # failures queued for the next matching requests
         self._lose: list[str | None] = []             # lose the response of the next creates (To filter)
+        self.rfc9457 = False                          # every error as RFC 9457 problem details
+        self.hold_creates = threading.Event()         # cleared: creates wait (unanswered) until it is set
+        self.hold_creates.set()
+        self.held = 0                                 # creates waiting right now
+        self.connections: set = set()                 # open client sockets (closed by down())
         # State.
         self.lock = threading.RLock()
         self.requests: list[Request] = []
@@ -148,11 +173,33 @@ class TwilioTestServer:
         return client
 
     # -- programming behaviour --------------------------------------------------------------
-    def fail_next(self, status: int = 429, count: int = 1, code: int | None = None, to: str | None = None) -> None:
-        """The next ``count`` creates (to ``to`` only, if given) fail with ``status`` and nothing is stored."""
-        code = code or {429: 20429, 500: 20500, 503: 20503}.get(status, status)
+    def fail_next(self, status: int = 429, count: int = 1, code: int | None = None, to: str | None = None,
+                  on: str = "create", rfc9457: bool = False) -> None:
+        """The next ``count`` requests of kind ``on`` (``create``, ``list``, ``fetch`` or ``any``; for
+        creates, to ``to`` only if given) fail with ``status``; nothing is stored."""
+        code = code or {401: 20003, 429: 20429, 500: 20500, 503: 20503}.get(status, status)
         with self.lock:
-            self._transient.extend([(status, code, to)] * count)
+            self._transient.extend([Failure(status, code, to, on, rfc9457)] * count)
+
+    def down(self) -> None:
+        """The provider is unreachable: the port stops listening (connections refused)."""
+        if self._httpd is not None:
+            import socket
+
+            self._port = self.port
+            self.stop()
+            with self.lock:
+                open_now = list(self.connections)
+            for conn in open_now:  # kept-alive connections must not outlive the "outage"
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def up(self) -> None:
+        """Back on the same port, with the same state."""
+        if self._httpd is None:
+            self.start()
 
     def lose_response(self, count: int = 1, to: str | None = None) -> None:
         """The next ``count`` creates are stored, then the connection is closed without an answer."""
@@ -173,103 +220,6 @@ class TwilioTestServer:
     def create_requests(self, resource: str = "Messages") -> list[Request]:
         with self.lock:
             return [r for r in self.requests if r.method == "POST" and r.path.endswith(f"/{resource}.json")]
-
-    # -- changing state and calling back ----------------------------------------------------
-    def set_message_status(self, sid: str, status: str, error_code: int | None = None,
-                           callback: bool = True) -> tuple[int, str] | None:
-        """Move a message to ``status``; post its StatusCallback (signed) when it has one."""
-        with self.lock:
-            message = self.messages[sid]
-            message["status"] = status
-            message["error_code"] = error_code
-            message["error_message"] = ERRORS.get(error_code, (0, None))[1] if error_code else None
-            now = datetime.now(timezone.utc)
-            message["date_updated"] = rfc2822(now)
-            if status in ("sent", "delivered", "undelivered") and message["date_sent"] is None:
-                message["date_sent"] = rfc2822(now)
-            url = self.message_params[sid].get("StatusCallback")
-        if not (callback and url):
-            return None
-        params = {"AccountSid": message["account_sid"], "ApiVersion": "2010-04-01", "From": message["from"] or "",
-                  "To": message["to"], "MessageSid": sid, "SmsSid": sid, "MessageStatus": status,
-                  "SmsStatus": status}
-        if message.get("messaging_service_sid"):
-            params["MessagingServiceSid"] = message["messaging_service_sid"]
-        if error_code:
-            params["ErrorCode"] = str(error_code)
-        return self.post_webhook(url, params)
-
-    def set_call_status(self, sid: str, status: str, duration: int | None = None,
-                        answered_by: str | None = None, callback: bool = True) -> tuple[int, str] | None:
-        """Move a call to ``status``; post its StatusCallback (signed) when it has one."""
-        with self.lock:
-            call = self.calls[sid]
-            now = datetime.now(timezone.utc)
-            call["status"] = status
-            call["date_updated"] = rfc2822(now)
-            if status == "in-progress" and call["start_time"] is None:
-                call["start_time"] = rfc2822(now)
-            if status in ("completed", "busy", "no-answer", "failed", "canceled"):
-                call["end_time"] = rfc2822(now)
-                call["duration"] = str(duration or 0)
-            if answered_by:
-                call["answered_by"] = answered_by
-            url = self.call_params[sid].get("StatusCallback")
-        if not (callback and url):
-            return None
-        params = self._call_webhook_params(call)
-        params["CallStatus"] = status
-        if duration is not None:
-            params["CallDuration"] = str(duration)
-        return self.post_webhook(url, params)
-
-    def answer_call(self, sid: str, digits: str | None = None, answered_by: str = "human") -> tuple[int, str]:
-        """The callee picked up: mark the call in-progress and fetch its TwiML from ``Url`` (signed POST)."""
-        with self.lock:
-            call, params = self.calls[sid], self.call_params[sid]
-            call["status"] = "in-progress"
-            call["answered_by"] = answered_by
-            call["start_time"] = call["start_time"] or rfc2822(datetime.now(timezone.utc))
-            url = params.get("Url")
-        if not url:
-            return 200, params.get("Twiml", "")
-        form = self._call_webhook_params(call)
-        form.update({"CallStatus": "in-progress", "AnsweredBy": answered_by})
-        if digits is not None:
-            form["Digits"] = digits
-        return self.post_webhook(url, form)
-
-    def inbound_sms(self, url: str, from_: str, to: str, body: str, sid: str | None = None) -> tuple[int, str]:
-        """Post an incoming SMS to a messaging webhook, as Twilio does (signed)."""
-        sid = sid or new_sid("SM")
-        params = {"AccountSid": self.account_sid, "ApiVersion": "2010-04-01", "Body": body, "From": from_,
-                  "To": to, "MessageSid": sid, "SmsMessageSid": sid, "SmsSid": sid, "SmsStatus": "received",
-                  "NumMedia": "0", "NumSegments": "1"}
-        return self.post_webhook(url, params)
-
-    def post_webhook(self, url: str, params: dict[str, str], auth_token: str | None = None,
-                     signature: str | None = None) -> tuple[int, str]:
-        """POST ``params`` form-encoded to ``url`` with a valid ``X-Twilio-Signature`` (unless given)."""
-        from twilio.request_validator import RequestValidator
-
-        if signature is None:
-            signature = RequestValidator(auth_token or self.auth_token).compute_signature(url, params)
-        data = urllib.parse.urlencode(params).encode()
-        request = urllib.request.Request(url, data=data, method="POST", headers={
-            "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded",
-            "User-Agent": "TwilioProxy/1.1"})
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                answer = (response.status, response.read().decode())
-        except urllib.error.HTTPError as exc:
-            answer = (exc.code, exc.read().decode())
-        with self.lock:
-            self.callbacks.append({"url": url, "params": params, "status": answer[0], "body": answer[1]})
-        return answer
-
-    def _call_webhook_params(self, call: dict[str, Any]) -> dict[str, str]:
-        return {"AccountSid": call["account_sid"], "ApiVersion": "2010-04-01", "CallSid": call["sid"],
-                "From": call["from"], "To": call["to"], "Direction": "outbound-api", "CallStatus": call["status"]}
 
     # -- request handling (called from the handler threads) ---------------------------------
     def handle(self, method: str, path: str, query: dict[str, Any], form: dict[str, Any],
@@ -300,26 +250,41 @@ class TwilioTestServer:
                 route = lambda p: self._update_call(item[2], p, path)  # noqa: E731
         if route is None:
             return self._log(method, path, params, account, *self._error(20404, path=path))
+        kind = "create" if method == "POST" and rest.endswith(("Messages.json", "Calls.json")) else (
+            "list" if method == "GET" and rest.endswith(("Messages.json", "Calls.json")) else "fetch")
+        if kind != "create":  # creates check their failures after reading To
+            failure = self._take_transient(kind, None)
+            if failure:
+                return self._log(method, path, params, account, *self._failure(failure, path))
         status, body = route(params)
         return self._log(method, path, params, account, status, body)
 
     def _log(self, method, path, params, account, status, body):
         with self.lock:
-            self.requests.append(Request(method, path, params, status if body is not None else 0, account))
+            self.requests.append(Request(method, path, params, status if body is not None else 0, account,
+                                         body=copy.deepcopy(body)))
         return status, body
 
-    @staticmethod
-    def _error(code: int, **fields: str) -> tuple[int, dict[str, Any]]:
-        status, text = ERRORS.get(code, (400, "Error {code}"))
-        return status, {"code": code, "message": text.format(code=code, **fields),
+    def _error(self, code: int, status: int | None = None, rfc9457: bool = False,
+               **fields: str) -> tuple[int, dict[str, Any]]:
+        known_status, text = ERRORS.get(code, (status or 400, "Error {code}"))
+        status = status or known_status
+        message = text.format(code=code, **{"path": "", "to": "", **fields})
+        if rfc9457 or self.rfc9457:  # the newer problem-details shape (twilio-python's TwilioServiceException)
+            return status, {"type": f"https://www.twilio.com/docs/errors/{code}", "title": message,
+                            "status": status, "code": code, "detail": message, "instance": fields.get("path", "")}
+        return status, {"code": code, "message": message,
                         "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
 
-    def _take_transient(self, to: str) -> tuple[int, int] | None:
+    def _failure(self, failure: Failure, path: str) -> tuple[int, dict[str, Any]]:
+        return self._error(failure.code, failure.status, failure.rfc9457, path=path)
+
+    def _take_transient(self, kind: str, to: str | None) -> Failure | None:
         with self.lock:
-            for i, (status, code, only) in enumerate(self._transient):
-                if only is None or only == to:
+            for i, failure in enumerate(self._transient):
+                if failure.on in (kind, "any") and (failure.to is None or failure.to == to):
                     del self._transient[i]
-                    return status, code
+                    return failure
         return None
 
     def _take_lose(self, to: str) -> bool:
@@ -334,11 +299,9 @@ class TwilioTestServer:
         """The checks creates share: a To, programmed transient failures, then permanent ones."""
         if not to:
             return self._error(21201)
-        transient = self._take_transient(to)
-        if transient:
-            status, code = transient
-            return status, {"code": code, "message": ERRORS.get(code, (status, "Transient error"))[1],
-                            "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
+        failure = self._take_transient("create", to)
+        if failure:
+            return self._failure(failure, "")
         if not E164.match(to):
             return self._error(21211, to=to)
         if to in self.number_errors:
@@ -354,6 +317,9 @@ class TwilioTestServer:
             return self._error(21603)
         if not body and not p.get("MediaUrl"):
             return self._error(21602)
+        if len(body or "") > MAX_BODY:
+            return self._error(21617)
+        self._wait_if_held()
         now = datetime.now(timezone.utc)
         sid = new_sid("SM")
         message = {
@@ -381,23 +347,38 @@ class TwilioTestServer:
             return self._error(21213)
         if not (p.get("Url") or p.get("Twiml") or p.get("ApplicationSid")):
             return self._error(21205)
+        self._wait_if_held()
+        sid = self._store_call(to, sender, p)
+        if self._take_lose(to):
+            return 201, None
+        return 201, self.calls[sid]
+
+    def _wait_if_held(self) -> None:
+        with self.lock:
+            self.held += 1
+        try:
+            self.hold_creates.wait(60)
+        finally:
+            with self.lock:
+                self.held -= 1
+
+    def _store_call(self, to: str, sender: str, params: dict[str, Any], parent_sid: str | None = None) -> str:
         now = datetime.now(timezone.utc)
         sid = new_sid("CA")
         call = {
-            "account_sid": self.account_sid, "annotation": None, "answered_by": None, "api_version": "2010-04-01",
-            "caller_name": None, "date_created": rfc2822(now), "date_updated": rfc2822(now), "direction": "outbound-api",
+            "account_sid": self.account_sid, "answered_by": None, "api_version": "2010-04-01",
+            "caller_name": None, "date_created": rfc2822(now), "date_updated": rfc2822(now),
+            "direction": "outbound-dial" if parent_sid else "outbound-api",
             "duration": None, "end_time": None, "forwarded_from": None, "from": sender, "from_formatted": sender,
-            "group_sid": None, "parent_call_sid": None, "phone_number_sid": None, "price": None, "price_unit": "USD",
-            "queue_time": "0", "sid": sid, "start_time": None, "status": "queued",
+            "group_sid": None, "parent_call_sid": parent_sid, "phone_number_sid": None, "price": None,
+            "price_unit": "USD", "queue_time": "0", "sid": sid, "start_time": None, "status": "queued",
             "subresource_uris": {"recordings": f"{API}/Accounts/{self.account_sid}/Calls/{sid}/Recordings.json"},
             "to": to, "to_formatted": to, "trunk_sid": None, "uri": f"{API}/Accounts/{self.account_sid}/Calls/{sid}.json",
         }
         with self.lock:
             self.calls[sid] = call
-            self.call_params[sid] = dict(p)
-        if self._take_lose(to):
-            return 201, None
-        return 201, call
+            self.call_params[sid] = {k: v for k, v in params.items() if v is not None}
+        return sid
 
     def _update_call(self, sid: str, p: dict[str, Any], path: str) -> tuple[int, dict[str, Any]]:
         with self.lock:
@@ -476,6 +457,19 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args) -> None:  # keep test output quiet
         pass
 
+    def setup(self) -> None:
+        super().setup()
+        with self.owner.lock:
+            self.owner.connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.owner.lock:
+            self.owner.connections.discard(self.connection)
+        try:
+            super().finish()
+        except OSError:
+            pass
+
     def _dispatch(self, method: str) -> None:
         try:
             self._answer(method)
@@ -490,6 +484,11 @@ class _Handler(BaseHTTPRequestHandler):
         if body is None:  # the message is stored but the client never hears about it
             self.close_connection = True
             self.connection.shutdown(2)
+            return
+        if status == 204:  # deleted: no body at all (a keep-alive connection must not see stray bytes)
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
             return
         data = json.dumps(body).encode()
         self.send_response(status)

@@ -254,12 +254,31 @@ def dial_cmd(item_id, agent, agent_phone, manual, outcome, note, duration, tenan
         if manual:
             row = _manual(ctx, request, agent, outcome, note, seconds)
         else:
-            from ccctl_callback.dialer import dial
+            from ccctl_callback.dialer import plan_call
 
-            attempt = dial(ctx, request, agent, agent_phone)
-            row = {"item": item_id, "attempt": attempt.number, "call_sid": attempt.call_sid,
-                   "status": attempt.status, "agent": agent}
+            planned = plan_call(ctx, request, agent, agent_phone)
+    if not manual:
+        row = _place(tenant_slug, item_id, planned)
     emit_object(row, fmt)
+
+
+def _place(tenant_slug, item_id, planned) -> dict:
+    """The Twilio request runs between two transactions: no write lock is held while it waits."""
+    from ccctl.errors import CcctlError
+    from ccctl_callback.dialer import place_call, record_call
+
+    answer = place_call(planned)
+    with tenant_session(tenant_slug) as (app, session, tenant):
+        attempt = record_call(app.context(session, tenant), planned, answer)
+        row = None if attempt is None else {"item": item_id, "attempt": attempt.number, "call_sid": attempt.call_sid,
+                                            "status": attempt.status, "agent": planned.agent}
+    if answer.kind == "refused":
+        raise CcctlError(answer.reason)
+    if answer.kind == "unknown":
+        raise CcctlError(f"item {item_id}: Twilio's answer was lost ({answer.reason}); the call may be ringing. "
+                         f"Attempt {row['attempt']} is kept and its status callbacks will settle it; "
+                         "check before dialling again")
+    return row
 
 
 def _manual(ctx, request, agent, outcome, note, seconds=None) -> dict:

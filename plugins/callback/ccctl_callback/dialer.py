@@ -6,6 +6,7 @@ its final status becomes the attempt's outcome.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -25,17 +26,15 @@ CUSTOMER_OUTCOMES = {"completed": "reached", "no-answer": "no-answer", "busy": "
 
 
 def twilio_client(cfg: CallbackConfig):
-    from twilio.rest import Client
-
+    """A Twilio client with a request timeout (secrets resolved here: a missing one fails before any attempt)."""
     from ccctl.config.secrets import is_reference, resolve_secret
+    from ccctl.twilio_api import make_client
 
     sid = cfg.twilio.account_sid  # not a secret: a plain value or a reference
     if is_reference(sid):
         sid = resolve_secret(sid, "plugins.callback.twilio.account_sid")
-    client = Client(sid, resolve_secret(cfg.twilio.auth_token, "plugins.callback.twilio.auth_token"))
-    if cfg.twilio.api_url:
-        client.api.base_url = cfg.twilio.api_url.rstrip("/")
-    return client
+    return make_client(sid, resolve_secret(cfg.twilio.auth_token, "plugins.callback.twilio.auth_token"),
+                       cfg.twilio.api_url)
 
 
 def status_url(ctx: TenantContext, cfg: CallbackConfig, attempt: CallbackAttempt, leg: str) -> str:
@@ -71,32 +70,108 @@ def agent_phone(cfg: CallbackConfig, tenant_slug: str, agent: str, given: str | 
     return normalize_phone(number, region)
 
 
-def dial(ctx: TenantContext, request: CallbackRequest, agent: str, given_phone: str | None = None,
-         now: datetime | None = None) -> CallbackAttempt:
-    """Ring ``agent``; when they answer, Twilio bridges the customer. Returns the new attempt."""
-    from twilio.base.exceptions import TwilioRestException
+@dataclass
+class PlannedCall:
+    """A call-back attempt committed to the database, ready to be placed (no transaction open)."""
 
+    attempt_id: int
+    agent: str
+    to_agent: str
+    caller_id: str
+    twiml: str
+    agent_status_url: str
+    client: object
+
+
+def plan_call(ctx: TenantContext, request: CallbackRequest, agent: str, given_phone: str | None = None,
+              now: datetime | None = None) -> PlannedCall:
+    """Check everything and count the attempt; the caller commits before :func:`place_call`.
+
+    The attempt row exists before Twilio is asked, so a call whose answer is lost still has its
+    own attempt (and id): a later dial never reuses that id, and the lost call's callbacks
+    settle this attempt only."""
     cfg = callback_config(ctx.tenant)
     to_agent = agent_phone(cfg, ctx.tenant.slug, agent, given_phone, ctx.tenant.default_region)
     if not cfg.twilio.caller_id:
         raise CcctlError(f"tenant {ctx.tenant.slug}: set plugins.callback.twilio.caller_id (the number calls come from)")
+    client = twilio_client(cfg)
     attempt = start_attempt(ctx, request, agent, "twilio", now)
+    attempt.status = "dialing"
     twiml = bridge_twiml(request, cfg.twilio.caller_id, status_url(ctx, cfg, attempt, "customer"))
+    return PlannedCall(attempt.id, agent, to_agent, cfg.twilio.caller_id, twiml,
+                       status_url(ctx, cfg, attempt, "agent"), client)
+
+
+@dataclass
+class CallAnswer:
+    kind: str                 # placed | refused (surely not placed) | unknown (may have been placed)
+    sid: str | None = None
+    status: str | None = None
+    reason: str = ""
+
+
+def place_call(planned: PlannedCall) -> CallAnswer:
+    """Ask Twilio to ring the agent. Network only: call it with no database transaction open."""
+    from ccctl.twilio_api import http_error, never_reached
+
     try:
-        call = twilio_client(cfg).calls.create(
-            to=to_agent, from_=cfg.twilio.caller_id, twiml=twiml,
-            status_callback=status_url(ctx, cfg, attempt, "agent"), status_callback_event=EVENTS,
-        )
-    except TwilioRestException as exc:
-        raise CcctlError(f"Twilio refused the call to agent {agent} ({to_agent}): "
-                         f"{exc.msg} (error {exc.code}, HTTP {exc.status})") from None
-    attempt.call_sid, attempt.status = call.sid, call.status
+        call = planned.client.calls.create(
+            to=planned.to_agent, from_=planned.caller_id, twiml=planned.twiml,
+            status_callback=planned.agent_status_url, status_callback_event=EVENTS)
+    except Exception as exc:  # noqa: BLE001 - every failure is classified and reported, never a traceback
+        status, code, reason = http_error(exc)
+        if (status is not None and 400 <= status < 500) or (status is None and never_reached(exc)):
+            where = f" (error {code}, HTTP {status})" if status else ""
+            return CallAnswer("refused", reason=f"Twilio refused the call to agent {planned.agent} "
+                                               f"({planned.to_agent}): {reason}{where}")
+        return CallAnswer("unknown", reason=reason)
+    return CallAnswer("placed", call.sid, call.status)
+
+
+def record_call(ctx: TenantContext, planned: PlannedCall, answer: CallAnswer) -> CallbackAttempt | None:
+    """Write what Twilio answered; a refused call's attempt is removed (it never rang)."""
+    attempt = ctx.session.get(CallbackAttempt, planned.attempt_id)
+    if answer.kind == "placed":
+        attempt.call_sid, attempt.status = answer.sid, answer.status
+    elif answer.kind == "refused":
+        request = ctx.session.get(CallbackRequest, attempt.request_id)
+        if request.attempts == attempt.number:
+            request.attempts -= 1
+        ctx.session.delete(attempt)
+        ctx.session.flush()
+        return None
+    else:
+        attempt.status = "unknown"
+        attempt.note = (f"Twilio's answer was lost ({answer.reason[:300]}): the call may have been placed; "
+                        "its status callbacks will settle this attempt")
     ctx.session.flush()
     return attempt
 
 
+def attempt_for_callback(ctx: TenantContext, attempt: CallbackAttempt, leg: str, params) -> CallbackAttempt | None:
+    """The attempt a status callback belongs to, by call id: the agent leg's ``CallSid``, or the
+    customer leg's ``ParentCallSid`` (its parent is the agent call). The URL's attempt id is only
+    a hint: a callback for another call settles that call's attempt, or nothing."""
+    from sqlalchemy import select
+
+    sid = (params.get("ParentCallSid") if leg == "customer" else params.get("CallSid")) or ""
+    if not sid or attempt.call_sid == sid:
+        return attempt
+    owner = ctx.session.scalar(select(CallbackAttempt).where(
+        CallbackAttempt.tenant_id == ctx.tenant.id, CallbackAttempt.call_sid == sid))
+    if owner is not None:
+        return owner
+    if attempt.call_sid is None and attempt.mode == "twilio":  # the create's answer was lost: now we know
+        attempt.call_sid = sid
+        return attempt
+    return None
+
+
 def apply_status(ctx: TenantContext, attempt: CallbackAttempt, leg: str, params) -> str | None:
     """Take one Twilio status callback; returns the outcome it settled, if any."""
+    attempt = attempt_for_callback(ctx, attempt, leg, params)
+    if attempt is None:
+        return None
     status = (params.get("CallStatus") or "").strip()
     if leg == "agent":
         if status in ("busy", "no-answer", "failed") and attempt.outcome is None:

@@ -8,7 +8,8 @@ import sys
 
 import click
 
-from ccctl.commands.options import app_session, tenant_option, tenant_session
+from ccctl.commands.options import tenant_option, tenant_session
+from ccctl.cron import cron_command
 from ccctl.output import emit, emit_object, output_options
 
 COMMIT_EVERY = 500
@@ -44,6 +45,21 @@ def _send_acks(ctx, config, session) -> dict:
     return send_queued(ctx, config, commit=session.commit)
 
 
+def _send_acks_after(ctx, config, session, from_mta: bool) -> dict:
+    """Send the run's acknowledgements; from an MTA pipe, an SMTP outage only warns (the
+    message is kept: exit 1 would make the MTA bounce or retry it)."""
+    from ccctl.errors import CcctlError
+
+    try:
+        return _send_acks(ctx, config, session)
+    except CcctlError as exc:
+        if not from_mta:
+            raise
+        session.rollback()
+        click.echo(f"warning: acknowledgement left queued for `ccctl email send`: {exc.format_message()}", err=True)
+        return {"sent": 0, "failed": 0, "deferred": 0}
+
+
 @contextlib.contextmanager
 def _few_collections():
     """Fewer garbage collections during a batch: it makes objects by the million, few of them
@@ -73,6 +89,12 @@ def ingest_cmd(sources, no_ack, jobs, tenant_slug, fmt) -> None:
     With no SOURCE (or -) one message is read from stdin, as an MTA pipe gives it.
     Messages already seen (same Message-ID) are skipped; unparseable ones are
     quarantined (see `ccctl email quarantine list`). Prints a summary.
+
+    Exit code for MTA pipes (stdin): 0 once the message is kept, whether stored, already
+    known or quarantined (the summary says which), so the MTA neither bounces nor retries
+    it; an acknowledgement the SMTP server cannot take now stays queued for `ccctl email
+    send` (a warning on stderr). 1 only when the message could not be kept at all.
+    With files, a run that could not send its acknowledgements exits 1.
 
     \b
     Examples:
@@ -110,56 +132,43 @@ def ingest_cmd(sources, no_ack, jobs, tenant_slug, fmt) -> None:
                     if done % COMMIT_EVERY == 0:
                         session.commit()  # batches: few transactions, and a kill loses one batch at most
             session.commit()
-            sent = _send_acks(ctx, config, session) if not no_ack else {"sent": 0, "failed": 0, "deferred": 0}
+            sent = {"sent": 0, "failed": 0, "deferred": 0}
+            if not no_ack:
+                sent = _send_acks_after(ctx, config, session, from_mta=tuple(sources) in ((), ("-",)))
             result = {"tenant": tenant.slug, **summary(ingester.counts), "acks_sent": sent["sent"],
                       "acks_failed": sent["failed"], "parse_processes": len(parsed.workers)}
     emit_object(result, fmt)
 
 
 @email.command("fetch")
-@click.option("--all-tenants", is_flag=True, help="Every tenant that enables email and has an imap section.")
-@tenant_option
 @output_options
-def fetch_cmd(all_tenants, tenant_slug, fmt) -> None:
+@cron_command("email fetch", plugin="email", usable=lambda t: bool(t.plugin_config("email").get("imap")))
+def fetch_cmd(app, tenants, run, fmt) -> None:
     """Fetch new mail over IMAP (each message once, resumable if killed).
 
     \b
     Examples:
       ccctl email fetch -t voyages-lumiere
-      ccctl email fetch --all-tenants        # from cron, e.g. every two minutes
+      ccctl email fetch --quiet              # from cron, every tenant with an imap section
     """
-    from ccctl.db.models import Tenant
     from ccctl_email.imap import fetch_tenant
 
     rows = []
-    with app_session() as (app, session):
-        if all_tenants:
-            from sqlalchemy import select
 
-            tenants = [t for t in session.scalars(select(Tenant).order_by(Tenant.slug))
-                       if "email" in t.enabled_plugins() and t.plugin_config("email").get("imap")]
-        else:
-            tenants = [app.tenant(session, tenant_slug)]
-        failures = []
-        for tenant in tenants:
+    def one(tenant):
+        with app.transaction() as session:
+            tenant = session.merge(tenant, load=False)
             config = _config(tenant)
             ctx = app.context(session, tenant)
-            try:
-                row = fetch_tenant(ctx, config, session.commit, progress=lambda total, slug=tenant.slug: (
-                    click.progressbar(length=total, label=f"fetching {slug}", file=sys.stderr, show_pos=True)))
-                sent = _send_acks(ctx, config, session)
-                rows.append({**row, "acks_sent": sent["sent"]})
-            except click.ClickException as exc:
-                session.rollback()
-                if not all_tenants:
-                    raise
-                failures.append(f"{tenant.slug}: {exc.format_message()}")
-                click.echo(f"error: {tenant.slug}: {exc.format_message()}", err=True)
-    emit(rows, ["tenant", "account", "new", "joined", "duplicate", "quarantined", "acks_sent"], fmt)
-    if failures:
-        from ccctl.errors import CcctlError
+            row = fetch_tenant(ctx, config, session.commit, progress=lambda total, slug=tenant.slug: (
+                click.progressbar(length=total, label=f"fetching {slug}", file=sys.stderr, show_pos=True,
+                                  hidden=run.quiet)))
+            sent = _send_acks(ctx, config, session)
+        rows.append({**row, "acks_sent": sent["sent"]})
+        run.ok(tenant)
 
-        raise CcctlError(f"{len(failures)} tenant(s) failed: " + "; ".join(failures))
+    run.each(tenants, one)
+    run.emit(rows, ["tenant", "account", "new", "joined", "duplicate", "quarantined", "acks_sent"], fmt)
 
 
 @email.command("send")

@@ -32,15 +32,45 @@ def faq() -> None:
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
 @click.option("--all", "show_all", is_flag=True, help="List unchanged articles too.")
+@click.option("--all-tenants", is_flag=True,
+              help="FOLDER holds one sub-folder per tenant slug: sync every tenant enabling selfhelp (cron).")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing unless something went wrong (for cron).")
 @tenant_option
 @output_options
-def sync_cmd(folder: Path, dry_run: bool, show_all: bool, tenant_slug: str | None, fmt: str | None) -> None:
+def sync_cmd(folder: Path, dry_run: bool, show_all: bool, all_tenants: bool, quiet: bool, tenant_slug: str | None,
+             fmt: str | None) -> None:
     """Make the tenant's articles match FOLDER (Markdown with front matter, or YAML).
 
     New files are added, changed ones updated, unchanged ones left alone, and articles
-    whose file is gone are removed. Nothing is written if any file has a problem; every
-    problem is listed with its file and line.
+    whose file is gone are removed. Nothing is written for a tenant if any of its files has a
+    problem; every problem is listed with its file and line. With --all-tenants (cron), each
+    tenant's FOLDER/<slug>/ is synced on its own: one tenant's bad file skips that tenant only
+    (named on stderr, exit 1); a tenant with no sub-folder is left alone.
+
+    \b
+    Examples:
+      ccctl faq sync articles/ -t voyages-lumiere       # or CCCTL_TENANT=voyages-lumiere
+      ccctl faq sync /srv/faq --all-tenants --quiet     # crontab: /srv/faq/<slug>/...
     """
+    from ccctl.context import App
+    from ccctl.cron import CronRun, select_tenants
+
+    app = click.get_current_context().find_object(App)
+    run = CronRun("faq sync", quiet)
+    if all_tenants:
+        with app.transaction(commit=False) as session:
+            tenants = select_tenants(app, session, None, True, "selfhelp",
+                                     usable=lambda t: (folder / t.slug).is_dir())
+            session.expunge_all()
+        rows = run.each(tenants, lambda t: _sync_one(t.slug, folder / t.slug, dry_run, show_all, run))
+        run.emit([r for found in rows for r in found], ["tenant", *SYNC_COLUMNS], fmt)
+    else:
+        run.emit(_sync_one(tenant_slug, folder, dry_run, show_all, run), SYNC_COLUMNS, fmt)
+    if not dry_run:
+        run.finish(app)  # recorded for `ccctl status`; exit 1 naming the tenants skipped
+
+
+def _sync_one(tenant_slug: str | None, folder: Path, dry_run: bool, show_all: bool, run) -> list[dict]:
     from ccctl_selfhelp.analysis import language
     from ccctl_selfhelp.articles import load_folder
     from ccctl_selfhelp.sync import apply, plan
@@ -52,11 +82,13 @@ def sync_cmd(folder: Path, dry_run: bool, show_all: bool, tenant_slug: str | Non
                        "neither served nor suggested (set plugins.selfhelp.enabled: true)", err=True)
         changes = plan(session, tenant, sources)
         if not dry_run:
-            apply(session, tenant, sources, changes, progress=True)
+            apply(session, tenant, sources, changes, progress=not run.quiet)
+        slug = tenant.slug
+    run.ok(tenant)
     done = {"create": "created", "update": "updated", "delete": "deleted", "unchanged": "unchanged"}
     summary = ", ".join(f"{sum(c.action == a for c in changes)} {word}" for a, word in done.items())
-    click.echo(("dry run, nothing written: " if dry_run else "") + summary, err=True)
-    emit([c.row() for c in changes if show_all or c.action != "unchanged"], SYNC_COLUMNS, fmt)
+    run.note(("dry run, nothing written: " if dry_run else "") + f"{summary} (tenant {slug})")
+    return [{"tenant": slug, **c.row()} for c in changes if show_all or c.action != "unchanged"]
 
 
 @faq.command("search")

@@ -17,8 +17,6 @@ from pathlib import Path
 from ccctl.errors import CcctlError
 from ccctl_sms.config import SmsConfig
 
-HTTP_TIMEOUT = 30.0  # seconds; the stale-claim delay must stay well above it
-
 
 @dataclass(frozen=True)
 class Outgoing:
@@ -67,12 +65,9 @@ class TwilioBackend:
     def client(self):
         client = getattr(self._local, "client", None)
         if client is None:
-            from twilio.http.http_client import TwilioHttpClient
-            from twilio.rest import Client
+            from ccctl.twilio_api import make_client
 
-            client = Client(self.config.account_sid, self.token, http_client=TwilioHttpClient(timeout=HTTP_TIMEOUT))
-            if self.config.api_url:
-                client.api.base_url = self.config.api_url.rstrip("/")
+            client = make_client(self.config.account_sid, self.token, self.config.api_url)
             self._local.client = client
         return client
 
@@ -107,32 +102,42 @@ class TwilioBackend:
                     found = Accepted(item.sid, item.status or "queued", item.date_created)
         except Exception as exc:  # noqa: BLE001
             error = classify(exc)
-            raise SendError("retry" if error.kind == "unknown" else error.kind, error.reason, error.code) from exc
+            # A failed read sends nothing: only a refusal of the credentials is worse than "later".
+            raise SendError("fatal" if error.kind == "fatal" else "retry", error.reason, error.code) from exc
         return found
+
+    def probe(self) -> None:
+        """One small authenticated read (for ``ccctl status``); SendError when refused or unreachable."""
+        try:
+            self.client.messages.list(limit=1, page_size=1)
+        except Exception as exc:  # noqa: BLE001
+            raise classify(exc) from exc
 
     def fetch(self, sid: str) -> tuple[str, int | None, str | None]:
         try:
             item = self.client.messages(sid).fetch()
         except Exception as exc:  # noqa: BLE001
-            raise classify(exc) from exc
+            error = classify(exc)
+            raise SendError("retry" if error.kind == "unknown" else error.kind, error.reason, error.code) from exc
         return item.status, item.error_code, item.error_message
 
 
 def classify(exc: Exception) -> SendError:
-    from twilio.base.exceptions import TwilioRestException
+    from ccctl.twilio_api import http_error, never_reached
 
-    if isinstance(exc, TwilioRestException):
-        status, code = exc.status, exc.code
-        reason = f"Twilio {code}: {exc.msg}"
-        if status == 429 or code == 20429:
-            return SendError("retry", reason, code)
-        if status in (401, 403):
-            return SendError("fatal", reason + " (check account_sid and auth_token)", code)
-        if status >= 500:
-            return SendError("unknown", reason, code)
-        return SendError("permanent", reason, code)
-    # Timeouts and dropped connections: the request may have been processed.
-    return SendError("unknown", f"{type(exc).__name__}: {exc}")
+    status, code, reason = http_error(exc)
+    if status is None:
+        if never_reached(exc):
+            return SendError("retry", f"provider unreachable: {reason}")
+        # Timeouts and dropped connections: the request may have been processed.
+        return SendError("unknown", reason)
+    if status == 429 or code == 20429:
+        return SendError("retry", reason, code)
+    if status in (401, 403):
+        return SendError("fatal", reason + " (check account_sid and auth_token)", code)
+    if status >= 500:
+        return SendError("unknown", reason, code)
+    return SendError("permanent", reason, code)
 
 
 class ConsoleBackend:

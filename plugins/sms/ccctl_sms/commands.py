@@ -7,6 +7,7 @@ import json
 import click
 
 from ccctl.commands.options import tenant_option, tenant_session
+from ccctl.cron import cron_command
 from ccctl.output import emit, emit_object, output_options
 
 LIST_COLUMNS = ["id", "to", "kind", "template", "state", "status", "segments", "send_at", "attempts", "error"]
@@ -49,7 +50,7 @@ def sms() -> None:
       ccctl sms preview --template reminder --data '{"what": "RDV", "when": "lundi 9h"}'
       ccctl sms send "06 12 34 56 78" --template reminder --data '{"what": "RDV", "when": "lundi 9h"}'
       ccctl sms schedule reminders.csv -t voyages-lumiere
-      */1 * * * *  ccctl sms dispatch          # crontab: every tenant, what is due
+      */1 * * * *  ccctl sms dispatch --quiet  # crontab: every tenant, what is due
       ccctl sms status
     """
 
@@ -111,7 +112,10 @@ def send_cmd(to, template, body, data, locale, kind, key, send_at, queue_only, t
                    + ("" if created else f" (already queued as {row.id}, key {row.idempotency_key})"), err=True)
         row_id, due = row.id, row.next_attempt_at <= utcnow() and row.state == "pending"
     if due and not queue_only:
-        summary = Dispatcher(app, [tenant], concurrency=1, only_ids=[row_id], linger=0).run()
+        dispatcher = Dispatcher(app, [tenant], concurrency=1, only_ids=[row_id], linger=0)
+        summary = dispatcher.run()
+        if dispatcher.faults[tenant.id].skipped:
+            raise CcctlError(f"tenant {tenant.slug}: {dispatcher.faults[tenant.id].skipped}")
         if summary.fatal:
             raise CcctlError(summary.fatal)
     with tenant_session(tenant_slug, commit=False) as (_app, session, tenant):
@@ -119,6 +123,9 @@ def send_cmd(to, template, body, data, locale, kind, key, send_at, queue_only, t
     emit_object(result, fmt)
     if result["state"] in ("failed", "blocked"):
         raise CcctlError(f"SMS {row_id} {result['state']}: {result['error']}")
+    if due and not queue_only and result["state"] != "sent":
+        raise CcctlError(f"SMS {row_id} not sent yet ({result['error']}); it stays queued: "
+                         "the next `ccctl sms dispatch` retries it")
 
 
 @sms.command("schedule")
@@ -176,69 +183,98 @@ def _require_sms(tenant) -> None:
         raise CcctlError(f"tenant {tenant.slug} does not enable the sms plugin (plugins.sms.enabled in its YAML)")
 
 
-def _sms_tenants(session, tenant_slug, app):
-    from sqlalchemy import select
-
-    from ccctl.db.models import Tenant
-
-    if tenant_slug:
-        tenant = app.tenant(session, tenant_slug)
-        _require_sms(tenant)
-        return [tenant]
-    return [t for t in session.scalars(select(Tenant).order_by(Tenant.slug)) if "sms" in t.enabled_plugins()]
-
-
 @sms.command("dispatch")
-@click.option("--tenant", "-t", "tenant_slug", metavar="SLUG", help="Only this tenant (default: every tenant enabling sms).")
 @click.option("--limit", type=click.IntRange(1), help="Send at most N messages in this run.")
 @click.option("--concurrency", type=click.IntRange(1, 256), default=64, show_default=True,
               help="Requests in flight at once (a rate limit, if set, still holds).")
 @click.option("--linger", type=click.FloatRange(0), default=15, show_default=True,
               help="Wait up to this many seconds for retries coming due before exiting.")
 @output_options
-def dispatch_cmd(tenant_slug, limit, concurrency, linger, fmt) -> None:
+@cron_command("sms dispatch", plugin="sms")
+def dispatch_cmd(app, tenants, run, limit, concurrency, linger, fmt) -> None:
     """Send every due message exactly once (cron). Safe to run concurrently and after kill -9.
 
     Quiet hours, marketing windows and holidays defer messages; opted-out numbers are blocked;
-    429/5xx are retried with exponential backoff; invalid numbers fail with the provider's reason.
-    Exit 1 when the provider refuses the credentials.
+    timeouts, 429, 5xx and an unreachable provider are retried with exponential backoff until
+    the message is `max_age` old (default 6h); invalid numbers fail with the provider's reason.
+    A tenant whose secret is missing or whose credentials Twilio refuses is skipped, the others
+    are sent.
 
     \b
     Examples:
-      ccctl sms dispatch                       # crontab: */1 * * * *
+      ccctl sms dispatch --quiet               # crontab: */1 * * * *
       ccctl sms dispatch -t voyages-lumiere --limit 500 --concurrency 8
     """
-    from ccctl.commands.options import app_session
-    from ccctl.errors import CcctlError
     from ccctl_sms.dispatch import Dispatcher
 
-    with app_session(commit=False) as (app, session):
-        tenants = _sms_tenants(session, tenant_slug, app)
-        session.expunge_all()
-    summary = Dispatcher(app, tenants, concurrency=concurrency, limit=limit, linger=linger, progress=True).run()
-    emit_object(summary.as_dict(), fmt)
-    if summary.fatal:
-        raise CcctlError(summary.fatal)
+    dispatcher = Dispatcher(app, tenants, concurrency=concurrency, limit=limit, linger=linger,
+                            progress=not run.quiet)
+    summary = dispatcher.run()
+    for tenant in tenants:
+        problems = dispatcher.faults[tenant.id].problems()
+        for what in problems:
+            run.problem(tenant, what)
+        if not problems:
+            run.ok(tenant)
+    run.emit_object(summary.as_dict(), fmt)
 
 
 @sms.command("sync")
-@click.option("--tenant", "-t", "tenant_slug", metavar="SLUG", help="Only this tenant (default: every tenant enabling sms).")
 @click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True)
 @output_options
-def sync_cmd(tenant_slug, concurrency, fmt) -> None:
+@cron_command("sms sync", plugin="sms")
+def sync_cmd(app, tenants, run, concurrency, fmt) -> None:
     """Poll the provider for the delivery status of sent messages not final yet (when no webhook can reach us).
 
     \b
     Example:
-      ccctl sms sync -t voyages-lumiere
+      ccctl sms sync -t voyages-lumiere --quiet
     """
-    from ccctl.commands.options import app_session
-    from ccctl_sms.sync import sync_statuses
+    from ccctl_sms.sync import sync_tenant
 
-    with app_session(commit=False) as (app, session):
-        tenants = _sms_tenants(session, tenant_slug, app)
-        session.expunge_all()
-    emit_object(sync_statuses(app, tenants, concurrency), fmt)
+    counts = {"checked": 0, "changed": 0, "errors": 0}
+
+    def one(tenant):
+        done = sync_tenant(app, tenant, concurrency, progress=not run.quiet)
+        for key in counts:
+            counts[key] += done[key]
+        if done["errors"]:
+            run.problem(tenant, f"{done['errors']} status(es) could not be read (last: {done['last_error']})")
+        else:
+            run.ok(tenant)
+
+    run.each(tenants, one)
+    run.emit_object(counts, fmt)
+
+
+@sms.command("retry")
+@click.option("--id", "ids", type=int, multiple=True, metavar="N", help="This message (repeatable).")
+@click.option("--state", type=click.Choice(["failed"]), help="Every message in this state (with --since).")
+@click.option("--since", metavar="WHEN", help="With --state: only messages created since then (ISO 8601 or 2h, 1d).")
+@tenant_option
+@output_options
+def retry_cmd(ids, state, since, tenant_slug, fmt) -> None:
+    """Put failed messages back in the outbox for the next `sms dispatch` (after an outage).
+
+    Exactly once still holds: a message whose last attempt may have reached the provider is
+    looked up in the provider's log before it is sent again. Messages to numbers that opted
+    out stay blocked.
+
+    \b
+    Examples:
+      ccctl sms retry --id 4711
+      ccctl sms retry --state failed --since 6h -t voyages-lumiere
+    """
+    from ccctl_sms.retry import requeue
+
+    if bool(ids) == bool(state):
+        raise click.UsageError("give --id N (repeatable) or --state failed [--since WHEN]")
+    if since and not state:
+        raise click.UsageError("--since goes with --state")
+    with tenant_session(tenant_slug) as (_app, session, tenant):
+        _require_sms(tenant)
+        result = requeue(session, tenant, ids=list(ids), since=since)
+    emit_object(result, fmt)
 
 
 @sms.command("status")

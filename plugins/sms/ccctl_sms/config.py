@@ -11,6 +11,7 @@ Example::
         from: "+33757000000"               # or messaging_service_sid: MG...
         status_callback_url: https://ccctl.example.fr/t/voyages-lumiere/sms/status
         rate_per_second: 10                # per sender, across every dispatcher; omit for no limit
+        max_age: 6h                        # retry an unreachable provider this long, then fail
         quiet_hours: ["22:00-24:00", "00:00-08:00"]   # nothing at all is sent then
         marketing_hours: {mon-sat: ["10:00-20:00"]}   # marketing only then; never on holidays
         templates:
@@ -24,9 +25,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from ccctl.config.model import PluginSection, expand_days, parse_ranges
+from ccctl.config.model import PluginSection, expand_days, parse_duration, parse_ranges
 from ccctl.config.secrets import is_reference
 
 BACKENDS = ("twilio", "console", "file")
@@ -69,7 +70,11 @@ class SmsConfig(PluginSection):
     status_callback_url: str | None = None
     file_path: str | None = Field(default=None, description="file backend: JSON lines written here")
     rate_per_second: float | None = Field(default=None, gt=0, le=1000)
-    max_attempts: int = Field(default=6, ge=1, le=50)
+    # Retryable errors (timeouts, connection refused, 429, 5xx) back off, doubling up to 15 min, until
+    # the message is max_age old (from its first attempt); Twilio itself queues for up to 10 h.
+    max_age: Annotated[int, BeforeValidator(parse_duration)] = Field(
+        default=360, ge=1, le=7 * 1440, description="minutes, or a duration like 6h or 1d")
+    max_attempts: int | None = Field(default=None, ge=1, le=1000, description="also give up after N attempts")
     retry_backoff: float = Field(default=2.0, ge=0, le=3600, description="seconds before the first retry; doubles")
     # How long the provider's message list may lag behind a create: a row left "sending" by a dead
     # dispatcher is reconciled (searched in that list) only once its claim is this old.

@@ -17,9 +17,6 @@ How (the residual risks are spelled out in docs/sms.md):
 
 from __future__ import annotations
 
-import os
-import random
-import socket
 import sys
 import time
 import uuid
@@ -34,51 +31,16 @@ from sqlalchemy.exc import IntegrityError
 
 from ccctl.db.models import Tenant, utcnow
 from ccctl_sms.backends import Accepted, Outgoing, SendError, make_backend
+from ccctl_sms.claimant import claimant_dead, claimant_id, write_session
 from ccctl_sms.config import SmsConfig, sms_config
+from ccctl_sms.faults import TenantFaults, retry_decision
 from ccctl_sms.models import BLOCKED, FAILED, PENDING, SENDING, SENT, SmsMessage, SmsOptOut, SmsSenderSlot
 from ccctl_sms.outbox import opt_out
 from ccctl_sms.rules import SendingRules
 
 STALE_AFTER = 300.0     # seconds a live dispatcher may hold a claim; far above the HTTP timeout
 RATE_HORIZON = 2.0      # seconds of rate-limited slots handed out per claim
-MAX_BACKOFF = 900.0
 RECORD_WINDOW = 0.02    # seconds; outcomes finishing together are recorded in one transaction
-
-
-def write_session(app):
-    """A session whose first statement starts a write transaction (BEGIN IMMEDIATE on SQLite)."""
-    session = app.session()
-    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-    return session
-
-
-def claimant_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def claimant_dead(claimed_by: str | None) -> bool:
-    """True when the claim was made by a process of this host that no longer runs."""
-    try:
-        host, pid, _ = (claimed_by or "").rsplit(":", 2)
-        pid_n = int(pid)
-    except ValueError:
-        return False
-    if host != socket.gethostname():
-        return False
-    try:
-        with open(f"/proc/{pid_n}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")  # killed, not yet reaped
-    except FileNotFoundError:
-        return True
-    except OSError:
-        pass
-    try:
-        os.kill(pid_n, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 @dataclass
@@ -98,6 +60,7 @@ class Task:
     attempts: int
     slot: datetime
     reconcile_since: datetime | None
+    first_attempt_at: datetime
     outgoing: Outgoing
     exclude: set[str] = field(default_factory=set)
     segments: int = 1
@@ -136,10 +99,21 @@ class Dispatcher:
         self.me = claimant_id()
         self.summary = Summary()
         self.setups: dict[int, Setup] = {}
+        self.faults: dict[int, TenantFaults] = {}
         for tenant in tenants:
-            config = sms_config(tenant)
-            self.setups[tenant.id] = Setup(tenant, config, SendingRules.for_tenant(tenant, config),
-                                           make_backend(config))
+            self.faults[tenant.id] = TenantFaults(tenant.slug)
+            try:
+                config = sms_config(tenant)
+                self.setups[tenant.id] = Setup(tenant, config, SendingRules.for_tenant(tenant, config),
+                                               make_backend(config))
+            except click.ClickException as exc:  # a missing secret, an unusable setting: this tenant only
+                self.faults[tenant.id].skipped = exc.format_message()
+            except ValueError as exc:  # pydantic's ValidationError: settings stored before a rule changed
+                self.faults[tenant.id].skipped = f"invalid plugins.sms settings: {exc}".replace("\n", " ")
+
+    def active(self) -> list[int]:
+        """Tenants still being served: set up, and the provider has not refused their credentials."""
+        return [tid for tid in self.setups if self.faults[tid].fatal is None]
 
     # -- the loop -------------------------------------------------------------------------------
     def run(self) -> Summary:
@@ -156,13 +130,13 @@ class Dispatcher:
                 room = self.concurrency * 2 - len(inflight)
                 if self.limit is not None:
                     room = min(room, self.limit - claimed)
-                if self.summary.fatal is None and room > 0 and (not inflight or room >= self.concurrency // 2):
+                if self.active() and room > 0 and (not inflight or room >= self.concurrency // 2):
                     tasks = self.claim(room)
                     claimed += len(tasks)
                     for task in tasks:
                         inflight[pool.submit(self.work, task)] = task
                 if not inflight:
-                    if self.summary.fatal is None and (self.limit is None or claimed < self.limit) and self._wait_for_more():
+                    if self.active() and (self.limit is None or claimed < self.limit) and self._wait_for_more():
                         continue
                     break
                 done, _ = wait(inflight, timeout=0.5, return_when=FIRST_COMPLETED)
@@ -191,7 +165,7 @@ class Dispatcher:
         return True
 
     def _due_filter(self, query):
-        query = query.where(SmsMessage.tenant_id.in_(list(self.setups)))
+        query = query.where(SmsMessage.tenant_id.in_(self.active()))
         if self.only_ids is not None:
             query = query.where(SmsMessage.id.in_(self.only_ids))
         return query
@@ -236,6 +210,8 @@ class Dispatcher:
                 if allowed is None:
                     row.state, row.error = FAILED, f"no {row.kind} sending window within a year (check the rules)"
                     self.summary.failed += 1
+                    self.faults[row.tenant_id].failed += 1
+                    self.faults[row.tenant_id].last_failure = row.error
                     continue
                 if allowed > now:
                     row.next_attempt_at = allowed
@@ -246,6 +222,7 @@ class Dispatcher:
                     continue  # this sender's rate is used up for the next seconds: stays pending
                 row.state, row.attempt_id, row.claimed_by, row.claimed_at = SENDING, uuid.uuid4().hex, self.me, slot
                 row.attempts += 1
+                row.first_attempt_at = row.first_attempt_at or now
                 row.sender = setup.config.sender_key
                 tasks.append(self._task(row, setup))
             self._fill_excludes(session, tasks)
@@ -319,7 +296,7 @@ class Dispatcher:
         outgoing = Outgoing(row.id, row.attempt_id, row.to_number, row.body, config.sender,
                             config.messaging_service_sid, callback)
         return Task(row.id, row.tenant_id, row.customer_id, row.attempt_id, row.attempts, row.claimed_at,
-                    row.reconcile_since, outgoing, segments=row.segments)
+                    row.reconcile_since, row.first_attempt_at, outgoing, segments=row.segments)
 
     def _fill_excludes(self, session, tasks: list[Task]) -> None:
         """Provider ids other rows already own: a reconcile must never take a sibling's message."""
@@ -415,6 +392,7 @@ class Dispatcher:
         task, accepted = outcome.task, outcome.accepted
         self.summary.reconciled += outcome.reconciled
         self.summary.sent += 1
+        self.faults[task.tenant_id].pending.pop(task.row_id, None)
         if task.customer_id is not None:
             tenant = self.setups[task.tenant_id].tenant
             record_interaction(session, tenant, "sms", customer_id=task.customer_id, direction="out",
@@ -424,29 +402,38 @@ class Dispatcher:
 
     def _record_error(self, session, outcome: Outcome) -> None:
         task, error = outcome.task, outcome.error
-        config = self.setups[task.tenant_id].config
+        config, faults = self.setups[task.tenant_id].config, self.faults[task.tenant_id]
         values: dict = {"error": error.reason[:2000], "error_code": error.code}
-        if error.kind == "permanent":
-            values["state"] = FAILED
-            self.summary.failed += 1
-        elif error.kind == "fatal":
+        if error.kind == "fatal":
             values.update(state=PENDING, attempts=task.attempts - 1, next_attempt_at=utcnow())
-            self.summary.fatal = error.reason
+            faults.fatal = error.reason
+            faults.pending.pop(task.row_id, None)
+            self.summary.fatal = self.summary.fatal or error.reason
+        elif error.kind == "permanent":
+            values["state"] = FAILED
         else:
             if error.kind == "unknown":
                 values["reconcile_since"] = task.reconcile_since or task.slot
-            if task.attempts >= config.max_attempts:
+            now = utcnow()
+            again = retry_decision(now, task.first_attempt_at or task.slot, task.attempts, config.retry_backoff,
+                                   config.max_age, config.max_attempts)
+            if again is None:
                 values["state"] = FAILED
                 values["error"] = f"gave up after {task.attempts} attempts: {error.reason}"[:2000]
                 if error.kind == "unknown":
                     values["error"] += " (the last attempt's outcome is unknown: check the provider's log)"
-                self.summary.failed += 1
             else:
-                delay = min(MAX_BACKOFF, config.retry_backoff * 2 ** (task.attempts - 1)) * random.uniform(0.8, 1.2)
-                values.update(state=PENDING, next_attempt_at=utcnow() + timedelta(seconds=delay))
-                self.summary.retried += 1
+                values.update(state=PENDING, next_attempt_at=again)
         if not session.execute(self._mine(task).values(**values)).rowcount:
             self.summary.lost_claims += 1
             return
+        if values.get("state") == FAILED:
+            self.summary.failed += 1
+            faults.failed += 1
+            faults.last_failure = values["error"][:300]
+            faults.pending.pop(task.row_id, None)
+        elif error.kind != "fatal":
+            self.summary.retried += 1
+            faults.pending[task.row_id] = error.reason[:300]
         if error.code == 21610:
             opt_out(session, self.setups[task.tenant_id].tenant, task.outgoing.to, "provider", error.reason)

@@ -37,6 +37,8 @@ class SmsMessage(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     state: Mapped[str] = mapped_column(String(16), default=PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
+    # The first claim: retryable errors (timeouts, 429, 5xx, provider down) back off until max_age after it.
+    first_attempt_at: Mapped[datetime | None] = mapped_column()
     # The current claim: a fresh id per attempt, who claimed it and when the request may start.
     attempt_id: Mapped[str | None] = mapped_column(String(32))
     claimed_by: Mapped[str | None] = mapped_column(String(200))

@@ -7,26 +7,11 @@ any other text becomes an interaction in the customer's history and a queue item
 
 from __future__ import annotations
 
-import unicodedata
-
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-STOP_WORDS = {"STOP", "STOPALL", "STOP SMS", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "ARRET", "DESINSCRIPTION"}
-START_WORDS = {"START", "UNSTOP", "YES"}
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
-
-
-def keyword(body: str) -> str | None:
-    """'stop' when the whole message is an opt-out word (accents, case, punctuation ignored), 'start' for opt-in."""
-    text = unicodedata.normalize("NFKD", body or "").encode("ascii", "ignore").decode().upper()
-    text = " ".join("".join(c if c.isalnum() else " " for c in text).split())
-    if text in STOP_WORDS:
-        return "stop"
-    if text in START_WORDS:
-        return "start"
-    return None
 
 
 def _verified(request: Request, ctx):
@@ -36,7 +21,23 @@ def _verified(request: Request, ctx):
 
     config = sms_config(ctx.tenant)
     token = resolve_secret(config.auth_token, "plugins.sms.auth_token") if config.auth_token else ""
-    return verify_twilio(request, ctx, token)
+    return as_params(verify_twilio(request, ctx, token))
+
+
+def as_params(signed) -> dict:
+    """The signed parameters as a mapping: a form stays a form; a JSON body (signed with
+    ``?bodySHA256=``) must be a JSON object, else 400."""
+    import json
+
+    if not isinstance(signed, str):
+        return signed
+    try:
+        data = json.loads(signed) if signed.strip() else {}
+    except ValueError:
+        raise HTTPException(400, "the JSON body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise HTTPException(400, "the JSON body must be an object")
+    return {str(k): "" if v is None else str(v) for k, v in data.items()}
 
 
 def status_callback(request: Request) -> Response:
@@ -55,7 +56,7 @@ def status_callback(request: Request) -> Response:
         except ValueError:
             outbox_id = None
         record_status(ctx.session, ctx.tenant, sid, status, int(code) if code and code.isdigit() else None,
-                      outbox_id=outbox_id, attempt_id=request.query_params.get("a"))
+                      outbox_id=outbox_id, attempt_id=request.query_params.get("a"), ctx=ctx)
     return Response(EMPTY_TWIML, media_type="application/xml")
 
 
