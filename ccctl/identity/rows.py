@@ -35,7 +35,7 @@ def prepare(raw: dict[str, Any], rules: CustomerRules, region: str, file: str, l
     name = raw.get("name")
     if name is not None and not isinstance(name, str):
         raise RowError(file, line, "name", "must be text")
-    name = " ".join((name or "").split())
+    name = (name or "").strip()  # stored as written: only the ends trimmed
     emails: list[str] = []
     phones: list[str] = []
     for column in EMAIL_KEYS:
