@@ -183,7 +183,8 @@ def update_cmd(customer_id: int, sets, actor, tenant_slug, fmt) -> None:
       ccctl customer update 88 --set policy=AP-100146 --set city=Lyon
       ccctl customer update 88 --set "name=Élodie Martin-Roux"
     """
-    from ccctl.identity.directory import parse_assignment, update_customer
+    from ccctl.identity.directory import parse_assignment
+    from ccctl.identity.updating import update_customer
 
     changes = [parse_assignment(s) for s in sets]
     with tenant_session(tenant_slug) as (_app, session, tenant):

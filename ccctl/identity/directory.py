@@ -79,46 +79,6 @@ def find_by_any_attribute(session: Session, tenant: Tenant, value: str, limit: i
         Customer.id.in_(ids), Customer.merged_into_id.is_(None)).order_by(Customer.id).limit(limit)))
 
 
-def update_customer(session: Session, tenant: Tenant, customer_id: int, changes: list[tuple[str, str]],
-                    actor: str | None = None) -> tuple[Customer, list[dict[str, Any]]]:
-    """Set name or attributes (an empty value removes an attribute); the history keeps old → new."""
-    from ccctl.customers import get_customer, record_interaction
-    from ccctl.identity.store import describe
-
-    customer = get_customer(session, tenant, customer_id, follow=False)
-    if customer.merged_into_id is not None:
-        raise InputError(f"customer {customer_id} was merged into {customer.merged_into_id}; update that one")
-    done: list[dict[str, Any]] = []
-    attributes = dict(customer.attributes)
-    for key, value in changes:
-        if key == "name":
-            if not value:
-                raise InputError("--set name= : a name cannot be emptied")
-            if value != customer.name:
-                done.append({"field": "name", "old": customer.name, "new": value})
-                customer.name, customer.name_key = value, name_key(value)
-            continue
-        old = attributes.get(key)
-        if (value or None) != (old if old not in ("", None) else None):
-            done.append({"field": key, "old": old, "new": value or None})
-            if value:
-                attributes[key] = value
-            else:
-                attributes.pop(key, None)
-    customer.attributes = attributes
-    from ccctl.identity.rules import rules_for
-
-    index_keys = set(rules_for(tenant).index_keys)
-    reindex = {c["field"] for c in done} & index_keys
-    if reindex:
-        write_index(session, tenant, {customer.id: attributes}, reindex)
-    if done:
-        record_interaction(session, tenant, "system", customer_id=customer.id, direction="internal", actor=actor,
-                           summary="Updated " + ", ".join(describe(c) for c in done), payload={"changes": done})
-    session.flush()
-    return customer, done
-
-
 def write_index(session: Session, tenant: Tenant, attributes_by_id: dict[int, dict[str, Any]], keys: set[str]) -> int:
     """Replace the index rows of ``keys`` for these customers by their current values."""
     ids = list(attributes_by_id)

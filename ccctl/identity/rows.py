@@ -11,6 +11,9 @@ from ccctl.identity.rules import EMAIL_KEYS, PHONE_KEYS, RESERVED, CustomerRules
 from ccctl.identity.sources import RowError
 
 
+NAME_MAX, EMAIL_MAX = 200, 320  # the columns' lengths: PostgreSQL refuses longer, SQLite would keep them
+
+
 @dataclass(slots=True)
 class Incoming:
     where: str                      # "file:line" (or what the caller names it)
@@ -35,11 +38,19 @@ def prepare(raw: dict[str, Any], rules: CustomerRules, region: str, file: str, l
     name = raw.get("name")
     if name is not None and not isinstance(name, str):
         raise RowError(file, line, "name", "must be text")
+    # What PostgreSQL refuses and SQLite stores: refused alike, before anything is written.
+    for column, value in raw.items():
+        if "\x00" in str(value if value is not None else ""):
+            raise RowError(file, line, column, "holds a NUL character: remove it")
     name = (name or "").strip()  # stored as written: only the ends trimmed
+    if len(name) > NAME_MAX:
+        raise RowError(file, line, "name", f"is at most {NAME_MAX} characters")
     emails: list[str] = []
     phones: list[str] = []
     for column in EMAIL_KEYS:
         for value in split_values(raw.get(column)):
+            if len(value) > EMAIL_MAX:
+                raise RowError(file, line, column, f"an email is at most {EMAIL_MAX} characters")
             emails.append(_normal(normalize_email, value, file, line, column))
     for column in PHONE_KEYS:
         for value in split_values(raw.get(column)):

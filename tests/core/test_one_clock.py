@@ -32,7 +32,7 @@ READING = {
     "report kpi": [*T], "report billing": ["--month", "2026-11"], "report staffing": [*T],
     "report attribution": [*T], "route test": [*T, "--channel", "email", "--subject", "Remboursement"],
     "retention kinds": [],
-    "voice calls": [*T], "voice report": [*T],
+    "voice calls": [*T], "voice report": [*T], "webhooks list": [*T], "webhooks log": [*T], "fulfil list": [*T],
 }
 # Commands that change something (their own tests check what they print).
 ACTING = {
@@ -44,7 +44,7 @@ ACTING = {
     "sms schedule", "sms send", "sms show", "sms sync", "tenant apply", "tenant archive", "tenant delete",
     "tenant unarchive", "sms retry",
     "status",  # reads, but exits 1 on the examples' unset secrets; tests/sms/test_status.py checks its times say UTC
-    "voice purge-recordings",
+    "voice purge-recordings", "webhooks deliver", "webhooks replay", "webhooks retry",
     # Read-only, but they need a tenant with the voice plugin or an agent's calls: tests/voice walks them.
     "voice case-number", "voice pop",
     "tenant unarchive", "customer reindex", "customer unmerge", "customer update",

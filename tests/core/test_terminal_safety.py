@@ -50,7 +50,9 @@ def test_customer_show_and_queue_list_neutralise_what_outsiders_wrote(example_te
     [found] = ccctl.json("customer", "find", "zoe@example.fr", "-t", tenant)
     shown = ccctl("customer", "show", str(found["id"]), "-t", tenant, "--format", "table").stdout
     assert "\x1b" not in shown and "\u202e" not in shown and "\\x1b]0;pwned" in shown
-    assert ccctl.json("customer", "show", str(found["id"]), "-t", tenant)["name"] == HOSTILE.replace("\x00", "")
+    # JSON gives the name exactly as stored (the import folds runs of white space, nothing else).
+    stored = " ".join(HOSTILE.replace("\x00", "").split())
+    assert ccctl.json("customer", "show", str(found["id"]), "-t", tenant)["name"] == stored
     mail = f"From: a@example.fr\r\nSubject: \u202eFACTURE \x9b2J\r\nMessage-ID: <t@x>\r\n\r\nbody\r\n"
     ccctl("email", "ingest", "-t", tenant, "--no-ack", input=mail.encode())
     listed = ccctl("queue", "list", "-t", tenant, "--format", "table").stdout

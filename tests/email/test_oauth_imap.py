@@ -114,7 +114,8 @@ def test_revoked_consent_is_named_and_other_tenants_go_on(ccctl, apply_tenant, o
     oauth_dovecot.append(other, password, make_mail(2))
     result = fetch(ccctl, "--all-tenants", code=1)
     assert [r["tenant"] for r in json.loads(result.stdout)] == ["assurance-horizon"]
-    assert (f"{SLUG}: tenant {SLUG}: mailbox {user}: consent revoked or expired (invalid_grant); "
+    assert f"email fetch: tenant {SLUG}: skipped:" in result.stderr
+    assert (f"mailbox {user}: consent revoked or expired (invalid_grant); "
             f"fix: ccctl email auth login -t {SLUG} --mailbox {user}") in result.stderr
     status = ccctl("email", "auth", "status", "-t", SLUG, "--format", "json", code=1)
     [row] = json.loads(status.stdout)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import click
 
+from ccctl.errors import DomainError
+
 from ccctl.commands.options import app_session, tenant_option, tenant_session
 from ccctl.output import emit, output_options
 
@@ -105,7 +107,7 @@ def status_cmd(all_tenants, no_check, tenant_slug, fmt) -> None:
         for tenant in tenants:
             try:
                 work.append((tenant.slug, tenant.timezone, _oauth_mailboxes(tenant), None))
-            except click.ClickException as exc:
+            except (DomainError, click.ClickException) as exc:
                 work.append((tenant.slug, tenant.timezone, [], exc.format_message()))
     rows, failures = [], []
     for slug, _zone, boxes, problem in work:
@@ -140,7 +142,7 @@ def _tenants(app, session, all_tenants: bool, tenant_slug: str | None) -> list:
 def _status_row(box, config, check: bool) -> dict:
     from datetime import datetime, timezone
 
-    from ccctl_email import tokenstore
+    import ccctl_email.tokenstore as tokenstore
 
     row = {"tenant": box.tenant_slug, "mailbox": box.user, "protocols": ",".join(box.protocols),
            "flow": box.oauth.flow, "expires": None, "refresh_token": None, "works": "unchecked", "problem": None}
@@ -152,7 +154,7 @@ def _status_row(box, config, check: bool) -> dict:
             _check_login(box, config)
             record = tokenstore.load(box.path)
             row["works"] = "yes"
-    except click.ClickException as exc:
+    except (DomainError, click.ClickException) as exc:
         row["works"], row["problem"] = "no", exc.format_message()
         record = _quiet_load(box)
     if record is not None:
@@ -168,11 +170,11 @@ def _not_logged_in(box):
 
 
 def _quiet_load(box):
-    from ccctl_email import tokenstore
+    import ccctl_email.tokenstore as tokenstore
 
     try:
         return tokenstore.load(box.path)
-    except click.ClickException:
+    except (DomainError, click.ClickException):
         return None
 
 

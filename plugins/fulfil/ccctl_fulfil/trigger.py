@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from ccctl.errors import DomainError
+
 from ccctl.context import TenantContext
 from ccctl.db.models import WorkItem
 
@@ -34,7 +36,7 @@ def _fulfil_or_note(ctx: TenantContext, item: WorkItem, name: str) -> None:
     try:
         with ctx.session.begin_nested():
             row = fulfil(ctx, item, name)
-    except click.ClickException as exc:  # a missing file, no address, an unknown name: for a person to look at
+    except (DomainError, click.ClickException) as exc:  # a missing file, no address, an unknown name: for a person to look at
         record_interaction(ctx.session, ctx.tenant, "fulfil", customer_id=item.customer_id, direction="internal",
                            item_id=item.id, summary=f"Brochure '{name}' not sent: {exc.format_message()}"[:500],
                            external_id=f"failed:{item.id}:{name}")

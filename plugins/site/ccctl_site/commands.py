@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from ccctl.errors import DomainError
+
 from ccctl.commands.options import app_session, tenant_option, tenant_session
 from ccctl.output import emit, output_options
 
@@ -53,7 +55,7 @@ def deliver_cmd(all_tenants, limit, quiet, tenant_slug, fmt) -> None:
     for tenant in tenants:
         try:
             report = deliver_tenant(app, tenant, limit)
-        except click.ClickException as exc:  # e.g. a webhook secret's variable is not set
+        except (DomainError, click.ClickException) as exc:  # e.g. a webhook secret's variable is not set
             problems.append(f"{tenant.slug}: {exc.format_message()}")
             click.echo(f"error: {tenant.slug}: {exc.format_message()}", err=True)
             continue

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from ccctl.errors import DomainError
+
 from ccctl.commands.options import tenant_option
 from ccctl.output import emit, emit_object, output_options
 
@@ -161,7 +163,7 @@ def purge_cmd(all_tenants, tenant_slug, fmt) -> None:
     for tenant in tenants:
         try:
             deleted, errors = purge_tenant(app, tenant)
-        except click.ClickException as exc:
+        except (DomainError, click.ClickException) as exc:
             deleted, errors = 0, [exc.format_message()]
         rows.append({"tenant": tenant.slug, "deleted": deleted, "errors": len(errors)})
         for error in errors:

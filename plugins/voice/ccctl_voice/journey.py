@@ -214,7 +214,7 @@ def abandon(ctx: TenantContext, call, waited: int | None, now: datetime) -> None
 
 
 def _free_agent(ctx: TenantContext, call) -> None:
-    from ccctl_voice.legs import agent_back
+    from ccctl_voice.agent_state import agent_back
 
     agent_back(ctx, call, "available")
 

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from ccctl.context import TenantContext
-from ccctl.db.models import Agent, AgentStateChange, Customer, WorkItem
+from ccctl.db.models import Agent, Customer, WorkItem
+from ccctl_voice.agent_state import agent_back
 from ccctl_voice.calls import Refused, int_param, load_call, log_step, script
 from ccctl_voice.casenumber import format_case
 from ccctl_voice.config import VoiceConfig
@@ -77,21 +78,6 @@ def _requeue(ctx: TenantContext, cfg: VoiceConfig, call: VoiceCall, s, now: date
                 sticky_to=owner)
     else:
         enqueue(ctx, cfg, call, s, now)
-
-
-def agent_back(ctx: TenantContext, call: VoiceCall, state: str, reason: str = "") -> None:
-    """The agent rung for ``call`` leaves "on-call", unless something else changed their state since."""
-    from ccctl.queue.agents import set_state
-
-    if not call.agent:
-        return
-    agent = ctx.session.scalar(select(Agent).where(Agent.name == call.agent).with_for_update())
-    if agent is None or agent.state != "on-call":
-        return
-    last = ctx.session.scalar(select(AgentStateChange.source).where(AgentStateChange.agent_id == agent.id)
-                              .order_by(AgentStateChange.at.desc(), AgentStateChange.id.desc()).limit(1))
-    if last == f"voice:{call.call_sid}":
-        set_state(ctx.session, agent, state, reason, source=f"voice:{call.call_sid}")
 
 
 def status(ctx: TenantContext, cfg: VoiceConfig, params, query, now: datetime) -> str:

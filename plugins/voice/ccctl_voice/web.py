@@ -16,7 +16,8 @@ XML = "application/xml"
 
 
 def _steps() -> dict[str, Callable]:
-    from ccctl_voice import journey, legs
+    import ccctl_voice.journey as journey
+    import ccctl_voice.legs as legs
 
     return {
         "incoming": journey.incoming, "case": journey.case, "menu": journey.menu,

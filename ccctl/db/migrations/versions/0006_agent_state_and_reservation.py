@@ -3,8 +3,8 @@
 An agent's phone and state (available, on-call, wrap-up, paused) with a history of changes,
 and a reservation on an item (sticky routing of a call to its case owner for a while).
 
-Revision ID: 0005_agent_state
-Revises: 0004_claims
+Revision ID: 0006_agent_state
+Revises: 0005_identity_index
 Create Date: 2026-12-06 13:10:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import ccctl.db.models
 
-revision = "0005_agent_state"
-down_revision = "0004_claims"
+revision = "0006_agent_state"
+down_revision = "0005_identity_index"
 branch_labels = None
 depends_on = None
 
