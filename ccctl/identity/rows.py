@@ -42,7 +42,7 @@ def prepare(raw: dict[str, Any], rules: CustomerRules, region: str, file: str, l
     for column, value in raw.items():
         if "\x00" in str(value if value is not None else ""):
             raise RowError(file, line, column, "holds a NUL character: remove it")
-    name = " ".join((name or "").split())
+    name = " ".join((name or "").split())  # runs of white space folded; case and accents kept
     if len(name) > NAME_MAX:
         raise RowError(file, line, "name", f"is at most {NAME_MAX} characters")
     emails: list[str] = []

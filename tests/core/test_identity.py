@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from ccctl.customers import record_interaction
+from ccctl.hookspecs import hookimpl
 from ccctl.db.models import CustomerMerge, WorkItem
 from ccctl.queue.items import create_item
 
@@ -208,3 +209,31 @@ def test_quick_find_many_answers_like_the_full_path(assure, app, db_url):
         assert quickfind.find_many(conn, tenant_id, region, queries) == full
     finally:
         conn.close()
+
+
+class UndoRecorder:
+    """A plugin owning rows of its own: it says what a merge moved and is handed that back on unmerge."""
+
+    def __init__(self) -> None:
+        self.unmerged: list[tuple[int, int, object]] = []
+
+    @hookimpl
+    def ccctl_customer_merged(self, source, target, ctx):
+        return {"recordings": [source.id * 10]}
+
+    @hookimpl
+    def ccctl_customer_unmerged(self, source, target, moved, ctx):
+        self.unmerged.append((source.id, target.id, moved))
+
+
+def test_unmerge_hands_each_plugin_what_it_moved(assure, ccctl_with):
+    from ccctl.plugins import get_plugin_manager
+
+    recorder = UndoRecorder()
+    cli = ccctl_with(get_plugin_manager(extra=[("_undo_recorder", recorder)]))
+    people = ids(cli)
+    source, target = people["Lea Durand"][0], people["Léa Durand"][0]
+    merged = cli.json("customer", "merge", str(source), str(target), *T)
+    assert recorder.unmerged == []
+    cli("customer", "unmerge", str(merged["merge_id"]), *T)
+    assert recorder.unmerged == [(source, target, {"recordings": [source * 10]})]
