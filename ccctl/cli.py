@@ -1,6 +1,7 @@
 """Command-line entry point: ``create_cli(pm)`` builds the whole CLI for a plugin manager.
 
-Exit codes: 0 success, 1 failure (ClickException), 2 bad usage, bad input or bad config.
+Exit codes: 0 success, 1 failure (``CcctlError``), 2 bad usage, bad input or bad config
+(``InputError``, ``ConfigError``); :class:`CcctlGroup` is the one place that maps them.
 """
 
 from __future__ import annotations
@@ -23,10 +24,25 @@ CCCTL_TENANT (default tenant), CCCTL_LOAD_PLUGINS (comma list of plugins to load
 """
 
 
+class CcctlGroup(click.Group):
+    """The top-level group: ccctl's domain errors (plain exceptions, from core or a plugin)
+    become click errors with their exit code, so click prints ``Error: ...`` and exits."""
+
+    def invoke(self, ctx: click.Context):
+        from ccctl.errors import DomainError
+
+        try:
+            return super().invoke(ctx)
+        except DomainError as exc:
+            error = click.ClickException(exc.message)
+            error.exit_code = exc.exit_code
+            raise error from exc
+
+
 def create_cli(pm) -> click.Group:
     """A fresh CLI bound to ``pm``: core commands plus whatever plugins register."""
 
-    @click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+    @click.group(cls=CcctlGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
     @click.version_option(__version__, prog_name="ccctl")
     @click.option("--database-url", envvar="CCCTL_DATABASE_URL", metavar="URL",
                   help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db.")
@@ -51,7 +67,9 @@ def create_cli(pm) -> click.Group:
     for module in (tenant, lifecycle, customer, queue, agent, item, route, serve, report, audit, retention,
                    plugins_cmd, db, status):
         module.register(cli)
-    pm.hook.ccctl_register_commands(cli=cli)
+    from ccctl.plugins import hook_caller
+
+    hook_caller(pm, "ccctl_register_commands")(cli=cli)
     return cli
 
 

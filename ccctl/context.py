@@ -72,16 +72,19 @@ class App:
             session.close()
 
     def config_schemas(self) -> dict[str, Any]:
+        from ccctl.plugins import hook_caller
+
         schemas: dict[str, Any] = {}
-        self.pm.hook.ccctl_config_schema(register=schemas.__setitem__)
+        hook_caller(self.pm, "ccctl_register_config_schema")(register=schemas.__setitem__)
         return schemas
 
     def retention_kinds(self) -> dict[str, str]:
         """Retention kinds a tenant's YAML may name: core's and every loaded plugin's."""
+        from ccctl.plugins import hook_caller
         from ccctl.retention import CORE_KINDS
 
         kinds = dict(CORE_KINDS)
-        self.pm.hook.ccctl_retention_kinds(register=kinds.__setitem__)
+        hook_caller(self.pm, "ccctl_retention_kinds")(register=kinds.__setitem__)
         return kinds
 
     def tenant(self, session: Session, slug: str | None) -> Tenant:
@@ -117,10 +120,10 @@ class App:
         raise InputError("several tenants: pass --tenant SLUG or set CCCTL_TENANT")
 
     def hook(self, tenant: Tenant, name: str):
-        """Hook caller reaching only the plugins ``tenant`` enables."""
-        from ccctl.plugins import tenant_hook
+        """Hook caller for ``tenant`` with the reach the hook declares (``ccctl.hookspecs``)."""
+        from ccctl.plugins import hook_caller
 
-        return tenant_hook(self.pm, tenant.enabled_plugins(), name)
+        return hook_caller(_TenantOnly(self, tenant), name)
 
     def context(self, session: Session, tenant: Tenant) -> TenantContext:
         return TenantContext(app=self, session=session, tenant=tenant)
@@ -138,7 +141,18 @@ class TenantContext:
     _hooks: dict = field(default_factory=dict, repr=False)  # hot paths ask for the same caller again
 
     def hook(self, name: str):
+        """pluggy's caller for hook ``name``, reaching what the hook declares (the tenant's
+        enabled plugins, or every loaded plugin); ``ccctl.plugins.call_hook(ctx, name, ...)``
+        gives ``(plugin, result)`` pairs instead."""
         caller = self._hooks.get(name)
         if caller is None:
-            caller = self._hooks[name] = self.app.hook(self.tenant, name)
+            from ccctl.plugins import hook_caller
+
+            caller = self._hooks[name] = hook_caller(self, name)
         return caller
+
+
+@dataclass
+class _TenantOnly:
+    app: App
+    tenant: Tenant

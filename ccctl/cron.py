@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 import click
 
+from ccctl.errors import DomainError
+
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 EXIT_CODES = {
     EXIT_OK: "everything due was done, or there was nothing to do",
@@ -86,12 +88,14 @@ class CronRun:
             self._outcome(tenant)
             try:
                 results.append(work(tenant))
-            except click.ClickException as exc:  # CcctlError, InputError, ConfigError
+            except (DomainError, click.ClickException) as exc:  # CcctlError, InputError, ConfigError, click's
                 self.problem(tenant, f"skipped: {exc.format_message()}")
             except ValueError as exc:  # settings that no longer validate (pydantic), a bad stored value
                 self.problem(tenant, f"skipped: {exc}")
             except Exception as exc:  # noqa: BLE001 - one client never stops the others
-                self.problem(tenant, f"skipped after an unexpected {type(exc).__name__}: {exc}")
+                # Named by its kind only: its text may quote SQL and a customer's data.
+                self.problem(tenant, f"skipped after an unexpected {type(exc).__name__} "
+                                     f"(run it alone with -t {tenant.slug} to see it)")
         return results
 
     def emit(self, rows, columns, fmt) -> None:

@@ -1,4 +1,6 @@
-"""Customers, their contact points and their one multichannel history, always tenant-scoped."""
+"""Customers, their contact points and their one multichannel history, always tenant-scoped.
+
+Matching, import, duplicates and merge/unmerge live in ``ccctl.identity``."""
 
 from __future__ import annotations
 
@@ -131,11 +133,17 @@ def get_customer(session: Session, tenant: Tenant, customer_id: int, follow: boo
 
 
 def find_customers(session: Session, tenant: Tenant, query: str, limit: int = 20) -> list[Customer]:
-    """By phone or email (exact, normalised), else by name (all words, then fuzzy)."""
+    """By phone or email (exact, normalised), else an indexed attribute value (a policy number),
+    else by name (all words, then fuzzy)."""
     contact = classify(query, tenant.default_region)
     if contact is not None:
         owner = owner_of(session, tenant, *contact)
         return [owner] if owner is not None else []
+    from ccctl.identity.directory import find_by_any_attribute
+
+    by_attribute = find_by_any_attribute(session, tenant, query, limit)
+    if by_attribute:
+        return by_attribute
     words = name_key(query).split()
     if not words:
         raise InputError("give a name, a phone number or an email address to look for")
@@ -183,25 +191,22 @@ def record_interaction(session: Session, tenant: Tenant, channel: str, *, custom
             Interaction.external_id == external_id))
         if existing is not None:
             return existing, False
-    row = Interaction(**interaction_values(tenant, channel, customer_id=customer_id, direction=direction,
-                                           summary=summary, payload=payload, external_id=external_id,
-                                           item_id=item_id, occurred_at=occurred_at, actor=actor))
-    if external_id is None:  # nothing it could collide with: no savepoint (hot path of queue claims)
+    values = interaction_values(tenant, channel, customer_id=customer_id, direction=direction, summary=summary,
+                                payload=payload, external_id=external_id, item_id=item_id,
+                                occurred_at=occurred_at, actor=actor)
+    if external_id is None:  # nothing it could collide with (hot path of queue claims)
+        row = Interaction(**values)
         session.add(row)
         session.flush()
         return row, True
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        existing = session.scalar(select(Interaction).where(
+    from ccctl.db.upsert import insert_or_skip
+
+    stored = insert_or_skip(session, Interaction, values, conflict=("tenant_id", "channel", "external_id"))
+    if stored is None:  # a concurrent writer stored it first
+        return session.scalar(select(Interaction).where(
             Interaction.tenant_id == tenant.id, Interaction.channel == channel,
-            Interaction.external_id == external_id))
-        if existing is None:
-            raise
-        return existing, False
-    return row, True
+            Interaction.external_id == external_id)), False
+    return stored, True
 
 
 def interaction_values(tenant: Tenant, channel: str, *, customer_id: int | None = None, direction: str = "in",
@@ -251,73 +256,6 @@ def timeline(session: Session, tenant: Tenant, customer: Customer, limit: int | 
     if limit:
         query = query.limit(limit)
     return list(session.scalars(query))
-
-
-def merge(session: Session, tenant: Tenant, source_id: int, target_id: int, actor: str | None = None,
-          ctx=None) -> CustomerMerge:
-    """Move ``source``'s contact points and history into ``target``; the source stays as a trace."""
-    if source_id == target_id:
-        raise InputError("cannot merge a customer into itself")
-    source = get_customer(session, tenant, source_id, follow=False)
-    target = get_customer(session, tenant, target_id)
-    if source.merged_into_id is not None:
-        raise CcctlError(f"customer {source_id} was already merged into {source.merged_into_id}")
-    if source.id == target.id:
-        raise InputError("cannot merge a customer into itself")
-    moved_contacts = [f"{c.kind}:{c.value}" for c in source.contacts]
-    for contact in list(source.contacts):
-        contact.customer = target
-    moved = session.execute(
-        update(Interaction).where(Interaction.tenant_id == tenant.id, Interaction.customer_id == source.id)
-        .values(customer_id=target.id)
-    ).rowcount
-    moved_items = session.execute(
-        update(WorkItem).where(WorkItem.tenant_id == tenant.id, WorkItem.customer_id == source.id)
-        .values(customer_id=target.id)
-    ).rowcount
-    if not target.name and source.name:
-        target.name, target.name_key = source.name, source.name_key
-    target.attributes = {**source.attributes, **target.attributes}
-    source.merged_into_id = target.id
-    trace = CustomerMerge(tenant_id=tenant.id, source_id=source.id, target_id=target.id, actor=actor,
-                          details={"contacts": moved_contacts, "interactions": moved, "work_items": moved_items,
-                                   "source_name": source.name})
-    session.add(trace)
-    record_interaction(session, tenant, "system", customer_id=target.id, direction="internal", actor=actor,
-                       summary=f"Merged customer {source.id} ({source.name or 'no name'}) into this one",
-                       payload=trace.details)
-    if ctx is not None:
-        ctx.hook("ccctl_customer_merged")(source=source, target=target, ctx=ctx)
-    session.flush()
-    return trace
-
-
-def likely_duplicates(session: Session, tenant: Tenant, threshold: int = 90, limit: int = 200) -> list[dict[str, Any]]:
-    """Pairs of active customers whose names are the same or nearly so, with the reason."""
-    from rapidfuzz import fuzz
-
-    rows = session.execute(select(Customer.id, Customer.name, Customer.name_key).where(
-        Customer.tenant_id == tenant.id, Customer.merged_into_id.is_(None), Customer.name_key != "")).all()
-    blocks: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
-    for row in rows:
-        for word in set(row.name_key.split()):
-            if len(word) >= 3:
-                blocks[word[:4]].append(tuple(row))
-    names = {row.id: row.name for row in rows}
-    pairs: dict[tuple[int, int], dict[str, Any]] = {}
-    for members in blocks.values():
-        if len(members) > 500:  # a very common prefix: compare only identical keys there
-            members = [m for m in members if sum(m[2] == o[2] for o in members) > 1]
-        for i, (a_id, _a_name, a_key) in enumerate(members):
-            for b_id, _b_name, b_key in members[i + 1:]:
-                key = (min(a_id, b_id), max(a_id, b_id))
-                if key in pairs or a_id == b_id:
-                    continue
-                score = 100 if a_key == b_key else fuzz.token_sort_ratio(a_key, b_key)
-                if score >= threshold:
-                    pairs[key] = {"customer_a": key[0], "name_a": names[key[0]],
-                                  "customer_b": key[1], "name_b": names[key[1]], "score": round(score)}
-    return sorted(pairs.values(), key=lambda p: (-p["score"], p["customer_a"]))[:limit]
 
 
 def open_items(session: Session, tenant: Tenant, customer: Customer) -> list[WorkItem]:

@@ -2,12 +2,16 @@
 
 Tables show times in the tenant's time zone when one is given (``tz``), otherwise in UTC,
 always with the zone named (``ccctl.clock``); JSON, JSONL and CSV keep ISO 8601 with its
-offset so that scripts never guess.  csv/json/tabulate are imported
+offset so that scripts never guess. Text from outside (names, subjects, bodies, notes)
+reaches an agent's terminal only through here: on tables and ``key: value`` views every
+control character a terminal would act on is shown as an escape (``\x1b``); JSON, JSONL
+and CSV stay exact.  csv/json/tabulate are imported
 inside the functions: every command module imports this one, ``ccctl --help`` included.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
@@ -16,6 +20,21 @@ from typing import Any
 import click
 
 FORMATS = ("table", "json", "jsonl", "csv")
+# What a terminal acts on: C0 controls but tab and newline (ESC starts CSI/OSC sequences: screen
+# clears, title changes, OSC 8 links), DEL, C1 (0x9b is a one-byte CSI), and the bidi controls
+# and line separators that reorder or break what follows (Trojan Source).
+TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
+                             "\u2066-\u2069]")
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every terminal control shown as an escape (``\x1b[2J`` prints as text)."""
+    return TERMINAL_UNSAFE.sub(_escape, text)
 
 
 def output_options(func):
@@ -38,7 +57,7 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return float(value)
+        return str(value)  # money and rates: exact, as a string; a float would round 0.1 + 0.2
     if isinstance(value, set | frozenset | tuple):
         return list(value)
     return str(value)
@@ -51,6 +70,11 @@ def to_json(data: Any, indent: int | None = 2) -> str:
 
 
 def _cell(value: Any, tz=None) -> str:
+    """A value as a table shows it: times in ``tz``, lists joined, text terminal-safe."""
+    return terminal_safe(_plain_cell(value, tz))
+
+
+def _plain_cell(value: Any, tz=None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -58,7 +82,7 @@ def _cell(value: Any, tz=None) -> str:
 
         return shown(value, tz)  # the zone always named: the tenant's, or UTC
     if isinstance(value, list | tuple | set):
-        return ", ".join(_cell(v, tz) for v in value)
+        return ", ".join(_plain_cell(v, tz) for v in value)
     if isinstance(value, dict):
         return to_json(value, indent=None)
     return str(value)
@@ -104,14 +128,15 @@ def emit(rows: Iterable[Mapping[str, Any]], columns: Sequence[str] | None = None
             click.echo("(nothing to show)", file=file, err=file is sys.stderr)
             return
         zone = _zone(tz)
-        file.write(tabulate([[_cell(r[c], zone) for c in columns] for r in picked], headers=columns) + "\n")
+        file.write(tabulate([[_cell(r[c], zone) for c in columns] for r in picked],
+                            headers=[terminal_safe(str(c)) for c in columns]) + "\n")
 
 
 def _csv_cell(value: Any) -> str:
     # CSV is for scripts: full ISO times, like JSON.
     if isinstance(value, datetime | date):
         return value.isoformat()
-    return _cell(value)
+    return _plain_cell(value)
 
 
 def emit_object(obj: Mapping[str, Any], fmt: str | None = None, file=None, tz=None) -> None:
@@ -125,6 +150,7 @@ def emit_object(obj: Mapping[str, Any], fmt: str | None = None, file=None, tz=No
         zone = _zone(tz)
         width = max((len(k) for k in obj), default=0)
         for key, value in obj.items():
+            key = terminal_safe(str(key))
             if isinstance(value, list) and value and isinstance(value[0], Mapping):
                 file.write(f"\n{key}:\n")
                 emit(value, fmt="table", file=file, tz=zone)

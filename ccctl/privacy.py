@@ -5,16 +5,20 @@ the source row as a trace, and that trace still holds a name).
 
 Erasure, in one transaction:
 
-1. every loaded plugin's ``ccctl_customer_erased`` runs, the plugins the tenant
+1. every loaded plugin's ``ccctl_erase_customer`` runs, the plugins the tenant
    disabled included: a plugin switched off last month still holds last month's SMS;
 2. the person's interactions and work items are kept for the figures (KPIs, billing)
    but emptied of text, detached from the customer, and their payloads keep only
    numbers and a few non-personal keys; merge traces go; contact points and
    customer rows go;
-3. a sweep looks for the person's names, phones (every usual spelling) and emails
-   in every text and JSON column of every table of this tenant, plugin tables
-   included, and blanks what it finds: a note an agent wrote on someone else's
-   item, a plugin that forgot a column.
+3. a sweep looks for the person's names (any case, accents or not, surname first),
+   phones (any spelling that parses to the same number) and emails in every text, JSON
+   and binary column of every table of this tenant, plugin tables included, and masks
+   what it finds: a note an agent wrote on someone else's item, a search typed into the
+   FAQ, a raw mail in quarantine, a plugin that forgot a column. Matching is done in
+   Python (:mod:`ccctl.privacy_match`), row by row: SQL's ``lower() LIKE`` misses
+   ``ZOÉ`` on SQLite and every phone spelling everywhere. Export lists the same rows
+   under ``mentions``, so the person sees everything erasure touches.
 
 On SQLite, ``secure_delete`` zeroes freed space and the WAL is checkpointed after
 the commit, so the bytes are gone from the file, not only from query results.
@@ -22,22 +26,20 @@ the commit, so the bytes are gone from the file, not only from query results.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import JSON, String, Text, UniqueConstraint, delete, false, func, or_, select, update
+from sqlalchemy import JSON, LargeBinary, String, Text, UniqueConstraint, delete, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from ccctl.contacts import name_key
 from ccctl.context import TenantContext
 from ccctl.customers import get_customer
 from ccctl.db.models import ContactPoint, Customer, CustomerMerge, Interaction, Tenant, WorkItem
 from ccctl.errors import CcctlError
+from ccctl.plugins import call_hook
+from ccctl.privacy_match import Scrubber
 
 ERASED = "[erased]"
-MASK = "***"  # never longer than an identifier we look for (>= 3 characters)
 # Payload keys whose short string values are figures, not personal data (kept when clean).
 KEEP_KEYS = frozenset({"referral", "referral_code", "partner", "partner_code", "ref", "utm_source",
                        "utm_campaign", "kind", "status", "outcome", "direction", "deflected", "segments",
@@ -46,7 +48,7 @@ KEEP_KEYS = frozenset({"referral", "referral_code", "partner", "partner_code", "
 SWEEP_SKIP = frozenset({"alembic_version", "tenants", "audit_log", "contact_points"})
 # Columns it leaves alone: another customer's own name (a longer name may contain hers).
 SWEEP_KEEP_COLUMNS = frozenset({("customers", "name"), ("customers", "name_key")})
-MIN_IDENTIFIER = 3
+SWEEP_BATCH = 1000
 
 
 def person(session: Session, tenant: Tenant, customer_id: int) -> list[Customer]:
@@ -62,60 +64,14 @@ def person(session: Session, tenant: Tenant, customer_id: int) -> list[Customer]
     return group
 
 
-def identifiers(tenant: Tenant, customers: Iterable[Customer], names: bool = True) -> list[str]:
-    """Every spelling under which the person may appear: names, emails, phones as people write them."""
-    found: set[str] = set()
-    for customer in customers:
-        if names and customer.name.strip():
-            found |= {customer.name.strip(), customer.name.strip().lower(), name_key(customer.name)}
-        for contact in customer.contacts:
-            found.add(contact.value)
-            if contact.kind == "phone":
-                found |= phone_spellings(contact.value)
-    return sorted((f for f in found if len(f) >= MIN_IDENTIFIER), key=len, reverse=True)
-
-
-def phone_spellings(e164: str) -> set[str]:
-    import phonenumbers
-
-    number = phonenumbers.parse(e164, None)
-    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-    international = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    return {e164, e164.lstrip("+"), national, international, re.sub(r"\D", "", national),
-            e164.replace("+", "00", 1)}
-
-
-class Scrubber:
-    """Replaces a person's identifiers inside strings and JSON values (case-insensitive)."""
-
-    def __init__(self, words: list[str]) -> None:
-        self.words = words
-        self.pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE) if words else None
-
-    def text(self, value: str) -> str:
-        return self.pattern.sub(MASK, value) if self.pattern else value
-
-    def holds(self, value: Any) -> bool:
-        if self.pattern is None or value is None:
-            return False
-        if not isinstance(value, str):
-            value = json.dumps(value, ensure_ascii=False)
-        return bool(self.pattern.search(value))
-
-    def value(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, dict):
-            return {self.text(k): self.value(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.value(v) for v in value]
-        return value
-
-    def like_needles(self) -> list[str]:
-        """What to look for with SQL LIKE: each word as written and as JSON escapes it (\\u00e9)."""
-        needles = set(self.words)
-        needles |= {json.dumps(w)[1:-1] for w in self.words}
-        return sorted(needles)
+def identifiers(tenant: Tenant, customers: Iterable[Customer], names: bool = True) -> Scrubber:
+    """What finds the person in free text: their names (unless a namesake shares them), emails, phones."""
+    customers = list(customers)
+    return Scrubber(
+        names=[c.name for c in customers if names and c.name.strip()],
+        emails=[p.value for c in customers for p in c.contacts if p.kind == "email"],
+        phones=[p.value for c in customers for p in c.contacts if p.kind == "phone"],
+        region=tenant.default_region)
 
 
 def figures_only(payload: dict[str, Any], scrubber: Scrubber) -> dict[str, Any]:
@@ -157,6 +113,9 @@ def export_person(ctx: TenantContext, customer_id: int) -> dict[str, Any]:
     items, interactions = history_of(session, tenant, [c.id for c in group])
     merges = session.scalars(select(CustomerMerge).where(_merges_of([c.id for c in group], tenant))
                              .order_by(CustomerMerge.id))
+    own = {("interactions", i.id) for i in interactions} | {("work_items", i.id) for i in items}
+    own |= {("customers", c.id) for c in group}
+    mentions = [m for m in find_mentions(session, tenant, identifiers(tenant, group)) if (m["table"], m["id"]) not in own]
     return {
         "tenant": tenant.slug,
         "customer": _customer_dict(ctx, group[0]),
@@ -167,11 +126,14 @@ def export_person(ctx: TenantContext, customer_id: int) -> dict[str, Any]:
                                      "created_at", "due_at", "claimed_by", "closed_at", "outcome",
                                      "external_ref")) for i in items],
         "merges": [_row_dict(m, ("source_id", "target_id", "merged_at", "actor", "details")) for m in merges],
+        # Other rows that name the person (someone else's note, a FAQ search, a quarantined mail):
+        # what erasure masks in them.
+        "mentions": mentions,
     }
 
 
 def _customer_dict(ctx: TenantContext, customer: Customer) -> dict[str, Any]:
-    parts = call_every_plugin(ctx, "ccctl_customer_export", lambda c: {"customer": c}, [customer])
+    parts = call_every_plugin(ctx, "ccctl_export_customer", lambda c: {"customer": c}, [customer])
     return {"id": customer.id, "name": customer.name, "created_at": customer.created_at,
             "attributes": customer.attributes, "merged_into": customer.merged_into_id,
             "contacts": [{"kind": c.kind, "value": c.value} for c in customer.contacts],
@@ -197,8 +159,8 @@ def erase_person(ctx: TenantContext, customer_id: int) -> dict[str, Any]:
     keys = {c.name_key for c in group if c.name_key}
     namesake = bool(keys) and session.scalar(select(func.count()).select_from(Customer).where(
         Customer.tenant_id == tenant.id, Customer.name_key.in_(keys), Customer.id.not_in(ids))) > 0
-    scrubber = Scrubber(identifiers(tenant, group, names=not namesake))
-    plugins = sorted({name for name, _ in call_every_plugin(ctx, "ccctl_customer_erased",
+    scrubber = identifiers(tenant, group, names=not namesake)
+    plugins = sorted({name for name, _ in call_every_plugin(ctx, "ccctl_erase_customer",
                                                              lambda c: {"customer": c}, group)})
     items, interactions = history_of(session, tenant, ids)
     for row in interactions:
@@ -226,63 +188,69 @@ def erase_person(ctx: TenantContext, customer_id: int) -> dict[str, Any]:
             "plugins": plugins, "swept": swept, "name_shared_with_another_customer": namesake}
 
 
-def sweep(session: Session, tenant: Tenant, scrubber: Scrubber) -> dict[str, int]:
-    """Blank the identifiers in every text/JSON column of every table of this tenant: {table: rows}."""
-    from sqlalchemy import MetaData, cast
+def _sweep_tables(session: Session):
+    """(table, columns to look in, unique column names) for every tenant table the sweep reads."""
+    from sqlalchemy import MetaData
 
-    if scrubber.pattern is None:
-        return {}
-    session.flush()
     meta = MetaData()
     meta.reflect(session.connection())
-    needles = scrubber.like_needles()
-    touched: dict[str, int] = {}
     for table in meta.sorted_tables:
         if table.name in SWEEP_SKIP or "tenant_id" not in table.c or not table.primary_key.columns:
             continue
-        columns = [c for c in table.c if isinstance(c.type, String | Text | JSON)
+        columns = [c for c in table.c if isinstance(c.type, String | Text | JSON | LargeBinary)
                    and (table.name, c.name) not in SWEEP_KEEP_COLUMNS]
         if not columns:
             continue
         unique = {c.name for con in table.constraints if isinstance(con, UniqueConstraint) for c in con.columns}
         unique |= {c.name for ix in table.indexes if ix.unique for c in ix.columns}
-        matches = or_(*[cast(c, Text).icontains(n, autoescape=True) for c in columns for n in needles])
+        yield table, columns, unique
+
+
+def _rows_naming(session: Session, tenant: Tenant, scrubber: Scrubber):
+    """(table, columns, unique, row, [columns holding the person]) for each row that names them."""
+    if not scrubber:
+        return
+    session.flush()
+    for table, columns, unique in _sweep_tables(session):
         pk = list(table.primary_key.columns)
-        rows = session.execute(select(table).where(table.c.tenant_id == tenant.id, matches)).mappings().all()
-        for row in rows:
-            changes = {}
-            for column in columns:
-                value = row[column.name]
-                if not scrubber.holds(value):
-                    continue
-                if column.name in unique:  # a blanked value could collide: make it unique
-                    changes[column.name] = "erased:" + ":".join(str(row[p.name]) for p in pk)
-                else:
-                    changes[column.name] = scrubber.value(value)
-            if changes:
-                session.execute(update(table).where(*[p == row[p.name] for p in pk]).values(**changes))
-                touched[table.name] = touched.get(table.name, 0) + 1
+        query = select(*pk, *columns).where(table.c.tenant_id == tenant.id).order_by(*pk)
+        for row in session.execute(query.execution_options(yield_per=SWEEP_BATCH)).mappings():
+            holding = [c for c in columns if scrubber.holds(row[c.name])]
+            if holding:
+                yield table, unique, row, holding
+
+
+def find_mentions(session: Session, tenant: Tenant, scrubber: Scrubber) -> list[dict[str, Any]]:
+    """Every row of this tenant that names the person, with the values that do (for export)."""
+    out = []
+    for table, _unique, row, holding in _rows_naming(session, tenant, scrubber):
+        pk = list(table.primary_key.columns)
+        values = {}
+        for column in holding:
+            value = row[column.name]
+            values[column.name] = bytes(value).decode("utf-8", "replace") if isinstance(value, bytes | memoryview) \
+                else value
+        out.append({"table": table.name, "id": row[pk[0].name], "values": values})
+    return out
+
+
+def sweep(session: Session, tenant: Tenant, scrubber: Scrubber) -> dict[str, int]:
+    """Mask the person in every text/JSON/binary column of every table of this tenant: {table: rows}."""
+    touched: dict[str, int] = {}
+    for table, unique, row, holding in list(_rows_naming(session, tenant, scrubber)):
+        pk = list(table.primary_key.columns)
+        changes = {}
+        for column in holding:
+            if column.name in unique:  # a masked value could collide: make it unique
+                changes[column.name] = "erased:" + ":".join(str(row[p.name]) for p in pk)
+            else:
+                changes[column.name] = scrubber.value(row[column.name])
+        session.execute(update(table).where(*[p == row[p.name] for p in pk]).values(**changes))
+        touched[table.name] = touched.get(table.name, 0) + 1
     return touched
 
 
 def call_every_plugin(ctx: TenantContext, hook_name: str, kwargs_for, customers: list[Customer]):
-    """Call ``hook_name`` on every loaded plugin, enabled by the tenant or not: [(plugin, result)].
-
-    The per-tenant caller would skip the plugins this tenant switched off, yet they may
-    still hold data from when it was on; a person's rights reach all of it.
-    """
-    results = []
-    caller = getattr(ctx.app.pm.hook, hook_name)
-    for impl in caller.get_hookimpls():
-        if getattr(impl, "hookwrapper", False) or getattr(impl, "wrapper", False):
-            continue
-        for customer in customers:
-            available = {"ctx": ctx, **kwargs_for(customer)}
-            try:
-                result = impl.function(*[available[arg] for arg in impl.argnames])
-            except CcctlError:
-                raise
-            except Exception as exc:
-                raise CcctlError(f"plugin '{impl.plugin_name}' failed in {hook_name}: {exc}") from exc
-            results.append((impl.plugin_name, result))
-    return results
+    """Call ``hook_name`` for each customer: [(plugin, result)].  Export and erase reach every
+    loaded plugin (their specs say so): a plugin switched off today may still hold data."""
+    return [pair for customer in customers for pair in call_hook(ctx, hook_name, **kwargs_for(customer))]

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select
 
-from ccctl.context import TenantContext
 from ccctl.db.models import AuditEntry, Interaction, WorkItem
+
+if TYPE_CHECKING:  # annotations only: context.py imports this module (retention_kinds)
+    from ccctl.context import TenantContext
 
 # kind → what goes once it is older than the tenant's period.
 CORE_KINDS = {

@@ -50,7 +50,19 @@ say "2. Customers arrive from the client's CRM export; an operator finds them ho
 run ccctl customer import examples/customers-voyages.csv "${T[@]}" --format table
 run ccctl customer find "06 12 34 56 78" "${T[@]}" --format table
 run ccctl customer find "elodie martn" "${T[@]}" --format table
+
+say "   Importing the same file again changes nothing (names keep their accents)."
+run ccctl customer import examples/customers-voyages.csv "${T[@]}" --dry-run --format table
+
+say "   Two records of one person: duplicates say which signals match; a dry run shows what a merge moves." \
+    "The old id still leads to her, and customer unmerge MERGE_ID would undo it."
 run ccctl customer duplicates "${T[@]}" --format table
+pair=$(ccctl customer duplicates "${T[@]}" --format jsonl | first customer_b customer_a)
+if [ -n "$pair" ]; then
+  # shellcheck disable=SC2086  # two ids
+  run ccctl customer merge $pair "${T[@]}" --dry-run --format table
+  run ccctl customer merge $pair "${T[@]}" --format table
+fi
 
 say "3. A mail comes in: it is routed by the client's rules to a queue, with a due time in the client's clock." \
     "The cancellation goes to after-sales (rule annulations-remboursements), due within its 24 h SLA."

@@ -6,7 +6,8 @@ import click
 
 from ccctl.output import emit, emit_object, output_options
 
-AGENT_COLUMNS = ["name", "display_name", "skills", "serves", "available", "capacity", "holding"]
+AGENT_COLUMNS = ["name", "display_name", "skills", "serves", "available", "capacity", "holding", "phone", "state",
+                 "state_reason"]
 
 
 def register(cli: click.Group) -> None:
@@ -76,17 +77,27 @@ def list_cmd(tenant_slug, fmt) -> None:
 @click.option("--capacity", type=click.IntRange(1, 1000))
 @click.option("--available/--unavailable", default=None)
 @click.option("--display-name", default=None)
+@click.option("--phone", default=None, metavar="NUMBER", help="Where routed calls ring ('' clears it).")
+@click.option("--state", type=click.Choice(["available", "on-call", "wrap-up", "paused"]), default=None,
+              help="Only 'available' claims work; each change is kept in the agent's state history.")
+@click.option("--reason", default="", metavar="TEXT", help="Why (with --state paused: lunch, training...).")
 @output_options
 def set_cmd(name, skills, add_skill, remove_skill, serves, add_tenant, remove_tenant, capacity, available,
-            display_name, fmt) -> None:
+            display_name, phone, state, reason, fmt) -> None:
     """Change an agent (only what you name changes).
 
     \b
     Examples:
       ccctl agent set marie --unavailable            # off for lunch: claims nothing
       ccctl agent set marie --add-tenant assurance-horizon --capacity 3
+      ccctl agent set marie --phone "+33 6 12 34 56 78" --state available
+      ccctl agent set marie --state paused --reason lunch
     """
     from ccctl.commands.options import app_session
+    from ccctl.errors import InputError
+
+    if state is not None and available is not None:
+        raise InputError("give --state or --available/--unavailable, not both")
     from ccctl.queue.agents import agent_row, get_agent, update_agent
 
     with app_session() as (_app, session):
@@ -94,7 +105,8 @@ def set_cmd(name, skills, add_skill, remove_skill, serves, add_tenant, remove_te
             session, get_agent(session, name), skills=_split(skills) if skills else None,
             add_skills=_split(add_skill), remove_skills=_split(remove_skill),
             serves=_split(serves) if serves else None, add_serves=_split(add_tenant),
-            remove_serves=_split(remove_tenant), capacity=capacity, available=available, display_name=display_name)
+            remove_serves=_split(remove_tenant), capacity=capacity, available=available, display_name=display_name,
+            phone=phone, state=state, reason=reason)
         row = agent_row(session, found)
     emit_object(row, fmt)
 
@@ -114,7 +126,7 @@ def remove_cmd(name, release_items, fmt) -> None:
       ccctl agent remove marie
       ccctl agent remove marie --release
     """
-    from ccctl.queue.agents import remove_agent
+    from ccctl.queue.work import remove_agent
     from ccctl.queue.cli import current_app
     from ccctl.queue.txn import immediate_session
 

@@ -1,4 +1,4 @@
-"""``ccctl customer``: add, find, show (timeline), merge, import, duplicates."""
+"""``ccctl customer``: add, find, show (timeline), list, update; import, duplicates and merge in customer_identity."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ CUSTOMER_COLUMNS = ["id", "name", "emails", "phones"]
 
 
 def register(cli: click.Group) -> None:
+    from ccctl.commands import customer_identity
+
+    customer_identity.register(customer)
     cli.add_command(customer)
 
 
@@ -40,24 +43,154 @@ def add_cmd(name: str, emails, phones, tenant_slug, fmt) -> None:
 
 
 @customer.command("find")
-@click.argument("query")
+@click.argument("query", required=False)
+@click.option("--attr", "attrs", multiple=True, metavar="KEY=VALUE",
+              help="Find by an indexed attribute (the tenant's external keys and customers.indexed).")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
 @tenant_option
 @output_options
-def find_cmd(query: str, limit: int, tenant_slug, fmt) -> None:
-    """Find customers by phone, email or (fuzzy) name.
+def find_cmd(query, attrs, limit: int, tenant_slug, fmt) -> None:
+    """Find customers by phone, email, indexed attribute value or (fuzzy) name.
+
+    QUERY - reads one query per line from stdin and writes one JSON line per query:
+    {"query": ..., "customers": [...]} (thousands of look-ups for one start-up).
 
     \b
     Examples:
       ccctl customer find "+33 6 12 34 56 78"
-      ccctl customer find elodie@example.fr
+      ccctl customer find AP-100146
+      ccctl customer find --attr policy=AP-100146
       ccctl customer find "elodie martn"
+      cut -d, -f1 numbers.csv | ccctl customer find - > found.jsonl
     """
+    from ccctl.errors import InputError
+
+    if query == "-":
+        return _find_stdin(tenant_slug)
+    if not query and not attrs:
+        raise InputError("give a query (phone, email, name, policy number...), --attr KEY=VALUE, or - for stdin")
+    if not attrs:
+        from ccctl.context import App
+        from ccctl.identity.quickfind import quick_find
+
+        quick = quick_find(click.get_current_context().find_object(App), tenant_slug, query)
+        if quick is not None:
+            return emit(quick, CUSTOMER_COLUMNS, fmt)
     from ccctl.customers import customer_row, find_customers
+    from ccctl.identity.directory import find_by_attribute, parse_assignment
 
     with tenant_session(tenant_slug, commit=False) as (_app, session, tenant):
-        rows = [customer_row(c) for c in find_customers(session, tenant, query, limit)]
+        if attrs:
+            found = None
+            for key, value in (parse_assignment(a, "--attr") for a in attrs):
+                ids = {c.id: c for c in find_by_attribute(session, tenant, key, value, 1000)}
+                found = ids if found is None else {i: c for i, c in found.items() if i in ids}
+            matches = list(found.values())[:limit]
+            if query:
+                wanted = {c.id for c in find_customers(session, tenant, query, 1000)}
+                matches = [c for c in matches if c.id in wanted]
+        else:
+            matches = find_customers(session, tenant, query, limit)
+        rows = [customer_row(c) for c in matches]
     emit(rows, CUSTOMER_COLUMNS, fmt)
+
+
+def _find_stdin(tenant_slug) -> None:
+    """One JSON line per stdin line, answered in batches (a slow pipe still gets answers as it goes)."""
+    from ccctl.context import App
+    from ccctl.identity.quickfind import open_quick
+
+    opened = open_quick(click.get_current_context().find_object(App), tenant_slug)
+    if opened is not None:  # SQLite: sqlite3 alone, no SQLAlchemy to load
+        from ccctl.identity.quickfind import find_many
+
+        conn, tenant_id, region = opened
+        try:
+            _answer_lines(lambda batch: find_many(conn, tenant_id, region, batch))
+        finally:
+            conn.close()
+        return
+    from ccctl.identity.directory import find_many
+
+    with tenant_session(tenant_slug, commit=False) as (_app, session, tenant):
+        _answer_lines(lambda batch: find_many(session, tenant, batch))
+
+
+def _answer_lines(find) -> None:
+    import sys
+
+    from ccctl.output import to_json
+
+    batch: list[str] = []
+    for line in click.get_text_stream("stdin"):
+        batch.append(line.rstrip("\r\n"))
+        if len(batch) >= 2000:
+            _answer(batch, find, to_json, sys.stdout)
+            batch = []
+    if batch:
+        _answer(batch, find, to_json, sys.stdout)
+
+
+def _answer(queries, find, to_json, out) -> None:
+    for query, rows in zip(queries, find(queries)):
+        out.write(to_json({"query": query, "customers": rows}, indent=None) + "\n")
+    out.flush()
+
+
+@customer.command("list")
+@click.option("--name", default=None, help="Only names containing these words (case and accents ignored).")
+@click.option("--attr", "attrs", multiple=True, metavar="KEY=VALUE", help="Only this indexed attribute value.")
+@click.option("--include-merged", is_flag=True, help="Also list customers merged into others.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10000))
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1, None))
+@click.option("--after", type=int, default=None, help="Keyset paging: only ids above this one (fast on big tenants).")
+@tenant_option
+@output_options
+def list_cmd(name, attrs, include_merged, limit, page, after, tenant_slug, fmt) -> None:
+    """List customers by id, a page at a time (the total goes to stderr).
+
+    \b
+    Examples:
+      ccctl customer list --name martin --limit 20 --page 2
+      ccctl customer list --attr policy=AP-100146 --format json
+      ccctl customer list --after 5000 --limit 1000 --format csv
+    """
+    from ccctl.customers import customer_row
+    from ccctl.identity.directory import list_customers, parse_assignment
+
+    filters = [parse_assignment(a, "--attr") for a in attrs]
+    offset = 0 if after is not None else (page - 1) * limit
+    with tenant_session(tenant_slug, commit=False) as (_app, session, tenant):
+        found, total = list_customers(session, tenant, name, filters, include_merged, limit, offset, after)
+        rows = [{**customer_row(c), "attributes": c.attributes, "merged_into": c.merged_into_id} for c in found]
+    emit(rows, CUSTOMER_COLUMNS + ["attributes"] + (["merged_into"] if include_merged else []), fmt)
+    shown = f"{offset + 1}-{offset + len(rows)}" if rows else "none"
+    click.echo(f"{shown} of {total} customers", err=True)
+
+
+@customer.command("update")
+@click.argument("customer_id", type=int)
+@click.option("--set", "sets", multiple=True, required=True, metavar="KEY=VALUE",
+              help="Set name or an attribute (repeatable); KEY= with nothing removes the attribute.")
+@click.option("--actor", envvar="USER", help="Who changes it (recorded in the history).")
+@tenant_option
+@output_options
+def update_cmd(customer_id: int, sets, actor, tenant_slug, fmt) -> None:
+    """Change a customer's name or attributes; the history keeps each change (old → new).
+
+    \b
+    Examples:
+      ccctl customer update 88 --set policy=AP-100146 --set city=Lyon
+      ccctl customer update 88 --set "name=Élodie Martin-Roux"
+    """
+    from ccctl.identity.directory import parse_assignment
+    from ccctl.identity.updating import update_customer
+
+    changes = [parse_assignment(s) for s in sets]
+    with tenant_session(tenant_slug) as (_app, session, tenant):
+        customer, done = update_customer(session, tenant, customer_id, changes, actor)
+        row = {"id": customer.id, "name": customer.name, "changed": done, "attributes": customer.attributes}
+    emit_object(row, fmt)
 
 
 @customer.command("show")
@@ -79,79 +212,16 @@ def show_cmd(customer_id: int, limit, tenant_slug, fmt) -> None:
     """
     from ccctl.customers import customer_row, get_customer, interaction_row, item_row, open_items, timeline
 
-    with tenant_session(tenant_slug, commit=False) as (_app, session, tenant):
+    from ccctl.customer_context import customer_context
+
+    with tenant_session(tenant_slug, commit=False) as (app, session, tenant):
         found = get_customer(session, tenant, customer_id)
         record = customer_row(found)
         if found.id != customer_id:
             record["merged_from"] = customer_id
         record["attributes"] = found.attributes
+        record["context"] = customer_context(app.context(session, tenant), found)  # site visits, pre-bookings...
         record["open_items"] = [item_row(i) for i in open_items(session, tenant, found)]
         record["timeline"] = [interaction_row(i) for i in timeline(session, tenant, found, limit)]
         zone = tenant.timezone
     emit_object(record, fmt, tz=zone)
-
-
-@customer.command("merge")
-@click.argument("source_id", type=int)
-@click.argument("target_id", type=int)
-@click.option("--actor", envvar="USER", help="Who merges (recorded in the trace).")
-@tenant_option
-@output_options
-def merge_cmd(source_id: int, target_id: int, actor, tenant_slug, fmt) -> None:
-    """Merge customer SOURCE_ID into TARGET_ID: contact points and history move, a trace stays."""
-    from ccctl.customers import merge
-
-    with tenant_session(tenant_slug) as (app, session, tenant):
-        trace = merge(session, tenant, source_id, target_id, actor, ctx=app.context(session, tenant))
-        row = {"merged": trace.source_id, "into": trace.target_id, **trace.details}
-    emit_object(row, fmt)
-
-
-@customer.command("import")
-@click.argument("source", type=click.File("r", encoding="utf-8"))
-@click.option("--input-format", type=click.Choice(["csv", "jsonl"]), default=None,
-              help="Default: from the file name, else sniffed.")
-@click.option("--skip-invalid", is_flag=True, help="Import the valid rows even if some are invalid.")
-@tenant_option
-@output_options
-def import_cmd(source, input_format, skip_invalid, tenant_slug, fmt) -> None:
-    """Import customers from CSV or JSONL (a file, or - for stdin); known contacts are updated.
-
-    \b
-    CSV columns: name, email, phone (several separated by ';'), any other column is kept as an attribute.
-    Example:
-      ccctl customer import examples/customers-voyages.csv -t voyages-lumiere
-    """
-    from ccctl.customer_import import import_customers, open_source, read_rows, sniff_format
-    from ccctl.errors import InputError
-
-    name = "<stdin>" if source.name == "<stdin>" else source.name
-    head, stream = open_source(source)
-    rows = read_rows(stream, input_format or sniff_format(name, head), name)
-    with tenant_session(tenant_slug) as (_app, session, tenant):
-        with click.progressbar(length=len(rows), label="Importing", file=click.get_text_stream("stderr"),
-                               hidden=len(rows) < 1000) as bar:
-            report = import_customers(session, tenant, rows, name, skip_invalid, bar)
-        if report.errors and not skip_invalid:
-            session.rollback()
-            shown = "\n".join(report.errors[:20])
-            more = f"\n... and {len(report.errors) - 20} more" if len(report.errors) > 20 else ""
-            raise InputError(f"nothing imported; fix these rows or pass --skip-invalid:\n{shown}{more}")
-    for error in report.errors:
-        click.echo(f"skipped {error}", err=True)
-    emit_object({"created": report.created, "updated": report.updated, "unchanged": report.unchanged,
-                 "skipped": len(report.errors)}, fmt)
-
-
-@customer.command("duplicates")
-@click.option("--threshold", default=90, show_default=True, type=click.IntRange(50, 100),
-              help="Name similarity (0-100) from which a pair is listed.")
-@tenant_option
-@output_options
-def duplicates_cmd(threshold: int, tenant_slug, fmt) -> None:
-    """List likely duplicate customers (same or nearly the same name); merge them with `customer merge`."""
-    from ccctl.customers import likely_duplicates
-
-    with tenant_session(tenant_slug, commit=False) as (_app, session, tenant):
-        rows = likely_duplicates(session, tenant, threshold)
-    emit(rows, ["customer_a", "name_a", "customer_b", "name_b", "score"], fmt)

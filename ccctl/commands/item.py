@@ -73,7 +73,22 @@ def show_cmd(item_id, agent_name, tenant_slug, fmt) -> None:
                                                                                          Interaction.id))
         record["history"] = [{"at": i.occurred_at, "channel": i.channel, "actor": i.actor or "",
                               "summary": i.summary} for i in steps]
+        record["suggestions"] = _suggestions(app.context(session, tenant), found)
     emit_object(record, fmt, tz=tenant.timezone)
+
+
+def _suggestions(ctx, found) -> list[dict]:
+    """What the tenant's plugins suggest for this item (FAQ articles...), best first."""
+    from ccctl.plugins import call_hook
+
+    text = f"{found.subject}\n{found.body}".strip()
+    if found.state == "closed" or not text:
+        return []
+    found_by = [{"plugin": plugin, "title": str(s.get("title", "")), "url": str(s.get("url", "")),
+                 "score": s.get("score")}
+                for plugin, suggestions in call_hook(ctx, "ccctl_suggest_answers", item=found, text=text)
+                for s in suggestions or () if isinstance(s, dict)]
+    return sorted(found_by, key=lambda s: -(s["score"] or 0))
 
 
 @item.command("release")
@@ -156,12 +171,14 @@ def transfer_cmd(item_id, queue_name, to_agent, agent_name, force, note, tenant_
                    "wrong-number, cancelled, duplicate, spam).")
 @click.option("--next", "take_next", is_flag=True,
               help="Then claim the agent's next item and print it, as `queue next` does (needs --agent).")
+@click.option("--send", "sends", multiple=True, metavar="KIND:NAME",
+              help="Also send this to the customer through a plugin, e.g. brochure:japon (repeatable).")
 @agent_option
 @force_option
 @note_option
 @tenant_option
 @output_options
-def close_cmd(item_id, outcome, take_next, agent_name, force, note, tenant_slug, fmt) -> None:
+def close_cmd(item_id, outcome, take_next, sends, agent_name, force, note, tenant_slug, fmt) -> None:
     """Close an item with an outcome; plugins hear of it (ccctl_item_closed).
 
     With --next the agent goes straight on to their next item ("wrap up, next"): on
@@ -171,18 +188,36 @@ def close_cmd(item_id, outcome, take_next, agent_name, force, note, tenant_slug,
     Examples:
       ccctl item close 4711 --outcome resolved --note "booking moved to 12 May"
       ccctl item close 4711 --outcome resolved --agent marie --next --format json
+      ccctl item close 4711 --outcome info-sent --send brochure:japon --agent marie
     """
     from ccctl.queue.cli import allowed_outcome, item_session
     from ccctl.queue.closing import close
 
+    if take_next and sends:
+        from ccctl.errors import InputError
+
+        raise InputError("--send and --next go in two commands: close with --send, then `queue next`")
     if take_next:
         return _close_and_next(item_id, outcome, agent_name, force, note, tenant_slug, fmt)
     with item_session(tenant_slug, agent=agent_name, item_id=item_id) as (app, session, tenant):
         ctx = app.context(session, tenant)
         allowed_outcome(tenant, outcome)
         agent, found = _acting(ctx, agent_name, item_id, force)
+        for what in sends:  # in the close's transaction: a refused send closes nothing
+            _send(ctx, found, what)
         done = close(ctx, found, outcome=outcome, agent=agent, note=note)
     _done(done, fmt, tenant.timezone)
+
+
+def _send(ctx, item, what: str) -> None:
+    from ccctl.errors import InputError
+
+    if ":" not in what:
+        raise InputError(f"--send {what}: give KIND:NAME, e.g. brochure:japon")
+    done = ctx.hook("ccctl_item_send")(item=item, what=what, ctx=ctx)
+    if done is None:
+        raise InputError(f"--send {what}: no plugin enabled for tenant {ctx.tenant.slug} sends that")
+    click.echo(done, err=True)
 
 
 def _close_and_next(item_id, outcome, agent_name, force, note, tenant_slug, fmt) -> None:
@@ -215,4 +250,4 @@ def _close_and_next(item_id, outcome, agent_name, force, note, tenant_slug, fmt)
             conn.commit()
             claim = close_and_claim_next(app.context(session, tenant), conn, item_id, who, outcome=outcome, note=note)
     click.echo(f"closed item {item_id}: {outcome}", err=True)
-    show_claim(app, claim, fmt)
+    show_claim(app, claim, fmt, agent_name)

@@ -56,17 +56,24 @@ def next_cmd(agent_name, queues, tenant_slug, fmt) -> None:
     with app.session() as session:
         tenant = app.tenant(session, tenant_slug) if tenant_slug else None
     claim = claim_next(app.engine, agent_name, tenant=tenant, queues=list(queues) or None)
-    show_claim(app, claim, fmt)
+    show_claim(app, claim, fmt, agent_name)
 
 
-def show_claim(app, claim, fmt) -> None:
-    """Print the item claimed (with its tenant, body and attributes), or why none was, on stderr."""
+def show_claim(app, claim, fmt, agent_name: str | None = None) -> None:
+    """Tell the tenant's plugins (``ccctl_item_claimed``: a waiting caller is put through), then print
+    the item claimed (with its tenant, body and attributes), or why none was, on stderr."""
     from ccctl.db.models import Tenant, WorkItem
     from ccctl.queue.views import item_row
 
     if claim.item_id is None:
         click.echo(claim.reason, err=True)
         return
+    extra = {}
+    if agent_name:
+        from ccctl.queue.claims import announce_assignment
+
+        announce_assignment(app, claim, agent_name)  # ccctl_item_assigned: e.g. the client's webhooks
+        extra = announce_claim(app, claim, agent_name)  # ccctl_item_claimed: e.g. a waiting caller put through
     with app.session() as session:
         item = session.get(WorkItem, claim.item_id)
         row = item_row(item)
@@ -74,7 +81,21 @@ def show_claim(app, claim, fmt) -> None:
         row["tenant"] = tenant.slug
         row["body"] = item.body
         row["attributes"] = item.attributes
+    row.update(extra)
     emit_object(row, fmt, tz=tenant.timezone)  # one clock: the tenant's, as `queue list` shows it
+
+
+def announce_claim(app, claim, agent_name: str) -> dict:
+    """Fire ``ccctl_item_claimed`` outside any transaction; the fields the plugins answered."""
+    from ccctl.db.models import Tenant, WorkItem
+
+    with app.session() as session:
+        item = session.get(WorkItem, claim.item_id)
+        ctx = app.context(session, session.get(Tenant, item.tenant_id))
+        session.commit()  # the reads end here: a plugin may call out over the network
+        answers = ctx.hook("ccctl_item_claimed")(item=item, agent=agent_name, ctx=ctx)
+        session.commit()
+    return {key: value for answer in answers if answer for key, value in answer.items()}
 
 
 @queue.command("list")

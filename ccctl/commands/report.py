@@ -120,24 +120,32 @@ def billing_cmd(month, tenant_slug, actor, fmt) -> None:
 @click.option("--aht", type=click.FloatRange(1, 86400), help="Handling time in seconds (default: measured).")
 @click.option("--channel", help="Only items of this channel.")
 @click.option("--queue", help="Only items of this queue.")
+@click.option("--model", type=click.Choice(["erlang-c", "erlang-a"]), default="erlang-c", show_default=True,
+              help="erlang-a: callers hang up after a while (patience measured, or --patience).")
+@click.option("--patience", type=click.FloatRange(1, 86400), help="Mean patience in seconds (erlang-a).")
 @actor_option
 @output_options
-def staffing_cmd(tenant_slug, target, day, interval, weeks, aht, channel, queue, actor, fmt) -> None:
-    """Agents needed per interval (Erlang C) beside the agents on shift.
+def staffing_cmd(tenant_slug, target, day, interval, weeks, aht, channel, queue, model, patience, actor,
+                 fmt) -> None:
+    """Agents needed per interval (Erlang C, or Erlang A) beside the agents on shift.
 
     Arrivals per interval are the mean of the same weekday and time over the last
     --weeks weeks; the handling time is the mean claim-to-close time of those weeks.
+    Erlang A takes the callers' patience from the same weeks (abandoned items ÷ time
+    waited) unless --patience is given; with no abandonment measured it is Erlang C.
 
     \b
     Examples:
       ccctl report staffing -t voyages-lumiere --target 80/20
       ccctl report staffing -t voyages-lumiere --date 2026-11-30 --interval 60 --aht 240
+      ccctl report staffing -t voyages-lumiere --channel voice --model erlang-a
     """
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
     from ccctl.audit import audit
     from ccctl.commands.options import tenant_session
+    from ccctl.errors import InputError
     from ccctl.reports.period import parse_day
     from ccctl.reports.staffing import Target, staffing_rows
 
@@ -145,13 +153,16 @@ def staffing_cmd(tenant_slug, target, day, interval, weeks, aht, channel, queue,
     with tenant_session(tenant_slug) as (_app, session, tenant):
         when = parse_day(day, "--date") if day else \
             datetime.now(ZoneInfo(tenant.timezone)).date() + timedelta(days=1)
+        if patience and model != "erlang-a":
+            raise InputError("--patience is for --model erlang-a")
         rows, summary = staffing_rows(session, tenant, when, wanted, interval, weeks, aht,
-                                      channel=channel, queue=queue)
+                                      channel=channel, queue=queue, model=model, patience_seconds=patience)
         audit(session, tenant.id, actor, "report.staffing", f"tenant:{tenant.slug}", summary)
     click.echo(", ".join(f"{k}: {v}" for k, v in summary.items()), err=True)
     parameters = {"tenant": tenant.slug, "channel": channel, "queue": queue, **summary}
     emit_report("staffing", parameters, rows, ["interval", "arrivals", "erlangs", "agents_needed",
-                                               "service_level_pct", "asa_s", "on_shift", "gap"], fmt)
+                                               "service_level_pct", "asa_s", "abandon_pct", "on_shift", "gap"],
+                fmt)
 
 
 @report.command("attribution")

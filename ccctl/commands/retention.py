@@ -61,6 +61,7 @@ def apply_cmd(app, tenants, run, dry_run, actor, fmt) -> None:
 def _apply_one(app, slug: str, dry_run: bool, actor) -> list[dict]:
     from ccctl.audit import audit
     from ccctl.db.models import utcnow
+    from ccctl.plugins import call_hook
     from ccctl.retention import apply_core, policy_of
 
     kinds = app.retention_kinds()
@@ -71,7 +72,7 @@ def _apply_one(app, slug: str, dry_run: bool, actor) -> list[dict]:
             return []
         ctx = app.context(session, tenant)
         done = apply_core(ctx, policy, now, dry_run)
-        for found in app.pm.hook.ccctl_apply_retention(policy=policy, now=now, dry_run=dry_run, ctx=ctx):
+        for _plugin, found in call_hook(ctx, "ccctl_apply_retention", policy=policy, now=now, dry_run=dry_run):
             done.update(found or {})
         if not dry_run:
             audit(session, tenant.id, actor, "retention.apply", f"tenant:{slug}", done)

@@ -1,4 +1,4 @@
-"""Typed tenant configuration. Plugins validate their own section (``ccctl_config_schema``)."""
+"""Typed tenant configuration. Plugins validate their own section (``ccctl_register_config_schema``)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ccctl.config.durations import DURATION, parse_duration  # noqa: F401 - its old home; plugins import it here
 from ccctl.config.secrets import is_reference, looks_secret
 from ccctl.errors import ConfigError
+from ccctl.identity.rules import CustomerRules
 from ccctl.queue.config import Escalation, RoutingRule, SlaClock, check_rule_queues
 
 if TYPE_CHECKING:  # annotations only: validating stored config (e.g. email ingest) needs no YAML parser
@@ -19,23 +21,11 @@ if TYPE_CHECKING:  # annotations only: validating stored config (e.g. email inge
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
-DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d)\s*$")
 RANGE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-def parse_duration(text: str | int | float) -> int:
-    """``"4h"``, ``"30m"``, ``"2d"`` (or plain minutes) → minutes."""
-    if isinstance(text, int | float):
-        return int(text)
-    match = DURATION.match(str(text))
-    if not match:
-        raise ValueError(f"'{text}' is not a duration like 30m, 4h or 2d")
-    amount, unit = float(match.group(1)), match.group(2)
-    return int(amount * {"m": 1, "min": 1, "h": 60, "d": 1440}[unit])
 
 
 def expand_days(spec: str) -> list[str]:
@@ -112,7 +102,7 @@ class Billing(Strict):
     per_callback_minute: Decimal = Field(default=Decimal("0"), ge=0, decimal_places=4)
     # Outcomes not billed as handled (e.g. spam, duplicate).
     free_outcomes: list[str] = []
-    # Prices of further usage units reported by plugins through ``ccctl_billing_usage``.
+    # Prices of further usage units reported by plugins through ``ccctl_report_usage``.
     extra: dict[str, Decimal] = {}
 
     @field_validator("per_item", "extra")
@@ -153,6 +143,7 @@ class TenantConfig(Strict):
     retention: dict[str, Annotated[str, AfterValidator(_period)]] = {}
     # The outcomes agents may close items with (billing's free_outcomes should be among them).
     outcomes: list[str] = Field(default_factory=lambda: list(DEFAULT_OUTCOMES), min_length=1)
+    customers: CustomerRules | None = None  # matching rules; defaults in docs/customers.md
 
     @field_validator("timezone")
     @classmethod

@@ -10,6 +10,9 @@ from ccctl.errors import CcctlError
 
 ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 SECRET_WORDS = ("password", "secret", "token", "api_key", "auth")
+# Settings whose names hold a secret word but whose values are none: a method, an endpoint's address
+# (the email plugin refuses user:password@ in those addresses).
+NOT_SECRET_KEYS = ("auth", "token_url", "device_authorization_url", "authorization_url")
 
 
 def is_reference(value: object) -> bool:
@@ -18,7 +21,7 @@ def is_reference(value: object) -> bool:
 
 def looks_secret(key: str) -> bool:
     key = key.lower()
-    return any(word in key for word in SECRET_WORDS)
+    return key not in NOT_SECRET_KEYS and any(word in key for word in SECRET_WORDS)
 
 
 def resolve_secret(value: str | None, what: str = "secret") -> str | None:

@@ -92,3 +92,16 @@ def _sqlite_order(model: type, ids: list[int], params: list[dict[str, Any]]) -> 
     error, never a silent mix-up."""
     if len(ids) != len(params) or (ids and ids[-1] - ids[0] != len(ids) - 1):
         raise RuntimeError(f"{model.__tablename__}: rows returned by a bulk INSERT do not line up with its input")
+
+
+def insert_plain(session: Session, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """INSERT ``rows`` (tuples of plain ints and strings, in ``columns`` order) with the driver's own
+    ``executemany``: for wide batches of simple rows (contact points, index rows), SQLAlchemy's
+    per-row parameter processing costs more than the INSERT. No defaults are applied, no type is
+    converted: give every value."""
+    if not rows:
+        return
+    conn = session.connection()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    conn.exec_driver_sql(sql, rows)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # sqlalchemy is imported where an engine is made: `customer find`'s quick path needs only the URL
+    from sqlalchemy import Engine
 
 
 def default_database_url() -> str:
@@ -26,6 +29,8 @@ def database_url(explicit: str | None = None) -> str:
 
 
 def make_engine(url: str) -> Engine:
+    from sqlalchemy import create_engine, event
+
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -166,6 +166,23 @@ class CustomerMerge(Base):
     merged_at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str | None] = mapped_column(String(100))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Set by `customer unmerge`: the trace stays, and says it was undone.
+    undone_at: Mapped[datetime | None] = mapped_column()
+
+
+class CustomerAttribute(Base):
+    """One value of an attribute the tenant declares indexed (or an external key) for one customer:
+    `customer find --attr` and import matching read this table instead of scanning JSON."""
+
+    __tablename__ = "customer_attributes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(String(500))
+
+    __table_args__ = (Index("ix_customer_attributes_lookup", "tenant_id", "key", "value"),)
 
 
 class WorkItem(Base):
@@ -199,6 +216,10 @@ class WorkItem(Base):
     skill_set_id: Mapped[int | None] = mapped_column(ForeignKey("skill_sets.id"))
     routed_by: Mapped[str | None] = mapped_column(String(100))  # routing rule that chose the queue
     escalation_level: Mapped[int] = mapped_column(default=0)  # steps `queue escalate` applied
+    # Sticky routing: until ``reserved_until`` only ``reserved_for`` may claim the item (a caller
+    # whose case owner was busy waits for that owner a while before anyone else takes the call).
+    reserved_for: Mapped[str | None] = mapped_column(String(100))
+    reserved_until: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "channel", "external_ref"),
@@ -263,10 +284,32 @@ class Agent(Base):
     # Items claimed now: kept by every claim, release, transfer and close, so one statement can
     # check capacity exactly; a claim that finds it full recounts (ccctl.queue.holding).
     holding: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The agent's phone (E.164): calls routed to the agent are dialled there.
+    phone: Mapped[str | None] = mapped_column(String(32))
+    # available | on-call | wrap-up | paused; ``available`` (what claims check) is true only in
+    # "available". Each change is kept in ``agent_state_changes``.
+    state: Mapped[str] = mapped_column(String(16), default="available", server_default="available")
+    state_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     served: Mapped[list[AgentTenant]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+
+class AgentStateChange(Base):
+    """One change of an agent's state (the history that time-in-state reports read)."""
+
+    __tablename__ = "agent_state_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    # What made the change: an operator's command, or a call (e.g. "voice:CA...").
+    source: Mapped[str] = mapped_column(String(100), default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_agent_state_changes_agent_at", "agent_id", "at"),)
 
 
 class AgentTenant(Base):

@@ -7,7 +7,10 @@ import re
 from pathlib import Path
 from types import ModuleType
 
-from sqlalchemy import Engine, inspect
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported where used: `customer find`'s quick path reads declared heads only
+    from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # `revision = "x"` / `down_revision: str | None = ("a", "b")` as Alembic writes them.
@@ -19,7 +22,9 @@ def version_locations(pm=None) -> list[str]:
     """Core's revision folder and every folder a loaded plugin registers."""
     locations = [str(MIGRATIONS / "versions")]
     if pm is not None:
-        pm.hook.ccctl_migrations(register=lambda path: locations.append(str(path)))
+        from ccctl.plugins import hook_caller
+
+        hook_caller(pm, "ccctl_register_migrations")(register=lambda path: locations.append(str(path)))
     return locations
 
 
@@ -117,4 +122,6 @@ def applied_heads(engine: Engine) -> set[str]:
 
 
 def table_names(engine: Engine) -> list[str]:
+    from sqlalchemy import inspect
+
     return inspect(engine).get_table_names()

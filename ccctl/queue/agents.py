@@ -13,6 +13,8 @@ from ccctl.errors import CcctlError, InputError
 from ccctl.queue.skills import normalise
 
 AGENT_NAME = r"^[a-z0-9][a-z0-9._-]{0,99}$"
+# Only "available" lets the agent claim; "paused" takes a reason (lunch, training...).
+AGENT_STATES = ("available", "on-call", "wrap-up", "paused")
 
 
 _AGENT = select(Agent).where(Agent.name == bindparam("name"))
@@ -47,7 +49,8 @@ def add_agent(session: Session, name: str, *, skills: list[str], serves: list[st
     if session.scalar(select(Agent.id).where(Agent.name == name)) is not None:
         raise CcctlError(f"agent '{name}' exists already (change it with ccctl agent set {name} ...)")
     agent = Agent(name=name, display_name=display_name, skills=normalise(skills), capacity=capacity,
-                  available=available)
+                  available=available, state="available" if available else "paused",
+                  state_reason="" if available else "paused")
     agent.served = [AgentTenant(tenant_id=t.id) for t in tenants_by_slug(session, serves)]
     session.add(agent)
     try:
@@ -61,7 +64,8 @@ def add_agent(session: Session, name: str, *, skills: list[str], serves: list[st
 def update_agent(session: Session, agent: Agent, *, skills: list[str] | None = None,
                  add_skills: list[str] = (), remove_skills: list[str] = (), serves: list[str] | None = None,
                  add_serves: list[str] = (), remove_serves: list[str] = (), capacity: int | None = None,
-                 available: bool | None = None, display_name: str | None = None) -> Agent:
+                 available: bool | None = None, display_name: str | None = None, phone: str | None = None,
+                 state: str | None = None, reason: str = "", region: str = "FR") -> Agent:
     held = set(agent.skills if skills is None else normalise(skills))
     held |= set(normalise(add_skills))
     held -= set(normalise(remove_skills))
@@ -77,12 +81,42 @@ def update_agent(session: Session, agent: Agent, *, skills: list[str] | None = N
         agent.served = keep + [AgentTenant(tenant_id=t) for t in sorted(current - have)]
     if capacity is not None:
         agent.capacity = capacity
-    if available is not None:
-        agent.available = available
+    if available is not None and state is None:
+        state = "available" if available else "paused"
+    if state is not None:
+        set_state(session, agent, state, reason, source="operator")
+    if phone is not None:
+        agent.phone = agent_phone(phone, region)
     if display_name is not None:
         agent.display_name = display_name
     session.flush()
     return agent
+
+
+def agent_phone(value: str, region: str = "FR") -> str | None:
+    """An agent's phone as E.164 ("" clears it); an InputError naming the value otherwise."""
+    from ccctl.contacts import normalize_phone
+
+    return normalize_phone(value, region) if value.strip() else None
+
+
+def set_state(session: Session, agent: Agent, state: str, reason: str = "", source: str = "") -> bool:
+    """Move ``agent`` to ``state`` (kept in ``agent_state_changes``); claims follow ``available``.
+
+    Returns False (and writes nothing) when the agent is already in that state for that reason.
+    """
+    from ccctl.db.models import AgentStateChange, utcnow
+
+    if state not in AGENT_STATES:
+        raise InputError(f"agent state '{state}' is not one of {', '.join(AGENT_STATES)}")
+    reason = reason.strip()[:200]
+    if state == "paused" and not reason:
+        reason = "paused"
+    if agent.state == state and agent.state_reason == reason:
+        return False
+    agent.state, agent.state_reason, agent.available = state, reason, state == "available"
+    session.add(AgentStateChange(agent_id=agent.id, state=state, reason=reason, source=source[:100], at=utcnow()))
+    return True
 
 
 def held_count(session: Session, name: str) -> int:
@@ -95,6 +129,7 @@ def agent_row(session: Session, agent: Agent) -> dict[str, Any]:
         "name": agent.name, "display_name": agent.display_name, "skills": agent.skills,
         "serves": sorted(slugs[a.tenant_id] for a in agent.served if a.tenant_id in slugs),
         "available": agent.available, "capacity": agent.capacity, "holding": held_count(session, agent.name),
+        "phone": agent.phone, "state": agent.state, "state_reason": agent.state_reason,
     }
 
 
@@ -103,24 +138,3 @@ def list_agents(session: Session, tenant: Tenant | None = None) -> list[Agent]:
     if tenant is not None:
         query = query.join(AgentTenant).where(AgentTenant.tenant_id == tenant.id)
     return list(session.scalars(query))
-
-
-def remove_agent(app, session: Session, name: str, *, release_items: bool = False) -> list[int]:
-    """Delete agent ``name``; with ``release_items`` the items they hold go back to their queues
-    first (ids returned), else holding any is an error."""
-    from sqlalchemy import text
-
-    from ccctl.db.models import CLAIMED_STATE
-    from ccctl.queue.work import release
-
-    agent = get_agent(session, name, lock=True)
-    held = list(session.scalars(select(WorkItem).where(WorkItem.claimed_by == name, text(CLAIMED_STATE))
-                                .order_by(WorkItem.id).with_for_update()))
-    if held and not release_items:
-        ids = ", ".join(str(i.id) for i in held)
-        raise CcctlError(f"agent {name} holds item(s) {ids}: close or release them, or pass --release")
-    for item in held:
-        release(app.context(session, session.get(Tenant, item.tenant_id)), item, note=f"agent {name} removed")
-    session.delete(agent)
-    session.flush()
-    return [i.id for i in held]

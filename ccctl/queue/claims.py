@@ -62,7 +62,10 @@ def _pick(in_queues: bool, arrays: bool = False):
         # claim order) rather than trade it for a tenant index plus a sort of that tenant's items.
         .where(text(OPEN_STATE), among(WorkItem.tenant_id + literal_column("0"), "tenants"),
                among(WorkItem.skill_set_id, "sets"),
-               or_(WorkItem.not_before.is_(None), WorkItem.not_before <= _NOW))
+               or_(WorkItem.not_before.is_(None), WorkItem.not_before <= _NOW),
+               # A reserved item (a call sticky to its case owner) goes only to that agent until then.
+               or_(WorkItem.reserved_until.is_(None), WorkItem.reserved_until <= _NOW,
+                   WorkItem.reserved_for == bindparam("agent_name", type_=String)))
         .order_by(WorkItem.priority.desc(), WorkItem.due_at.asc(), WorkItem.id.asc())
         .limit(literal_column("1"))  # literals, not parameters: a prepared plan still knows them
     )
@@ -198,6 +201,18 @@ def claim_next(bind: Engine | Connection, who: str | Claimer, *, tenant: Tenant 
         if not retry:
             break
     return Claim(None, reason=reason)
+
+
+def announce_assignment(app, claim: Claim, agent_name: str) -> None:
+    """Fire ``ccctl_item_assigned`` for a claim just committed (a claim is one statement: no hook can
+    join its transaction), in a short transaction of its own, when the tenant enables a listener."""
+    if claim.item_id is None or not app.pm.hook.ccctl_item_assigned.get_hookimpls():
+        return
+    with app.transaction() as session:
+        ctx = app.context(session, session.get(Tenant, claim.tenant_id))
+        listeners = ctx.hook("ccctl_item_assigned")
+        if listeners.get_hookimpls():
+            listeners(item=session.get(WorkItem, claim.item_id), agent=agent_name, ctx=ctx)
 
 
 def claim_params(who: Claimer, queues: list[str] | None, now: datetime) -> dict:

@@ -19,6 +19,11 @@ def _as_list(value: Any) -> Any:
     return [value] if isinstance(value, str | int | float | bool) else value
 
 
+def is_comparison(value: Any) -> bool:
+    """A string that starts with an operator (``">= 2000"``): a numeric condition, not a value to equal."""
+    return isinstance(value, str) and value.lstrip()[:1] in ("<", ">", "=", "!")
+
+
 def parse_comparison(text: str) -> tuple[str, float]:
     """``">= 1000"`` → (">=", 1000.0); a bare number means equality."""
     match = COMPARISON.match(str(text))
@@ -38,8 +43,9 @@ class RuleMatch(_Strict):
     keywords: list[str] = Field(default=[], description="Any of these words or phrases in the subject or body "
                                 "(case- and accent-insensitive, whole words).")
     customer: dict[str, Any] = Field(default={}, description="Customer attributes: a value or a list of accepted values.")
-    attributes: dict[str, Any] = Field(default={}, description="Item attributes (e.g. a referral or partner code): "
-                                       "a value or a list of accepted values.")
+    attributes: dict[str, Any] = Field(default={}, description="Item attributes (e.g. a referral or partner code, "
+                                       "a site event's destination): a value, a list of accepted values, or a "
+                                       "numeric comparison like '>= 2000'.")
     numbers: dict[str, list[str]] = Field(default={}, description="Numeric item (else customer) attributes with "
                                           "comparisons, e.g. amount: '>= 1000' or ['>= 100', '< 1000'].")
 
@@ -47,6 +53,18 @@ class RuleMatch(_Strict):
     @classmethod
     def _lists(cls, value: Any) -> Any:
         return _as_list(value)
+
+    @field_validator("attributes")
+    @classmethod
+    def _attribute_comparisons(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for key, wanted in value.items():
+            for one in wanted if isinstance(wanted, list) else [wanted]:
+                if is_comparison(one):
+                    try:
+                        parse_comparison(one)
+                    except ValueError as exc:
+                        raise ValueError(f"attributes.{key}: {exc}") from None
+        return value
 
     @field_validator("numbers", mode="before")
     @classmethod
@@ -87,7 +105,7 @@ class Escalation(_Strict):
     @field_validator("every", "late_after")
     @classmethod
     def _duration(cls, value: str) -> str:
-        from ccctl.config.model import parse_duration
+        from ccctl.config.durations import parse_duration
 
         if parse_duration(value) <= 0:
             raise ValueError(f"'{value}' must be longer than zero")

@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from ccctl.context import TenantContext
 from ccctl.db.models import Customer, WorkItem, utcnow
+from ccctl.db.upsert import insert_or_skip
 from ccctl.errors import CcctlError
 from ccctl.queue.history import record_step
 from ccctl.queue.routing import Decision, Sample, needs_customer, parse_rules, route
@@ -40,16 +40,14 @@ def create_item(ctx: TenantContext, channel: str, *, subject: str = "", body: st
     values, how = plan_item(ctx, channel, subject=subject, body=body, customer_id=customer_id, queue=queue,
                             priority=priority, not_before=not_before, attributes=attributes,
                             external_ref=external_ref, skills=skills, sla=sla)
-    item = WorkItem(**values)
-    try:
-        with session.begin_nested():
-            session.add(item)
-            session.flush()
-    except IntegrityError:
-        existing = _by_ref(ctx, channel, external_ref) if external_ref else None
-        if existing is None:
-            raise
-        return existing, False
+    if external_ref is None:  # nothing it could collide with
+        item = WorkItem(**values)
+        session.add(item)
+        session.flush()
+    else:  # a concurrent writer may store the same ref first: then theirs is the item
+        item = insert_or_skip(session, WorkItem, values, conflict=("tenant_id", "channel", "external_ref"))
+        if item is None:
+            return _by_ref(ctx, channel, external_ref), False
     record_step(session, tenant, item, **created_step(ctx, item, how))
     ctx.hook("ccctl_item_created")(item=item, ctx=ctx)
     return item, True

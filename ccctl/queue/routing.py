@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ccctl.contacts import name_key
-from ccctl.queue.config import RoutingRule, parse_comparison
+from ccctl.queue.config import RoutingRule, is_comparison, parse_comparison
 
 OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq,
        "!=": operator.ne}
@@ -40,7 +40,16 @@ def _same(actual: Any, wanted: Any) -> bool:
 
 def _accepts(actual: Any, wanted: Any) -> bool:
     choices = wanted if isinstance(wanted, list) else [wanted]
-    return any(_same(actual, choice) for choice in choices)
+    return any(_compares(actual, choice) if is_comparison(choice) else _same(actual, choice) for choice in choices)
+
+
+def _compares(actual: Any, text: str) -> bool:
+    """``actual`` is a number that satisfies comparison ``text`` (a non-number never does)."""
+    number = as_number(actual)
+    if number is None:
+        return False
+    op, bound = parse_comparison(text)
+    return OPS[op](number, bound)
 
 
 def as_number(value: Any) -> float | None:
@@ -71,7 +80,8 @@ def why_not(rule: RoutingRule, sample: Sample) -> str | None:
             if key not in actual_map:
                 return f"{where} {key} is missing"
             if not _accepts(actual_map[key], wanted):
-                return f"{where} {key} is {actual_map[key]!r}, not {wanted!r}"
+                verb = "fails" if is_comparison(wanted) else "not"
+                return f"{where} {key} is {actual_map[key]!r}, {verb} {wanted!r}"
     for key, comparisons in match.numbers.items():
         raw = sample.attributes.get(key, sample.customer.get(key))
         number = as_number(raw)

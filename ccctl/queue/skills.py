@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ccctl.db.models import SkillSet
@@ -25,14 +24,11 @@ def skill_set_id(session: Session, skills: Iterable[str]) -> int:
     found = session.scalar(select(SkillSet.id).where(SkillSet.key == key))
     if found is not None:
         return found
-    try:
-        with session.begin_nested():
-            row = SkillSet(key=key, skills=normalise(skills))
-            session.add(row)
-            session.flush()
-            return row.id
-    except IntegrityError:
-        return session.scalar(select(SkillSet.id).where(SkillSet.key == key))
+    from ccctl.db.upsert import insert_or_skip
+
+    made = insert_or_skip(session, SkillSet, dict(key=key, skills=normalise(skills)), conflict=("key",),
+                          returning=SkillSet.id)
+    return made if made is not None else session.scalar(select(SkillSet.id).where(SkillSet.key == key))
 
 
 _ALL_SETS = select(SkillSet.id, SkillSet.skills)

@@ -90,6 +90,27 @@ def add_business_minutes(start: datetime, minutes: int, business_hours: dict[str
     raise ValueError(f"no opening hours found within {MAX_DAYS} days of {start:%Y-%m-%d}")
 
 
+def add_business_days(start: datetime, days: int, business_hours: dict[str, Any] | None,
+                      tz: str = "UTC", country: str | None = None) -> datetime:
+    """The first opening of the ``days``-th open day after ``start``'s local date, in UTC (a follow-up
+    "3 business days later"); weekends, closed days and public holidays do not count.
+    No business hours at all means always open: ``days`` calendar days later."""
+    if start.tzinfo is None:
+        raise ValueError("start must be an aware datetime")
+    frozen = _frozen(business_hours)
+    if not _cached_weekly_hours(frozen):
+        return start.astimezone(timezone.utc) + timedelta(days=days)
+    day = start.astimezone(ZoneInfo(tz)).date()
+    for _ in range(MAX_DAYS):
+        day += timedelta(days=1)
+        windows = _cached_windows(day, frozen, tz, country)
+        if windows:
+            days -= 1
+            if days <= 0:
+                return windows[0][0]
+    raise ValueError(f"no opening hours found within {MAX_DAYS} days of {start:%Y-%m-%d}")
+
+
 def due_at(start: datetime, queue: dict[str, Any], tenant_config: dict[str, Any]) -> datetime:
     """Due time of an item entering ``queue`` (its YAML dict) at ``start`` for a tenant's config."""
     from ccctl.config.model import parse_duration

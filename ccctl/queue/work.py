@@ -6,6 +6,7 @@ Every step goes to history, and moves the agents' ``holding`` counters in the sa
 from __future__ import annotations
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
 from ccctl.context import TenantContext
 from ccctl.db.models import WorkItem, utcnow
@@ -109,6 +110,8 @@ def transfer(ctx: TenantContext, item: WorkItem, *, queue: str | None = None, to
         hold(ctx.session, to_agent, +1)
     record_step(ctx.session, ctx.tenant, item, "transferred", "transferred " + " ".join(moved)
                 + (f": {note}" if note else ""), actor=agent, note=note, to_agent=to_agent)
+    if to_agent:
+        ctx.hook("ccctl_item_assigned")(item=item, agent=to_agent, ctx=ctx)
     return item
 
 
@@ -125,3 +128,24 @@ def park(ctx: TenantContext, item: WorkItem, *, agent: str | None = None, note: 
     record_step(ctx.session, ctx.tenant, item, "waiting", "waiting for the customer" + (f": {note}" if note else ""),
                 actor=agent or holder, note=note)
     return item
+
+
+# Here, not in agents.py: removing an agent releases its items, and agents.py stays below work.py.
+def remove_agent(app, session: Session, name: str, *, release_items: bool = False) -> list[int]:
+    """Delete agent ``name``; with ``release_items`` the items they hold go back to their queues
+    first (ids returned), else holding any is an error."""
+    from sqlalchemy import text
+
+    from ccctl.db.models import CLAIMED_STATE, Tenant
+
+    agent = get_agent(session, name, lock=True)
+    held = list(session.scalars(select(WorkItem).where(WorkItem.claimed_by == name, text(CLAIMED_STATE))
+                                .order_by(WorkItem.id).with_for_update()))
+    if held and not release_items:
+        ids = ", ".join(str(i.id) for i in held)
+        raise CcctlError(f"agent {name} holds item(s) {ids}: close or release them, or pass --release")
+    for item in held:
+        release(app.context(session, session.get(Tenant, item.tenant_id)), item, note=f"agent {name} removed")
+    session.delete(agent)
+    session.flush()
+    return [i.id for i in held]

@@ -7,7 +7,7 @@ half-up to the currency's cents; the invoice total is the sum of the rounded lin
 * handled items: items closed in the month, per channel priced in ``per_item``
   (outcomes listed in ``free_outcomes`` are not billed);
 * SMS segments and call-back minutes: what plugins report through
-  ``ccctl_billing_usage`` (units ``sms_segment``, ``callback_minute``); for a unit no
+  ``ccctl_report_usage`` (units ``sms_segment``, ``callback_minute``); for a unit no
   plugin reports, the history stands in: ``payload.segments`` of outbound ``sms``
   interactions, and ``payload.duration_seconds`` of ``callback`` interactions, each
   call rounded up to the started minute;
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from ccctl.context import App
 from ccctl.db.models import Interaction, Tenant, WorkItem
 from ccctl.errors import CcctlError
+from ccctl.plugins import call_hook
 from ccctl.reports.period import month_period
 
 CENT = Decimal("0.01")
@@ -88,10 +89,10 @@ def usage_by_unit(app: App, session: Session, tenant: Tenant, period) -> dict[st
     ctx = app.context(session, tenant)
     totals: dict[str, Decimal] = {}
     try:
-        results = app.pm.hook.ccctl_billing_usage(tenant=tenant, start=period.start, end=period.end, ctx=ctx)
-    except Exception as exc:
-        raise CcctlError(f"a plugin failed in ccctl_billing_usage for {tenant.slug}: {exc}") from exc
-    for result in results:
+        results = call_hook(ctx, "ccctl_report_usage", start=period.start, end=period.end)
+    except CcctlError as exc:
+        raise CcctlError(f"{tenant.slug}: {exc}") from exc
+    for _plugin, result in results:
         for line in result or ():
             unit = str(line.get("unit") or "")
             try:

@@ -17,7 +17,9 @@ Definitions (also in docs/reports.md):
   outcome ``reached``;
 * deflection: self-help contacts ÷ (self-help contacts + work items), where self-help contacts
   are the ``selfhelp`` interactions plus the events plugins report through
-  ``ccctl_self_service_events`` (FAQ views that never reached the history).
+  ``ccctl_list_self_service_events`` (FAQ views that never reached the history);
+* plugins' own columns (``ccctl_kpi_columns``), e.g. the voice plugin's calls offered, answered,
+  abandoned, ASA and service level.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def kpi_rows(session: Session, tenant: Tenant, period: Period, by: str = "day",
              now: datetime | None = None, ctx=None) -> tuple[list[dict[str, Any]], list[str]]:
     """One row per bucket plus a ``total`` row; and the column order (volume columns last).
 
-    With ``ctx``, the tenant's plugins add their self-service events (``ccctl_self_service_events``).
+    With ``ctx``, the tenant's plugins add their self-service events (``ccctl_list_self_service_events``).
     """
     now = now or utcnow()
     backlog = _open_during(session, tenant, period)
@@ -103,7 +105,23 @@ def kpi_rows(session: Session, tenant: Tenant, period: Period, by: str = "day",
     total.update(_volumes(items, channels, queues))
     rows.append(total)
     columns = BASE_COLUMNS + [f"ch_{c}" for c in channels] + [f"q_{q}" for q in queues]
+    if ctx is not None:
+        columns[len(BASE_COLUMNS):len(BASE_COLUMNS)] = plugin_columns(ctx, period, by, rows)
     return rows, columns
+
+
+def plugin_columns(ctx, period: Period, by: str, rows: list[dict[str, Any]]) -> list[str]:
+    """Add the columns the tenant's plugins report per period label (``total`` included); their names."""
+    added: list[str] = []
+    for answer in ctx.hook("ccctl_kpi_columns")(tenant=ctx.tenant, period=period, by=by, ctx=ctx):
+        if not answer:
+            continue
+        names = [n for n in answer["columns"] if n not in added and n not in rows[0]]
+        added += names
+        for row in rows:
+            values = answer["rows"].get(row["period"], {})
+            row.update({n: values.get(n) for n in names})
+    return added
 
 
 def _measures(items: list[ItemFacts], selfhelp: int, repeats: dict[int, list[datetime]],
@@ -227,19 +245,16 @@ def _later_items_by_customer(session: Session, tenant: Tenant, period: Period,
 def self_service_events(ctx, period: Period) -> list[datetime]:
     """Times reported by the tenant's plugins; a naive or out-of-period time is a plugin bug, said so."""
     from ccctl.errors import CcctlError
+    from ccctl.plugins import call_hook
 
     moments = []
-    try:
-        results = ctx.hook("ccctl_self_service_events")(tenant=ctx.tenant, start=period.start, end=period.end,
-                                                        ctx=ctx)
-    except Exception as exc:
-        raise CcctlError(f"a plugin failed in ccctl_self_service_events: {exc}") from exc
-    for result in results:
+    results = call_hook(ctx, "ccctl_list_self_service_events", start=period.start, end=period.end)
+    for _plugin, result in results:
         for moment in result or ():
             if not isinstance(moment, datetime) or moment.tzinfo is None:
-                raise CcctlError(f"ccctl_self_service_events returned {moment!r}: want aware datetimes")
+                raise CcctlError(f"ccctl_list_self_service_events returned {moment!r}: want aware datetimes")
             if not period.start <= moment < period.end:
-                raise CcctlError(f"ccctl_self_service_events returned {moment.isoformat()}, outside the period")
+                raise CcctlError(f"ccctl_list_self_service_events returned {moment.isoformat()}, outside the period")
             moments.append(moment)
     return moments
 

@@ -1,9 +1,11 @@
-"""Agents needed per interval of a day, from arrival history and handling times (Erlang C).
+"""Agents needed per interval of a day, from arrival history and handling times (Erlang C, or Erlang A).
 
 Forecast: the arrivals of an interval are the mean of the same interval on the same
 weekday over the previous ``weeks`` weeks. Handling time: the mean of ``closed_at −
 claimed_at`` over the items closed in that history (claims left open longer than
 ``MAX_HANDLE`` are forgotten claims, not work, and are left out), else ``--aht``.
+Erlang A (``--model erlang-a``) also needs the callers' mean patience: ``--patience``, else
+measured from the history's items closed ``abandoned`` (see :func:`measured_patience`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy.orm import Session
 from ccctl.db.models import Agent, AgentTenant, Tenant, WorkItem
 from ccctl.errors import InputError
 from ccctl.reports.erlang import agents_needed, average_speed_of_answer, service_level
+from ccctl.reports.erlang_a import agents_needed_a, erlang_a
 
 MAX_HANDLE = timedelta(hours=8)
 
@@ -53,9 +56,28 @@ def handling_time(session: Session, tenant: Tenant, start: datetime, end: dateti
     return sum(spans) / len(spans) if spans else None
 
 
+def measured_patience(session: Session, tenant: Tenant, start: datetime, end: datetime,
+                      channel: str | None = None, queue: str | None = None) -> float | None:
+    """Mean patience in seconds, the exponential model's estimate from the items of ``[start, end)``:
+    abandons ÷ the total time everyone waited (answered: creation to claim; abandoned: to close).
+    None when nothing was abandoned (patience looks infinite: Erlang C applies)."""
+    query = _filtered(select(WorkItem.created_at, WorkItem.claimed_at, WorkItem.closed_at, WorkItem.outcome).where(
+        WorkItem.tenant_id == tenant.id, WorkItem.created_at >= start, WorkItem.created_at < end,
+        WorkItem.closed_at.is_not(None)), channel, queue)
+    abandons, waited = 0, 0.0
+    for created, claimed, closed, outcome in session.execute(query):
+        if outcome == "abandoned":
+            abandons += 1
+            waited += (closed - created).total_seconds()
+        elif claimed is not None:
+            waited += max(0.0, (claimed - created).total_seconds())
+    return waited / abandons if abandons and waited > 0 else None
+
+
 def staffing_rows(session: Session, tenant: Tenant, day: date, target: Target, interval_minutes: int = 30,
                   weeks: int = 4, aht_seconds: float | None = None, default_aht: float = 300,
-                  channel: str | None = None, queue: str | None = None) -> tuple[list[dict[str, Any]], dict]:
+                  channel: str | None = None, queue: str | None = None, model: str = "erlang-c",
+                  patience_seconds: float | None = None) -> tuple[list[dict[str, Any]], dict]:
     """One row per interval of ``day`` (business hours, plus any interval that had arrivals)."""
     if not 1 <= weeks <= 52:
         raise InputError("--weeks must be between 1 and 52")
@@ -68,6 +90,8 @@ def staffing_rows(session: Session, tenant: Tenant, day: date, target: Target, i
     measured = handling_time(session, tenant, history_start, history_end, channel, queue)
     aht = aht_seconds or measured or default_aht
     source = "--aht" if aht_seconds else ("history" if measured else "default")
+    patience = patience_seconds or (measured_patience(session, tenant, history_start, history_end, channel, queue)
+                                    if model == "erlang-a" else None)
     on_shift = agents_on_shift(session, tenant, queue)
     open_slots = _business_slots(tenant, day, interval_minutes)
     interval_s = interval_minutes * 60
@@ -76,22 +100,31 @@ def staffing_rows(session: Session, tenant: Tenant, day: date, target: Target, i
         arrivals = counts.get(slot, 0) / weeks
         if slot not in open_slots and not arrivals:
             continue
-        needed = agents_needed(arrivals, interval_s, aht, target.share, target.seconds)
         traffic = arrivals * aht / interval_s
         start = datetime.combine(day, time(0)) + timedelta(minutes=slot * interval_minutes)
         end = start + timedelta(minutes=interval_minutes)
-        asa = average_speed_of_answer(needed, traffic, aht) if needed else 0.0
+        if patience:
+            needed = agents_needed_a(arrivals, interval_s, aht, patience, target.share, target.seconds)
+            figures = erlang_a(max(1, needed), arrivals / interval_s, aht, patience, target.seconds)
+            level, asa, abandon = figures.service_level, figures.mean_wait_s, 100 * figures.abandon_probability
+        else:
+            needed = agents_needed(arrivals, interval_s, aht, target.share, target.seconds)
+            level, abandon = service_level(needed, traffic, aht, target.seconds), None
+            asa = average_speed_of_answer(needed, traffic, aht) if needed else 0.0
         rows.append({
             "interval": f"{start:%H:%M}-{'24:00' if end.day != start.day else f'{end:%H:%M}'}",
             "arrivals": round(arrivals, 2),
             "erlangs": round(traffic, 2),
             "agents_needed": needed,
-            "service_level_pct": round(100 * service_level(needed, traffic, aht, target.seconds), 1),
+            "service_level_pct": round(100 * level, 1),
             "asa_s": round(asa, 1),
+            "abandon_pct": None if abandon is None else round(abandon, 1),
             "on_shift": on_shift,
             "gap": on_shift - needed,
         })
-    summary = {"date": day.isoformat(), "aht_s": round(aht, 1), "aht_source": source, "weeks": weeks,
+    summary = {"date": day.isoformat(), "model": "erlang-a" if patience else "erlang-c",
+               "patience_s": round(patience, 1) if patience else None, "aht_s": round(aht, 1), "aht_source": source,
+               "weeks": weeks,
                "target": f"{round(target.share * 100)}/{target.seconds}", "interval_min": interval_minutes}
     return rows, summary
 

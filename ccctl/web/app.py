@@ -21,10 +21,13 @@ from starlette.routing import Route
 from ccctl.context import App
 from ccctl.web.batch import GroupWriter
 from ccctl.web.contact_store import store_contacts
+from ccctl.web.errors import as_http_error, http_error
 from ccctl.web.limits import BodyLimit, RateLimit
+from ccctl.web.pages import harden
 from ccctl.web.routes import is_switchable, plugin_routes
 from ccctl.web.scope import TenantDirectory, tenant_info
 from ccctl.web.settings import WebSettings
+from ccctl.web.storable import refuse_unstorable
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -32,13 +35,14 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 def create_web_app(app: App, settings: WebSettings | None = None) -> Starlette:
     """The ASGI app for ``app`` (plugin manager + database), with server-wide ``settings``."""
     settings = (settings or WebSettings()).with_secret()
-    routes = [Route("/health", health, methods=["GET"], name="health")]
+    routes = [Route("/health", health, methods=["GET"], name="health"),
+              Route("/favicon.ico", no_icon, methods=["GET"], name="favicon")]
     for path, endpoint, methods, name, plugin in tenant_routes(app.pm):
         routes.append(tenant_route(path, endpoint, methods, name, plugin))
     web = Starlette(routes=routes, middleware=[
         Middleware(RateLimit, settings=settings),   # outermost: a flood is refused before any work
         Middleware(BodyLimit, settings=settings),
-    ])
+    ], exception_handlers={HTTPException: http_error, Exception: http_error})
     web.state.ccctl = app
     web.state.settings = settings
     web.state.tenants = TenantDirectory(app)
@@ -68,7 +72,9 @@ def tenant_routes(pm) -> list[tuple[str, Callable, tuple[str, ...], str | None, 
 def tenant_route(path: str, endpoint: Callable, methods: Iterable[str], name: str | None,
                  plugin: str | None) -> Route:
     """A route at ``/t/{tenant}<path>``: 404 for unknown tenants and, when ``plugin`` is set,
-    for tenants that do not enable it; the body is read (size-limited) before the endpoint runs."""
+    for tenants that do not enable it; the body is read (size-limited) and input no database can
+    store refused (400) before the endpoint runs. Whatever the endpoint raises becomes the same clean
+    error page (logged when unexpected); its answer gets the page kit's default headers."""
     is_async = inspect.iscoroutinefunction(endpoint)
 
     async def tenant_endpoint(request: Request) -> Response:
@@ -77,9 +83,15 @@ def tenant_route(path: str, endpoint: Callable, methods: Iterable[str], name: st
             raise HTTPException(404, f"tenant '{info.slug}' does not enable plugin '{plugin}'")
         request.state.tenant_info = info
         await read_body(request)
-        if is_async:
-            return await endpoint(request)
-        return await run_in_threadpool(endpoint, request)
+        refuse_unstorable(request)
+        try:
+            if is_async:
+                response = await endpoint(request)
+            else:
+                response = await run_in_threadpool(endpoint, request)
+        except Exception as exc:  # a plugin's bug or a database refusal: a clean page, the traceback in the log
+            raise as_http_error(request, exc) from None
+        return harden(response)
 
     return Route("/t/{tenant}" + path, tenant_endpoint, methods=list(methods), name=name)
 
@@ -90,6 +102,11 @@ async def read_body(request: Request) -> None:
     request.state.body = await request.body()
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     request.state.form = await request.form() if content_type in FORM_TYPES else None
+
+
+async def no_icon(request: Request) -> Response:
+    """Browsers ask every site for one: an empty answer, cached, rather than an error page each time."""
+    return Response(status_code=204, headers={"Cache-Control": "public, max-age=86400"})
 
 
 async def health(request: Request) -> Response:

@@ -6,10 +6,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from ccctl.web import csrf
 from ccctl.web.contact_form import MAX_PAGE, ContactForm, clean_referral, read_form, validate
 from ccctl.web.cookies import set_cookie
-from ccctl.web.pages import page, render
+from ccctl.web.pages import csrf_ok, page, render
 
 REF_COOKIE = "ccctl_ref"
 REF_MAX_AGE = 30 * 86400
@@ -43,7 +42,7 @@ def submit_form(request: Request) -> Response:
     data = request.state.form or {}
     embed = data.get("embed") == "1"
     form = read_form(data, _referral(request, None))
-    if not csrf.is_valid(request, data.get(csrf.FIELD)):
+    if not csrf_ok(request, data):
         # A forged post, or a visitor whose cookie was lost: nothing stored; a fresh token to retry with.
         return _form_page(request, form, {}, embed, status=403,
                           banner="Your session expired (or cookies are blocked). Please send the form again.")
@@ -65,7 +64,7 @@ def submit_form(request: Request) -> Response:
 
 async def thanks(request: Request) -> Response:
     info = request.state.tenant_info
-    return page("thanks.html", {"tenant_name": info.name}, embed=request.query_params.get("embed") == "1")
+    return page(request, "thanks.html", {"tenant_name": info.name}, embed=request.query_params.get("embed") == "1")
 
 
 async def embed_script(request: Request) -> Response:
@@ -83,15 +82,9 @@ def _referral(request: Request, from_query: str | None) -> str:
 def _form_page(request: Request, form: ContactForm, errors: dict[str, str], embed: bool,
                status: int = 200, banner: str = "") -> Response:
     info = request.state.tenant_info
-    cookie = csrf.cookie_value(request)
-    fresh = cookie is None
-    if fresh:
-        cookie = csrf.new_cookie_value()
     context = {"tenant_name": info.name, "form": form, "errors": errors, "fields": FIELDS, "banner": banner,
-               "csrf_token": csrf.token_for(request, cookie), "action": request.url.path}
-    response = page("contact.html", context, status=status, embed=embed)
-    if fresh:
-        set_cookie(response, request, csrf.COOKIE, cookie)
+               "action": request.url.path}
+    response = page(request, "contact.html", context, status=status, embed=embed)
     if form.referral_code and request.method == "GET":
         set_cookie(response, request, REF_COOKIE, form.referral_code, REF_MAX_AGE)
     return response

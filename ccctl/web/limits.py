@@ -9,6 +9,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.responses import PlainTextResponse
 
+from ccctl.web.pages import harden
 from ccctl.web.proxy import client_ip
 from ccctl.web.settings import WebSettings
 
@@ -42,7 +43,8 @@ class BodyLimit:
 
 
 def _too_large(limit: int) -> PlainTextResponse:
-    return PlainTextResponse(f"request body over {limit} bytes", status_code=413, headers={"Connection": "close"})
+    return harden(PlainTextResponse(f"request body over {limit} bytes", status_code=413,
+                                    headers={"Connection": "close"}))
 
 
 class RateLimit:
@@ -68,7 +70,7 @@ class RateLimit:
         self.counts[ip] = count = self.counts.get(ip, 0) + 1
         if count > limit:
             retry = max(1, math.ceil(self.settings.rate_window - (now - self.window_start)))
-            response = PlainTextResponse("too many requests, slow down", status_code=429,
-                                         headers={"Retry-After": str(retry)})
+            response = harden(PlainTextResponse("too many requests, slow down", status_code=429,
+                                                headers={"Retry-After": str(retry)}))
             return await response(scope, receive, send)
         await self.app(scope, receive, send)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pluggy
 
-from ccctl.plugins import plugin_names
+from ccctl.plugins import each_plugin, plugin_names
 
 PATH = re.compile(r"^/[A-Za-z0-9._~{}:/-]*$")
 
@@ -25,9 +25,7 @@ class PluginRoute:
 def plugin_routes(pm: pluggy.PluginManager) -> list[PluginRoute]:
     """Every route every loaded plugin registers, with its owner; bad or clashing ones raise ValueError."""
     routes: list[PluginRoute] = []
-    for impl in pm.hook.ccctl_register_routes.get_hookimpls():
-        plugin = impl.plugin_name
-
+    for plugin, call in each_plugin(pm, "ccctl_register_routes"):
         def register(path: str, endpoint: Callable, methods=("GET",), name: str | None = None,
                      _plugin: str = plugin) -> None:
             if not isinstance(path, str) or not PATH.match(path):
@@ -38,7 +36,7 @@ def plugin_routes(pm: pluggy.PluginManager) -> list[PluginRoute]:
             verbs = tuple(m.upper() for m in ([methods] if isinstance(methods, str) else methods))
             routes.append(PluginRoute(_plugin, path, endpoint, verbs, name))
 
-        impl.function(register=register)
+        call(register=register)
     _refuse_clashes(routes)
     return routes
 

@@ -1,5 +1,11 @@
 """Twilio webhook verification used by every Twilio route: signature (403 if wrong), then replay refusal.
 
+The replay key is a hash of exactly what the signature covers (the URL without its port, then
+each sorted parameter name followed by its sorted distinct values, as ``RequestValidator``
+concatenates them; for JSON webhooks the URL, whose ``bodySHA256`` covers the body). So a seen
+request sent again with its fields reordered, re-encoded, duplicated or re-split (``a=bc`` and
+``ab=c`` sign the same), or with the port added or dropped, is the same key and refused.
+
 Seen requests are remembered in the database (table ``web_seen_requests``), not in memory:
 every uvicorn worker sees them, they survive restarts, and the row is written in the same
 transaction as the route's work, so a request whose handling failed leaves no trace and
@@ -53,27 +59,42 @@ def verify_twilio(request: Request, ctx: TenantContext, auth_token: str) -> Any:
     algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
     if not RequestValidator(auth_token).validate(url, params, signature, algorithm):
         raise HTTPException(403, "bad Twilio signature")
-    remember_request(ctx, signature, url, body, request.app.state.settings.replay_window)
+    remember_request(ctx, replay_key(url, params), request.app.state.settings.replay_window)
     return params
 
 
-def request_digest(signature: str, url: str, body: bytes) -> str:
-    return hashlib.sha256(b"\0".join([signature.encode(), url.encode(), body])).hexdigest()
+def signed_text(url: str, params: Any) -> str:
+    """What Twilio's signature covers, in one canonical form: the URL without its port (the validator
+    accepts it with or without one), then each sorted name with its sorted distinct values."""
+    from urllib.parse import urlparse
+
+    from twilio.request_validator import RequestValidator, remove_port
+
+    text = remove_port(urlparse(url))
+    if isinstance(params, str):  # a JSON webhook: the URL's ?bodySHA256= stands for the body
+        return text
+    for name in sorted(set(params)):
+        for value in sorted(set(RequestValidator.get_values(None, params, name))):
+            text += name + value
+    return text
 
 
-def remember_request(ctx: TenantContext, signature: str, url: str, body: bytes, window: int) -> None:
-    """Store the request's digest; 403 if it is already there (a replay), forgetting ones older than ``window``."""
+def replay_key(url: str, params: Any) -> str:
+    """The digest stored for a verified request: any request its signature also validates has the same."""
+    return hashlib.sha256(signed_text(url, params).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def remember_request(ctx: TenantContext, digest: str, window: int) -> None:
+    """Store a request's ``digest`` (:func:`replay_key`); 403 if it is already there (a replay),
+    forgetting ones older than ``window`` seconds."""
     from sqlalchemy import delete
-    from sqlalchemy.exc import IntegrityError
 
     from ccctl.db.models import SeenRequest, utcnow
+    from ccctl.db.upsert import insert_or_skip
 
     session, now = ctx.session, utcnow()
     session.execute(delete(SeenRequest).where(SeenRequest.seen_at < now - timedelta(seconds=window)))
-    try:
-        with session.begin_nested():
-            session.add(SeenRequest(tenant_id=ctx.tenant.id, digest=request_digest(signature, url, body),
-                                    seen_at=now))
-            session.flush()
-    except IntegrityError:
-        raise HTTPException(403, "replayed Twilio request") from None
+    stored = insert_or_skip(session, SeenRequest, dict(tenant_id=ctx.tenant.id, seen_at=now, digest=digest),
+                            conflict=("digest",), returning=SeenRequest.id)
+    if stored is None:
+        raise HTTPException(403, "replayed Twilio request")

@@ -33,6 +33,8 @@ def test_visitor_books_an_open_slot_in_chromium(cb, live_server, browser_page, a
     for phone in ("0612345601", "0612345602"):
         cb("callback", "request", "-t", "rappel", "--phone", phone, "--slot", full)
     page = browser_page
+    console_errors = []
+    page.on("console", lambda message: "Content Security Policy" in message.text and console_errors.append(message.text))
     page.goto(f"{live_server}/t/rappel/callback?page=https%3A%2F%2Fvoyages.example%2Frome&ref=AMI7")
     values = page.eval_on_selector_all("#slot option", "options => options.map(o => o.value)")
     assert slot_utc(full).isoformat() not in values
@@ -52,6 +54,8 @@ def test_visitor_books_an_open_slot_in_chromium(cb, live_server, browser_page, a
     page.select_option("#slot", wanted)
     page.click("button[type=submit]")
     page.wait_for_selector("#done")
+    assert console_errors == []  # the page kit's CSP refused nothing the pages need
+    assert page.evaluate("getComputedStyle(document.body).maxWidth") == "512px"  # that style applied
     assert tomorrow(16, 30).split()[1] in page.inner_text("#when")
 
     with app.session() as s:

@@ -37,8 +37,12 @@ def test_merge_moves_requests(cb):
     target = cb.json("customer", "add", "Jean Double", "--phone", "0698765433", "-t", "rappel")
     request = cb.json("callback", "request", "-t", "rappel", "--phone", "0698765432", "--now")
     assert request["customer"] == source["id"]
-    cb("customer", "merge", str(source["id"]), str(target["id"]), "-t", "rappel")
+    merged = cb.json("customer", "merge", str(source["id"]), str(target["id"]), "-t", "rappel")
     pop = cb.json("callback", "show", str(request["item"]), "-t", "rappel")
     assert pop["customer"] == target["id"]
+    cb("customer", "unmerge", str(merged["merge_id"]), "-t", "rappel")  # the plugin's row goes back too
+    exported = json.loads(cb("customer", "export", str(source["id"]), "-t", "rappel").stdout)
+    assert exported["customer"]["plugins"]["callback"]["callback_requests"][0]["id"] == request["request"]
+    cb("customer", "merge", str(source["id"]), str(target["id"]), "-t", "rappel")
     exported = json.loads(cb("customer", "export", str(target["id"]), "-t", "rappel").stdout)
     assert exported["customer"]["plugins"]["callback"]["callback_requests"][0]["id"] == request["request"]

@@ -66,9 +66,73 @@ def test_form_errors_are_shown_on_the_form(cb, client):
     assert full.status_code == 409 and "is full" in full.text
     no_slot = client.post("/t/rappel/callback", data={**fields, "phone": "0612345678", "when": "slot"})
     assert no_slot.status_code == 400 and "choisissez un créneau" in no_slot.text
-    forged = client.post("/t/rappel/callback", data={**fields, "key": "abc.def", "phone": "0612345678",
+    forged = client.post("/t/rappel/callback", data={**fields, "csrf_token": "abc", "phone": "0612345678",
                                                      "when": "now"})
-    assert forged.status_code == 400
+    assert forged.status_code == 403 and "session a expiré" in forged.text
+    assert 'value="0612345678"' in forged.text  # typed values kept for the retry
+
+
+def booked(app) -> list[CallbackRequest]:
+    with app.session() as s:
+        return list(s.scalars(select(CallbackRequest)))
+
+
+def sms_queued(app) -> int:
+    from sqlalchemy import func
+
+    from ccctl_sms.models import SmsMessage
+
+    with app.session() as s:
+        return s.scalar(select(func.count()).select_from(SmsMessage))
+
+
+def test_a_cookieless_cross_site_post_books_nothing_and_queues_no_sms(cb, app):
+    """The SMS-pumping vector: another site's page posting the form for any number it likes."""
+    import httpx
+
+    from support.live_server import threaded_server
+
+    slot = slot_utc(tomorrow(11, 0)).isoformat()
+    with threaded_server(create_web_app(app)) as base:
+        page = httpx.get(f"{base}/t/rappel/callback")
+        fields = form_fields(page.text)  # even a token copied from a real page: no cookie, no booking
+        for data in ({"phone": "0612345678", "when": "slot", "slot": slot},
+                     {**fields, "phone": "0612345678", "when": "slot", "slot": slot}):
+            forged = httpx.post(f"{base}/t/rappel/callback", data=data,
+                                headers={"Origin": "https://evil.example", "Referer": "https://evil.example/"})
+            assert forged.status_code == 403
+            assert forged.headers["x-frame-options"] == "DENY"
+    assert booked(app) == [] and sms_queued(app) == 0
+    # The same post with the page's cookie books, and confirms by SMS.
+    with threaded_server(create_web_app(app)) as base, httpx.Client(base_url=base) as visitor:
+        fields = form_fields(visitor.get("/t/rappel/callback").text)
+        done = visitor.post("/t/rappel/callback", data={**fields, "phone": "0612345678", "when": "slot", "slot": slot})
+        assert done.status_code == 200, done.text
+    assert len(booked(app)) == 1 and sms_queued(app) == 1
+
+
+def test_a_submission_id_of_another_visitor_does_not_reach_their_booking(cb, app, client):
+    fields = form_fields(client.get("/t/rappel/callback").text)
+    data = {**fields, "phone": "06 98 76 54 32", "name": "Léa Secrète", "when": "slot",
+            "slot": slot_utc(tomorrow(12, 0)).isoformat()}
+    assert client.post("/t/rappel/callback", data=data).status_code == 200
+    with TestClient(create_web_app(app)) as stranger:
+        theirs = form_fields(stranger.get("/t/rappel/callback").text)
+        answer = stranger.post("/t/rappel/callback", data={**data, "csrf_token": theirs["csrf_token"],
+                                                           "phone": "0612345678", "name": "Autre"})
+    assert answer.status_code == 200 and "Léa Secrète" not in answer.text and "98765432" not in answer.text
+    assert "+33612345678" in answer.text  # their own booking
+    assert len(booked(app)) == 2
+
+
+def test_form_pages_carry_the_page_kit_headers(cb, client):
+    page = client.get("/t/rappel/callback")
+    csp = page.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    nonce = re.search(r"style-src 'nonce-([^']+)'", csp).group(1)
+    assert f'<style nonce="{nonce}">' in page.text
+    assert page.headers["x-content-type-options"] == "nosniff" and page.headers["x-frame-options"] == "DENY"
+    assert "ccctl_csrf=" in page.headers["set-cookie"]
 
 
 def test_form_is_404_for_a_tenant_without_callback(example_tenants, app):

@@ -12,19 +12,6 @@ from pydantic import BaseModel, ConfigDict
 from ccctl.hookspecs import hookimpl
 from ccctl.plugins import get_plugin_manager
 
-MINIMAL = """\
-tenant: {slug}
-name: {name}
-timezone: Europe/Paris
-locale: fr_FR
-business_hours:
-  mon-fri: ["09:00-18:00"]
-queues:
-  - name: general
-    sla: 4h
-"""
-
-
 @pytest.fixture
 def write_yaml(tmp_path):
     """write_yaml("dir/name.yaml", text) → the path (text is dedented)."""
@@ -54,7 +41,7 @@ class Recorder:
         self.calls: list[tuple[str, str]] = []
 
     @hookimpl
-    def ccctl_config_schema(self, register):
+    def ccctl_register_config_schema(self, register):
         register(self.name, RecorderConfig)
 
     @hookimpl
@@ -110,10 +97,12 @@ def snapshot(app):
 
 @pytest.fixture
 def tenant_yaml(write_yaml):
-    """tenant_yaml(slug, extra="", name=..., file=...) → a valid tenant file (plus ``extra`` lines)."""
+    """tenant_yaml(slug, extra="", name=..., file=...) → a valid tenant file (plus ``extra`` lines);
+    a thin alias over ``ccctl.testing.tenant_yaml``."""
+    from ccctl.testing import tenant_yaml as build
 
     def make(slug: str, extra: str = "", name: str | None = None, file: str | None = None) -> Path:
-        text = MINIMAL.format(slug=slug, name=name or slug.title()) + textwrap.dedent(extra)
+        text = build(slug, name=name, business_hours={"mon-fri": ["09:00-18:00"]}, extra=extra)
         return write_yaml(file or f"clients/{slug}.yaml", text)
 
     return make

@@ -172,21 +172,6 @@ def test_merge_twice_into_itself_unknown_and_across_tenants_fail_cleanly(pair, s
     assert snapshot() == after_merge
 
 
-def test_duplicates_lists_similar_names_and_forgets_merged_ones(voyages):
-    cli = voyages
-    cli("customer", "add", "Karim Benalli", "--email", "kb@example.com", *T)
-    rows = cli.json("customer", "duplicates", *T)
-    pairs = {(r["name_a"], r["name_b"]) for r in rows}
-    assert ("Élodie Martin", "Elodie Martin") in pairs
-    assert ("Karim Benali", "Karim Benalli") in pairs
-    assert all(r["score"] >= 90 for r in rows)
-    strict = cli.json("customer", "duplicates", "--threshold", "100", *T)
-    assert [(r["name_a"], r["name_b"]) for r in strict] == [("Élodie Martin", "Elodie Martin")]
-    first = strict[0]
-    cli("customer", "merge", str(first["customer_b"]), str(first["customer_a"]), *T)
-    assert cli.json("customer", "duplicates", "--threshold", "100", *T) == []
-
-
 def test_same_external_id_is_stored_once_per_tenant_and_channel(example_tenants, app):
     with app.session() as session:
         voyages = app.tenant(session, "voyages-lumiere")

@@ -56,7 +56,7 @@ def downgrade():
 
     class Hello:
         @hookimpl
-        def ccctl_migrations(self, register):
+        def ccctl_register_migrations(self, register):
             register(folder)
 
     url = f"sqlite:///{tmp_path / 'db.db'}"
@@ -78,7 +78,7 @@ def test_a_revision_file_the_quick_check_cannot_read_defers_to_alembic(tmp_path)
 
     class Odd:
         @hookimpl
-        def ccctl_migrations(self, register):
+        def ccctl_register_migrations(self, register):
             register(Path(folder))
 
     assert declared_heads(get_plugin_manager(extra=[("odd", Odd())])) is None

@@ -83,6 +83,7 @@ def test_plain_secret_in_a_plugin_section_is_refused(recorders, ccctl_with, tena
         """)
     before = snapshot()
     message = ccctl_with(pm)("tenant", "apply", "-f", path, code=2).stderr
-    assert f"{path}:13: key 'plugins.watcher.api_token': secrets must not be written" in message
+    line = path.read_text().splitlines().index("    api_token: s3cr3t-Value-42") + 1
+    assert f"{path}:{line}: key 'plugins.watcher.api_token': secrets must not be written" in message
     assert SECRET not in message
     assert snapshot() == before

@@ -47,7 +47,8 @@ def wait_for_port(port: int, process: subprocess.Popen, what: str, log: Path | N
 class Dovecot:
     """One private Dovecot: ``add_user()`` gives a fresh mailbox, ``append()`` delivers into it."""
 
-    def __init__(self) -> None:
+    def __init__(self, oauth2: str = "") -> None:
+        """``oauth2``: the body of a dovecot-oauth2.conf.ext: XOAUTH2 logins checked by it (PLAIN still works)."""
         if not os.path.exists(DOVECOT):
             pytest.fail("dovecot is not installed: run scripts/install-test-deps.sh (Debian dovecot-imapd)")
         # Dovecot refuses uid 0 for mail users: as root, mailboxes belong to 'nobody'.
@@ -62,6 +63,11 @@ class Dovecot:
         self.port = free_port()
         self.log = self.root / "dovecot.log"
         login = "" if os.getuid() == 0 else f"default_login_user = {user.pw_name}\ndefault_internal_user = {user.pw_name}\n"
+        oauth_passdb = ""
+        if oauth2:
+            (self.root / "oauth2.conf.ext").write_text(oauth2)
+            oauth_passdb = f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n" \
+                           f"  args = {self.root}/oauth2.conf.ext\n}}\n"
         (self.root / "dovecot.conf").write_text(textwrap.dedent(f"""\
             base_dir = {self.root}/run
             state_dir = {self.root}/state
@@ -70,7 +76,7 @@ class Dovecot:
             listen = 127.0.0.1
             ssl = no
             disable_plaintext_auth = no
-            auth_mechanisms = plain login
+            auth_mechanisms = plain login{" xoauth2 oauthbearer" if oauth2 else ""}
             auth_failure_delay = 0
             log_path = {self.log}
             mail_location = maildir:~/Maildir
@@ -78,6 +84,7 @@ class Dovecot:
             passdb {{
               driver = static
               args = password={self.password}
+              {"mechanisms = plain login" if oauth2 else ""}
             }}
             userdb {{
               driver = static
@@ -96,7 +103,7 @@ class Dovecot:
             service anvil {{
               chroot =
             }}
-            """) + login)
+            """) + login + oauth_passdb)
         self.process = subprocess.Popen([DOVECOT, "-F", "-c", str(self.root / "dovecot.conf")],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wait_for_port(self.port, self.process, "dovecot", self.log)
@@ -142,12 +149,13 @@ def dovecot():
 class SmtpSink:
     """A real SMTP server (aiosmtpd) keeping what it accepts; refuses RCPT to refused@... (550), greylisted@... (450)."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, utf8: bool = False) -> None:
         from aiosmtpd.controller import Controller
 
         self.messages: list[dict] = []
         self.port = port or free_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        # utf8: offer SMTPUTF8 (RFC 6531), as Postfix and Exim do; aiosmtpd does not by default.
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=utf8)
         self.controller.start()
         self.running = True
 
@@ -184,8 +192,8 @@ def start_smtp():
     """Start another SMTP server (e.g. again on a port that was down); stopped after the test."""
     started = []
 
-    def start(port: int | None = None) -> SmtpSink:
-        started.append(SmtpSink(port))
+    def start(port: int | None = None, utf8: bool = False) -> SmtpSink:
+        started.append(SmtpSink(port, utf8))
         return started[-1]
 
     yield start
@@ -195,20 +203,22 @@ def start_smtp():
 
 def tenant_yaml(slug: str = "voyages-lumiere", *, smtp_port: int | None = None, imap: dict | None = None,
                 ack: str = "", extra: str = "", locale: str = "fr_FR") -> str:
-    lines = [f"tenant: {slug}", f"name: {slug.title()}", "timezone: Europe/Paris", f"locale: {locale}",
-             "business_hours:", '  mon-sun: ["00:00-24:00"]', "holidays: null",
-             "queues:", "  - {name: general, sla: 4h}", "  - {name: claims, sla: 2d}",
-             "plugins:", "  email:", "    enabled: true", "    addresses: [support@example.test]"]
+    """The email section from the arguments (``ack``/``extra``: YAML lines of that section); a thin
+    alias over ``ccctl.testing.tenant_yaml``, which ends with ``plugins`` so appended lines land there."""
+    import yaml
+
+    from ccctl.testing import tenant_yaml as build
+
+    section: dict = {"enabled": True, "addresses": ["support@example.test"]}
     if smtp_port:
-        lines.append(f'    smtp: {{host: 127.0.0.1, port: {smtp_port}, from: "Support <support@example.test>"}}')
+        section["smtp"] = {"host": "127.0.0.1", "port": smtp_port, "from": "Support <support@example.test>"}
     if imap:
-        lines.append("    imap:")
-        lines += [f"      {k}: {v}" for k, v in imap.items()]
-    if ack:
-        lines += ["    " + line for line in textwrap.dedent(ack).strip().splitlines()]
-    if extra:
-        lines += ["    " + line for line in textwrap.dedent(extra).strip().splitlines()]
-    return "\n".join(lines) + "\n"
+        section["imap"] = {k: yaml.safe_load(str(v)) for k, v in imap.items()}
+    for lines in (ack, extra):
+        section.update(yaml.safe_load(textwrap.dedent(lines)) or {} if lines else {})
+    return build(slug, locale=locale, business_hours={"mon-sun": ["00:00-24:00"]}, holidays=None,
+                 queues=[{"name": "general", "sla": "4h"}, {"name": "claims", "sla": "2d"}],
+                 plugins={"email": section})
 
 
 @pytest.fixture

@@ -93,11 +93,12 @@ def test_template_cannot_reach_python(ccctl, apply_tenant, make_mail, smtp):
     assert "no acknowledgement for <m1@example.fr>: ack body:" in result.stderr and "unsafe" in result.stderr
 
 
-def test_smtp_down_keeps_acks_queued_until_send(ccctl, apply_tenant, make_mail, smtp, start_smtp):
+def test_smtp_down_keeps_acks_queued_until_send(ccctl, apply_tenant, make_mail, smtp, start_smtp, tmp_path):
     port = smtp.port
     smtp.stop()
     apply_tenant(smtp_port=port, ack=ACK_ON)
-    result = ccctl("email", "ingest", "-t", "voyages-lumiere", input=make_mail(1).decode(), code=1)
+    (tmp_path / "m1.eml").write_bytes(make_mail(1))  # from files (an MTA pipe exits 0: test_poison.py)
+    result = ccctl("email", "ingest", str(tmp_path / "m1.eml"), "-t", "voyages-lumiere", code=1)
     assert f"SMTP 127.0.0.1:{port}: cannot connect" in result.stderr
     # The message itself was committed before sending: nothing lost, the ack waits in the outbox.
     assert [o["status"] for o in ccctl.json("email", "outbox", "-t", "voyages-lumiere")] == ["queued"]

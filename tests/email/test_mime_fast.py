@@ -9,7 +9,7 @@ import email.utils
 
 import pytest
 
-from ccctl_email import mime
+from ccctl_email import mimetree
 from ccctl_email.mime import Unparseable, addresses, message_tree, parse
 
 HEAD = b"From: Ana <ana@example.fr>\r\nTo: support@example.com\r\nMessage-ID: <m@x>\r\nSubject: t\r\n"
@@ -81,20 +81,20 @@ def shape(msg):
 @pytest.mark.parametrize("name", sorted(PLAIN))
 def test_fast_tree_is_the_stdlib_tree(name):
     raw = PLAIN[name]
-    fast = mime._tree(raw)  # no fallback: this shape is read by the fast path itself
+    fast = mimetree._tree(raw)  # no fallback: this shape is read by the fast path itself
     assert shape(fast) == shape(email.message_from_bytes(raw))
 
 
 @pytest.mark.parametrize("name", sorted(ODD))
 def test_odd_shapes_fall_back_on_the_stdlib(name):
     raw = ODD[name]
-    with pytest.raises(mime._Unusual):
-        mime._tree(raw)
+    with pytest.raises(mimetree._Unusual):
+        mimetree._tree(raw)
     assert shape(message_tree(raw)) == shape(email.message_from_bytes(raw))
 
 
 def _stdlib_only(raw):
-    raise mime._Unusual
+    raise mimetree._Unusual
 
 
 @pytest.mark.parametrize("name", sorted(PLAIN) + sorted(ODD))
@@ -109,7 +109,7 @@ def test_parse_gives_what_the_stdlib_path_gives(name, monkeypatch):
             return f"unparseable: {exc}"
 
     fast = outcome()
-    monkeypatch.setattr(mime, "_tree", _stdlib_only)
+    monkeypatch.setattr(mimetree, "_tree", _stdlib_only)
     assert fast == outcome()
 
 

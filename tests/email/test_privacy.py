@@ -52,9 +52,14 @@ def test_merge_moves_email_rows(ccctl, apply_tenant, make_mail, session):
     apply_tenant()
     ccctl("email", "ingest", "-t", "voyages-lumiere", input=make_mail(1, sender="a@example.fr").decode())
     ccctl("email", "ingest", "-t", "voyages-lumiere", input=make_mail(2, sender="b@example.fr").decode())
-    ccctl("customer", "merge", "1", "2", "-t", "voyages-lumiere")
+    merged = ccctl.json("customer", "merge", "1", "2", "-t", "voyages-lumiere")
     session.rollback()
     assert set(session.scalars(select(EmailMessage.customer_id))) == {2}
+    ccctl("customer", "unmerge", str(merged["merge_id"]), "-t", "voyages-lumiere")
+    session.rollback()
+    assert sorted(session.scalars(select(EmailMessage.customer_id))) == [1, 2]  # each message back with its sender
+    ccctl("customer", "merge", "1", "2", "-t", "voyages-lumiere")
+    session.rollback()
     # Mail from the merged address now lands on the surviving customer.
     ccctl("email", "ingest", "-t", "voyages-lumiere", input=make_mail(3, sender="a@example.fr").decode())
     session.rollback()

@@ -18,7 +18,8 @@ def add_agent(ccctl, name, skills="booking,claims,senior", serves="travel", capa
 def test_agent_add_list_set(ccctl, tenants):
     row = add_agent(ccctl, "marie", "Booking, fr", "travel,other", 2)
     assert row == {"name": "marie", "display_name": "", "skills": ["booking", "fr"], "serves": ["other", "travel"],
-                   "available": True, "capacity": 2, "holding": 0}
+                   "available": True, "capacity": 2, "holding": 0, "phone": None, "state": "available",
+                   "state_reason": ""}
     add_agent(ccctl, "paul", "claims", "other")
     assert [a["name"] for a in ccctl.json("agent", "list")] == ["marie", "paul"]
     assert [a["name"] for a in ccctl.json("agent", "list", "-t", "travel")] == ["marie"]

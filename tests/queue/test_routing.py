@@ -37,6 +37,18 @@ def rule(**match) -> RoutingRule:
     ({"numbers": {"orders": ">= 3"}}, Sample("web", customer={"orders": 4}), True),  # falls back to customer
     ({"numbers": {"nights": "7"}}, Sample("web", attributes={"nights": 7}), True),  # bare number: equality
     ({"channel": "email", "keywords": ["refund"]}, Sample("sms", body="refund"), False),  # all must hold
+    # comparisons and lists written straight under attributes (what a site event carries)
+    ({"attributes": {"amount": ">= 2000"}}, Sample("site", attributes={"amount": 2000}), True),
+    ({"attributes": {"amount": ">= 2000"}}, Sample("site", attributes={"amount": "1999.5"}), False),
+    ({"attributes": {"amount": ">= 2000"}}, Sample("site", attributes={"amount": "beaucoup"}), False),
+    ({"attributes": {"amount": ">= 2000"}}, Sample("site", attributes={}), False),
+    ({"attributes": {"amount": "!= 0"}}, Sample("site", attributes={"amount": None}), False),
+    ({"attributes": {"destination": ["asie", "amerique-du-sud"]}},
+     Sample("site", attributes={"destination": "Asie"}), True),
+    ({"attributes": {"destination": ["asie", "amerique-du-sud"]}},
+     Sample("site", attributes={"destination": "europe"}), False),
+    ({"attributes": {"amount": ">= 2000", "destination": ["asie"]}},
+     Sample("site", attributes={"amount": 5000, "destination": "europe"}), False),
 ])
 def test_conditions(match, sample, matches):
     reason = why_not(rule(**match), sample)
@@ -115,6 +127,7 @@ def test_unknown_queue_is_refused(make_item):
     ("  - {name: r1, queue: nowhere}", "routing[0] (rule 'r1'): no queue 'nowhere'"),
     ("  - {name: r1, queue: general, match: {numbers: {amount: 'about 3'}}}", "not a comparison"),
     ("  - {name: r1, queue: general, match: {colour: red}}", "unknown key"),
+    ("  - {name: r1, queue: general, match: {attributes: {amount: '>= lots'}}}", "attributes.amount"),
     ("  - {name: r1, queue: general}\n  - {name: r1, queue: general}", "rule names must be unique"),
     ("  - {queue: general}", "required key is missing"),
 ])
@@ -165,3 +178,47 @@ def test_route_test_no_rule(ccctl, tenants):
 def test_route_test_bad_input(ccctl, tenants, args, stdin, message):
     result = ccctl("route", "test", "-t", "travel", *args, input=stdin, code=1 if "customer" in message else 2)
     assert message in result.stderr
+
+
+# --- the condition parser, property-based ---------------------------------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from ccctl.queue.config import is_comparison, parse_comparison  # noqa: E402
+from ccctl.queue.routing import OPS  # noqa: E402
+
+_numbers = st.decimals(min_value=-10**9, max_value=10**9, places=2, allow_nan=False, allow_infinity=False)
+
+
+@given(op=st.sampled_from([">=", "<=", ">", "<", "==", "!=", "="]), bound=_numbers,
+       left=st.sampled_from(["", " ", "  "]), right=st.sampled_from(["", " "]), value=_numbers)
+def test_comparisons_parse_and_decide_like_python(op, bound, left, right, value):
+    text = f"{left}{op}{right}{bound}"
+    assert is_comparison(text)
+    parsed_op, parsed_bound = parse_comparison(text)
+    assert parsed_op == ("==" if op == "=" else op) and parsed_bound == float(bound)
+    reason = why_not(rule(attributes={"amount": text}), Sample("site", attributes={"amount": str(value)}))
+    assert (reason is None) == OPS[parsed_op](float(value), float(bound)), reason
+
+
+@given(st.text(max_size=30))
+def test_any_text_is_a_comparison_or_a_clear_refusal(text):
+    try:
+        op, bound = parse_comparison(text)
+    except ValueError as exc:
+        assert "is not a comparison" in str(exc)
+    else:
+        assert op in OPS and isinstance(bound, float)
+
+
+@given(st.sampled_from(["<", ">", "=", "!", ">=", " <= "]), st.text(max_size=20))
+def test_a_bad_comparison_in_attributes_is_refused_at_load(op, tail):
+    text = op + tail
+    try:
+        parse_comparison(text)
+    except ValueError:
+        with pytest.raises(ValueError, match="attributes.amount"):
+            rule(attributes={"amount": text})
+    else:
+        assert rule(attributes={"amount": text}).match.attributes == {"amount": text}

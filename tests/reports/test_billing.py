@@ -17,9 +17,9 @@ class FaxUsage:
         self.calls = []
 
     @hookimpl
-    def ccctl_billing_usage(self, tenant, start, end, ctx):
-        self.calls.append((tenant.slug, start, end))
-        return self.lines if tenant.slug == "voyages-lumiere" else []
+    def ccctl_report_usage(self, start, end, ctx):
+        self.calls.append((ctx.tenant.slug, start, end))
+        return self.lines if ctx.tenant.slug == "voyages-lumiere" else []
 
 
 @pytest.fixture
@@ -135,11 +135,11 @@ def test_bad_rates_name_the_key(ccctl, tmp_path, change, key):
 
 class BrokenUsage:
     @hookimpl
-    def ccctl_billing_usage(self, tenant, start, end, ctx):
+    def ccctl_report_usage(self, start, end, ctx):
         raise RuntimeError("fax server unreachable")
 
 
 def test_a_failing_plugin_is_named(november, ccctl, ccctl_with):
     result = runner_with(ccctl_with, BrokenUsage(), "faxes")("report", "billing", "--month", "2026-11", code=1)
-    assert "a plugin failed in ccctl_billing_usage for assurance-horizon: fax server unreachable" in result.stderr
+    assert "assurance-horizon: plugin 'faxes' failed in ccctl_report_usage: fax server unreachable" in result.stderr
     assert ccctl.json("audit", "--action", "report.billing") == []  # nothing half-recorded

@@ -191,8 +191,8 @@ class FaqViews:
         self.moments, self.keep_all = moments, keep_all
 
     @hookimpl
-    def ccctl_self_service_events(self, tenant, start, end, ctx):
-        if tenant.slug != "voyages-lumiere":
+    def ccctl_list_self_service_events(self, start, end, ctx):
+        if ctx.tenant.slug != "voyages-lumiere":
             return []
         return self.moments if self.keep_all else [m for m in self.moments if start <= m < end]
 
@@ -220,7 +220,7 @@ def test_a_plugin_returning_bad_times_is_named(story, ccctl_with, tmp_path):
     cli = runner_with(ccctl_with, plugin, "faqviews")
     _enable(cli, "faqviews", tmp_path)
     result = cli("report", "kpi", "-t", "voyages-lumiere", *DAY1, code=1)
-    assert "ccctl_self_service_events returned datetime.datetime(2026, 11, 2, 9, 0): want aware" in result.stderr
+    assert "ccctl_list_self_service_events returned datetime.datetime(2026, 11, 2, 9, 0): want aware" in result.stderr
     plugin.moments = [paris(2026, 12, 1, 10)]
     result = cli("report", "kpi", "-t", "voyages-lumiere", *DAY1, code=1)
     assert "returned 2026-12-01T09:00:00+00:00, outside the period" in result.stderr

@@ -46,12 +46,12 @@ class Faxes:
         self.erased = []
 
     @hookimpl
-    def ccctl_customer_export(self, customer, ctx):
+    def ccctl_export_customer(self, customer, ctx):
         rows = ctx.session.execute(select(fax_log).where(fax_log.c.customer_id == customer.id)).mappings().all()
         return {"faxes": [dict(r) for r in rows]} if rows else None
 
     @hookimpl
-    def ccctl_customer_erased(self, customer, ctx):
+    def ccctl_erase_customer(self, customer, ctx):
         self.erased.append(customer.id)
         ctx.session.execute(update(fax_log).where(fax_log.c.customer_id == customer.id).values(number=""))
 
@@ -243,7 +243,7 @@ def test_audit_filters_and_bad_since(cli, person):
 
 class BrokenEraser:
     @hookimpl
-    def ccctl_customer_erased(self, customer, ctx):
+    def ccctl_erase_customer(self, customer, ctx):
         raise RuntimeError("archive server unreachable")
 
 
@@ -251,6 +251,6 @@ def test_a_failing_plugin_stops_the_erasure_whole(example_tenants, ccctl_with):
     cli = runner_with(ccctl_with, BrokenEraser(), "archive")
     added = cli.json("customer", "add", NAME, "--email", EMAIL, "-t", "voyages-lumiere")
     result = cli("customer", "erase", str(added["id"]), "-t", "voyages-lumiere", "--yes", code=1)
-    assert "plugin 'archive' failed in ccctl_customer_erased: archive server unreachable" in result.stderr
+    assert "plugin 'archive' failed in ccctl_erase_customer: archive server unreachable" in result.stderr
     assert cli.json("customer", "show", str(added["id"]), "-t", "voyages-lumiere")["emails"] == [EMAIL]
     assert cli.json("audit", "--action", "customer.erase") == []

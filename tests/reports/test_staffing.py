@@ -52,7 +52,8 @@ def test_agents_needed_per_interval(history):
         "tenant": "voyages-lumiere", "target": "80/20", "interval_min": 30, "aht_source": "history"}
     assert report["report"] == "staffing" and report["parameters"]["date"] and report["parameters"]["aht_s"] > 0
     assert rows["10:00-10:30"] == {"interval": "10:00-10:30", "arrivals": 100.0, "erlangs": 10.0, "agents_needed": 14,
-                                   "service_level_pct": 88.8, "asa_s": 7.8, "on_shift": 2, "gap": -12}
+                                   "service_level_pct": 88.8, "asa_s": 7.8, "abandon_pct": None, "on_shift": 2,
+                                   "gap": -12}
     assert rows["10:30-11:00"]["arrivals"] == 10.0 and rows["10:30-11:00"]["erlangs"] == 1.0
     assert rows["10:30-11:00"]["agents_needed"] == agents_needed(10, 1800, 180, 0.8, 20) == 3
     assert rows["09:00-09:30"]["agents_needed"] == 0 and rows["09:00-09:30"]["arrivals"] == 0
@@ -97,3 +98,26 @@ def test_bad_input(example_tenants, args, message):
 
 def test_unknown_tenant(example_tenants):
     assert "no tenant 'ghost'" in example_tenants("report", "staffing", "-t", "ghost", code=2).stderr
+
+
+def test_erlang_a_with_given_or_measured_patience(history, app):
+    from reports.report_helpers import add_item, paris
+
+    report = history.json("report", "staffing", *PLAN, "--model", "erlang-a", "--patience", "60")
+    assert (report["parameters"]["model"], report["parameters"]["patience_s"]) == ("erlang-a", 60.0)
+    ten = next(r for r in report["rows"] if r["interval"] == "10:00-10:30")
+    assert 1 <= ten["agents_needed"] <= 14 and ten["service_level_pct"] >= 80 and ten["abandon_pct"] > 0
+    # Nothing abandoned in the history: patience looks infinite, Erlang C applies.
+    result = history("report", "staffing", *PLAN, "--model", "erlang-a", "--format", "json")
+    assert "model: erlang-c" in result.stderr
+    with app.session() as s:  # calls: 3 abandoned after 40 s, 3 answered after 20 s -> patience 60 s
+        t = app.tenant(s, "voyages-lumiere")
+        for n in range(3):
+            created = paris(2026, 11, 23, 11, n)
+            add_item(s, t, channel="voice", created=created, closed=created + timedelta(seconds=40), outcome="abandoned")
+            add_item(s, t, channel="voice", created=created, claimed=created + timedelta(seconds=20),
+                     closed=created + timedelta(seconds=300), outcome="resolved")
+        s.commit()
+    result = history("report", "staffing", *PLAN, "--model", "erlang-a", "--channel", "voice", "--format", "json")
+    assert "model: erlang-a, patience_s: 60.0" in result.stderr
+    assert "is for --model erlang-a" in history("report", "staffing", *PLAN, "--patience", "60", code=2).stderr

@@ -32,16 +32,15 @@ def article(title: str, body: str = "Texte.", **front: str) -> str:
 
 
 def tenant_yaml(folder: Path, slug: str, selfhelp: str = "enabled: true", email: bool = True) -> Path:
-    """A tenant file with one queue and the given selfhelp section (indented YAML lines)."""
-    section = "\n".join("    " + line for line in selfhelp.strip().splitlines())
-    return write(folder, f"{slug}.yaml", f"""
-        tenant: {slug}
-        name: Test {slug}
-        queues:
-          - name: general
-        plugins:
-          email:
-            enabled: {'true' if email else 'false'}
-          selfhelp:
-        {section}
-        """)
+    """A tenant file with one queue and the given selfhelp section (YAML lines); a thin alias over
+    ``ccctl.testing.tenant_yaml``."""
+    import yaml
+
+    from ccctl.testing import tenant_yaml as build
+
+    text = build(slug, name=f"Test {slug}", queues=[{"name": "general"}],
+                 plugins={"email": email, "selfhelp": yaml.safe_load(textwrap.dedent(selfhelp))})
+    path = folder / f"{slug}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

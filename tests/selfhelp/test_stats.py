@@ -46,9 +46,9 @@ def test_helpful_votes_are_the_deflections_report_kpi_counts(faq, app):
         record(session, tenant, "view", article_id=article.id)
         session.commit()
         ctx = app.context(session, tenant)
-        hook = ctx.hook("ccctl_self_service_events")
+        hook = ctx.hook("ccctl_list_self_service_events")
         def times(start, end):  # other plugins have nothing to report in this database
-            return [t for result in hook(tenant=tenant, start=start, end=end, ctx=ctx) for t in result or ()]
+            return [t for result in hook(start=start, end=end, ctx=ctx) for t in result or ()]
 
         (voted,) = times(now - timedelta(hours=1), now + timedelta(hours=1))
         assert voted.tzinfo is not None and abs(voted - now) < timedelta(hours=1)

@@ -125,7 +125,7 @@ def test_suggest_hook_for_other_plugins(faq, app):
     with app.session() as session:
         tenant = app.tenant(session, TENANT)
         ctx = app.context(session, tenant)
-        (found,) = [r for r in ctx.hook("ccctl_suggest")(item=None, text="valise perdue", ctx=ctx) if r]
+        (found,) = [r for r in ctx.hook("ccctl_suggest_answers")(item=None, text="valise perdue", ctx=ctx) if r]
     assert found[0]["slug"] == "bagages-perdus" and found[0]["url"].endswith("/faq/bagages-perdus")
 
 
@@ -155,3 +155,20 @@ def test_a_failing_search_never_stops_the_item(faq, app, monkeypatch, caplog):
     item, rows, _ = new_item(app, TENANT)
     assert item.id and "suggestions" not in item.attributes and rows == []
     assert "no FAQ suggestions for item" in caplog.text
+
+
+def test_item_show_lists_the_suggestions_of_the_tenants_plugins(faq, app):
+    with app.session() as session:
+        tenant = app.tenant(session, TENANT)
+        item, _ = create_item(app.context(session, tenant), "email", subject="Valise perdue",
+                              body="Ma valise n'est pas arrivée à Lisbonne.")
+        other = app.tenant(session, "assurance-horizon")
+        theirs, _ = create_item(app.context(session, other), "email", subject="Valise perdue", body="")
+        session.commit()
+    shown = faq.json("item", "show", str(item.id), "-t", TENANT)
+    assert shown["suggestions"][0]["plugin"] == "selfhelp"
+    assert shown["suggestions"][0]["url"].endswith("/faq/bagages-perdus")
+    scores = [s["score"] for s in shown["suggestions"]]
+    assert scores == sorted(scores, reverse=True)
+    # The insurer has synced no FAQ: it is never offered the travel agency's articles.
+    assert faq.json("item", "show", str(theirs.id), "-t", "assurance-horizon")["suggestions"] == []

@@ -30,8 +30,10 @@ def tenant_yaml(twilio: TwilioTestServer, slug: str = "sms-test", **sms) -> dict
         "status_callback_url": f"http://127.0.0.1:9/t/{slug}/sms/status",
     }
     section.update(sms)
-    return {"tenant": slug, "name": f"Tenant {slug}", "timezone": "Europe/Paris", "locale": "fr_FR",
-            "queues": [{"name": "messages", "sla": "4h"}], "plugins": {"sms": section}}
+    from ccctl.testing import tenant_yaml as build  # one builder for every area's tenant files
+
+    return yaml.safe_load(build(slug, name=f"Tenant {slug}", queues=[{"name": "messages", "sla": "4h"}],
+                                plugins={"sms": section}))
 
 
 class SmsEnv:

@@ -136,7 +136,8 @@ def test_send_notification_hook_is_idempotent_and_tenant_scoped(sms_env, app, se
 
 
 def test_export_erase_and_merge(sms_env, app, session):
-    from ccctl.customers import add_customer, merge
+    from ccctl.customers import add_customer
+    from ccctl.identity.merging import merge
     from ccctl_sms.privacy import erase, export
 
     tenant = app.tenant(session, "sms-test")

@@ -22,6 +22,36 @@ class DemoPlugin:
         register("/demo/twilio", twilio_hook, methods=("POST",))
         register("/demo/twilio-json", twilio_json_hook, methods=("POST",))
         register("/demo/twilio-get", twilio_get_hook, methods=("GET",))
+        register("/demo/broken", broken, methods=("GET", "POST"))
+        register("/demo/bad-input", bad_input)
+        register("/demo/raw-html", raw_html)
+        register("/demo/kit-page", kit_page)
+
+
+def broken(request):
+    """A plugin bug whose message holds what a client must never see."""
+    raise RuntimeError("SELECT secret FROM customers WHERE email = 'lea@example.org'")
+
+
+def bad_input(request):
+    from ccctl.errors import InputError
+
+    raise InputError("the date must look like 2026-01-31")
+
+
+def raw_html(request):
+    """A page made without the kit: it still gets the kit's default headers (no inline code runs)."""
+    from starlette.responses import HTMLResponse
+
+    return HTMLResponse("<p>raw</p><script>document.title = 'ran'</script>")
+
+
+def kit_page(request):
+    from pathlib import Path
+
+    from ccctl.web.pages import page_kit
+
+    return page_kit(Path(__file__).parent / "demo_templates").page(request, "demo.html", {"who": "demo"})
 
 
 def hello(request):

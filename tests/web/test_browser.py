@@ -94,3 +94,22 @@ def test_embedded_form_on_a_client_site(app, example_tenants, live_server, page)
     assert item.attributes["referral_code"] == "NEWSLETTER"
     assert item.attributes["page"] == site + "?ref=NEWSLETTER"
     assert item.attributes["embed"] is True
+
+
+def test_a_hostile_tenant_name_runs_no_code_on_the_client_site(app, ccctl, live_server, page, tmp_path):
+    """embed.js carries the tenant name as JSON only: a name closing a comment or a string is just text."""
+    import json
+
+    name = 'Evil */ window.pwned = 1; /* " + (window.pwned = 2) + " </script><script>window.pwned = 3</script>'
+    (tmp_path / "evil.yaml").write_text(
+        "tenant: evil\nname: " + json.dumps(name) + "\nqueues: [{name: general}]\n", encoding="utf-8")
+    ccctl("tenant", "apply", "-f", str(tmp_path / "evil.yaml"))
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    with client_site(f"<html><body>{script_snippet(live_server, 'evil')}</body></html>") as site:
+        page.goto(site)
+        page.frame_locator("iframe").locator("#name").wait_for()
+        assert page.evaluate("typeof window.pwned") == "undefined"
+        assert page.evaluate("document.querySelector('iframe').title") == "Contact " + name
+        heading = page.frame_locator("iframe").locator("h1").inner_text()
+    assert heading == "Contact " + name and dialogs == []

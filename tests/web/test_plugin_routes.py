@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from starlette.responses import PlainTextResponse
 import httpx
@@ -35,7 +37,7 @@ def test_async_route_with_path_param(client):
 def test_route_is_404_for_tenant_not_enabling_plugin(client):
     response = client.get("/t/without-demo/demo/hello")
     assert response.status_code == 404
-    assert "does not enable plugin 'demo'" in response.text
+    assert "does not enable plugin 'demo'" in html.unescape(response.text)
 
 
 def test_unknown_tenant_is_404(client):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
@@ -128,15 +130,13 @@ def test_a_digest_older_than_the_window_is_forgotten(demo_app, serve):
     from datetime import timedelta
 
     from ccctl.db.models import Tenant, utcnow
-    from ccctl.web.twilio import request_digest
+    from ccctl.web.twilio import replay_key
 
     url = serve(replay_window=3600) + "/t/with-demo/demo/twilio"
     headers = signed(url, PARAMS)
-    body = httpx.Request("POST", url, data=PARAMS).read()
     with demo_app.session() as s:
         tenant = s.scalar(select(Tenant).where(Tenant.slug == "with-demo"))
-        s.add(SeenRequest(tenant_id=tenant.id, digest=request_digest(headers["X-Twilio-Signature"], url, body),
-                          seen_at=utcnow() - timedelta(hours=2)))
+        s.add(SeenRequest(tenant_id=tenant.id, digest=replay_key(url, PARAMS), seen_at=utcnow() - timedelta(hours=2)))
         s.commit()
     assert httpx.post(url, data=PARAMS, headers=headers).status_code == 200
     assert rows(demo_app) == 1
@@ -158,3 +158,83 @@ def test_get_webhook_is_signed_by_its_url(demo_app, serve):
     assert httpx.get(url.replace("hello", "bye"), headers=signed(url, {})).status_code == 403
     assert httpx.get(url, headers=signed(url, {})).status_code == 403  # replay
     assert rows(demo_app) == 1
+
+
+def post_raw(url: str, body: bytes, headers: dict) -> httpx.Response:
+    return httpx.post(url, content=body, headers={**headers, "Content-Type": "application/x-www-form-urlencoded"})
+
+
+@pytest.mark.parametrize("replayed", [
+    b"From=%2B33612345678&Body=bonjour&MessageSid=SM0001",                # fields reordered
+    b"MessageSid=SM0001&Body=bonjou%72&From=+33612345678".replace(b"+33", b"%2b33"),  # re-encoded
+    b"MessageSid=SM0001&Body=bonjour&Body=bonjour&From=%2B33612345678",   # a field repeated
+])
+def test_a_seen_request_reencoded_is_still_a_replay(demo_app, serve, replayed):
+    """The signature covers the sorted, decoded parameters, not the bytes: so does the replay key."""
+    url = serve() + "/t/with-demo/demo/twilio"
+    headers = signed(url, PARAMS)
+    first = post_raw(url, b"MessageSid=SM0001&Body=bonjour&From=%2B33612345678", headers)
+    assert first.status_code == 200, first.text
+    again = post_raw(url, replayed, headers)
+    assert again.status_code == 403 and "replayed" in again.text, again.text
+    assert rows(demo_app) == 1
+
+
+def test_a_split_that_signs_the_same_text_is_a_replay(demo_app, serve):
+    """``a=bc`` and ``ab=c`` make the same signed text: Twilio's scheme cannot tell them apart, so neither do we."""
+    url = serve() + "/t/with-demo/demo/twilio"
+    params = {"MessageSid": "SM0003", "Body": "hello", "From": "+33612345678"}
+    headers = signed(url, params)
+    assert httpx.post(url, data=params, headers=headers).status_code == 200
+    split = {"MessageSid": "SM0003", "Body": "hello", "Fro": "m+33612345678"}
+    assert RequestValidator(DEMO_TOKEN).compute_signature(url, split) == headers["X-Twilio-Signature"]
+    again = httpx.post(url, data=split, headers=headers)
+    assert again.status_code == 403 and "replayed" in again.text
+    assert rows(demo_app) == 1
+
+
+def test_the_same_request_with_the_port_written_out_is_a_replay(demo_app, serve):
+    """The validator accepts the URL with or without its port; the key strips it."""
+    base = serve(public_url="https://cc.example.com")
+    headers = signed("https://cc.example.com/t/with-demo/demo/twilio", PARAMS)
+    assert httpx.post(base + "/t/with-demo/demo/twilio", data=PARAMS, headers=headers).status_code == 200
+    with_port = serve(public_url="https://cc.example.com:443")
+    again = httpx.post(with_port + "/t/with-demo/demo/twilio", data=PARAMS, headers=headers)
+    assert again.status_code == 403 and "replayed" in again.text
+    assert rows(demo_app) == 1
+
+
+def test_a_different_request_is_not_a_replay(demo_app, serve):
+    url = serve() + "/t/with-demo/demo/twilio"
+    for sid in ("SM0010", "SM0011"):
+        params = {**PARAMS, "MessageSid": sid}
+        assert httpx.post(url, data=params, headers=signed(url, params)).status_code == 200
+    assert rows(demo_app) == 2
+
+
+def test_a_json_webhook_replayed_with_the_body_reformatted_is_refused(demo_app, serve):
+    """The URL's bodySHA256 covers the body: another spelling of the same JSON fails the hash (403)."""
+    import hashlib
+    import json
+
+    body = json.dumps({"event": "delivered"}).encode()
+    url = serve() + "/t/with-demo/demo/twilio-json?bodySHA256=" + hashlib.sha256(body).hexdigest()
+    headers = {**signed(url, {}), "Content-Type": "application/json"}
+    assert httpx.post(url, content=body, headers=headers).status_code == 200
+    assert httpx.post(url, content=body, headers=headers).status_code == 403
+    assert httpx.post(url, content=b'{"event":"delivered"}', headers=headers).status_code == 403
+    assert rows(demo_app) == 1
+
+
+@given(st.dictionaries(st.text(st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=8),
+                       st.text(st.characters(blacklist_categories=["Cs"]), max_size=12), min_size=1, max_size=5))
+def test_the_key_ignores_order_and_encoding(params):
+    """Property: the key is a function of the signed text alone (any order of the same pairs, port or not)."""
+    from ccctl.web.twilio import replay_key, signed_text
+
+    url = "https://cc.example.com/t/x/sms/inbound"
+    reordered = dict(reversed(list(params.items())))
+    assert replay_key(url, params) == replay_key(url.replace(".com/", ".com:443/"), reordered)
+    assert signed_text(url, params) == url + "".join(k + params[k] for k in sorted(params))
+    other = {**params, next(iter(params)): params[next(iter(params))] + "x"}
+    assert replay_key(url, other) != replay_key(url, params)

@@ -17,6 +17,8 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    # `db revision --plugin NAME` compares only that plugin's tables (ccctl.db.revision).
+    include_object=context.config.attributes.get("include_object"),
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -1,4 +1,5 @@
-/* ccctl contact form for {{ tenant_name }}: puts the form in an iframe where this script is pasted. */
+/* ccctl contact form: puts the form in an iframe where this script is pasted.
+   Tenant data enters this script only as JSON (| tojson), never in a comment or a bare string. */
 (function () {
   // Where this script came from is where the form lives (no Host header trusted for it).
   var script = document.currentScript;

@@ -7,14 +7,14 @@ from ccctl.hookspecs import hookimpl
 
 
 @hookimpl
-def ccctl_config_schema(register):
+def ccctl_register_config_schema(register):
     from ccctl_callback.config import CallbackConfig
 
     register("callback", CallbackConfig)
 
 
 @hookimpl
-def ccctl_migrations(register):
+def ccctl_register_migrations(register):
     from pathlib import Path
 
     register(Path(__file__).parent / "migrations")
@@ -35,21 +35,21 @@ def ccctl_register_routes(register):
 
 
 @hookimpl
-def ccctl_billing_usage(tenant, start, end, ctx):
+def ccctl_report_usage(start, end, ctx):
     from ccctl_callback.billing import usage_lines
 
-    return usage_lines(ctx.session, tenant, start, end)
+    return usage_lines(ctx.session, ctx.tenant, start, end)
 
 
 @hookimpl
-def ccctl_customer_export(customer, ctx):
+def ccctl_export_customer(customer, ctx):
     from ccctl_callback.privacy import export
 
     return export(customer, ctx)
 
 
 @hookimpl
-def ccctl_customer_erased(customer, ctx):
+def ccctl_erase_customer(customer, ctx):
     from ccctl_callback.privacy import erase
 
     erase(customer, ctx)
@@ -59,7 +59,7 @@ def ccctl_customer_erased(customer, ctx):
 def ccctl_customer_merged(source, target, ctx):
     from ccctl_callback.privacy import merged
 
-    merged(source, target, ctx)
+    return merged(source, target, ctx)
 
 
 @hookimpl
@@ -67,3 +67,17 @@ def ccctl_tenant_status(app, tenant, report):
     from ccctl_callback.health import tenant_status
 
     tenant_status(app, tenant, report)
+
+
+@hookimpl
+def ccctl_request_callback(phone, name, customer_id, due_at, reason, context, idempotency_key, ctx):
+    from ccctl_callback.from_voice import request_from_call
+
+    return request_from_call(ctx, phone, name, due_at, reason, context, idempotency_key)
+
+
+@hookimpl
+def ccctl_customer_unmerged(source, target, moved, ctx):
+    from ccctl_callback.privacy import unmerged
+
+    unmerged(source, target, moved, ctx)

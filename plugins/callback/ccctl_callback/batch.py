@@ -36,8 +36,7 @@ def line_key(record: dict[str, Any]) -> str:
 
 def take_line(ctx: TenantContext, name: str, number: int, record: dict[str, Any]) -> dict[str, Any]:
     """Create the line's request; a row for the report (status created, existing or error)."""
-    from click import ClickException
-
+    from ccctl.errors import DomainError
     from ccctl_callback.slots import parse_slot
 
     row: dict[str, Any] = {"line": number, "status": "error", "request": None, "item": None, "slot": None,
@@ -56,7 +55,7 @@ def take_line(ctx: TenantContext, name: str, number: int, record: dict[str, Any]
             referral_code=record.get("ref") or record.get("referral_code"),
         )
         request, created = create_request(ctx, data)
-    except ClickException as exc:
+    except DomainError as exc:
         row["error"] = f"{name}:{number}: {exc.message}"
         return row
     row.update(status="created" if created else "existing", request=request.id, item=request.item_id,

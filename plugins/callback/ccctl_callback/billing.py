@@ -1,4 +1,4 @@
-"""Billable call-back minutes for ``ccctl report billing`` (the ``ccctl_billing_usage`` hook).
+"""Billable call-back minutes for ``ccctl report billing`` (the ``ccctl_report_usage`` hook).
 
 Each call is billed per **started minute**, as telecom operators do: 1 to 60 s is one minute,
 61 s is two; a call with no talk time (no answer, or duration unknown) bills nothing. A call

@@ -89,6 +89,10 @@ def record_outcome(ctx: TenantContext, request: CallbackRequest, attempt: Callba
         external_id=f"attempt-{attempt.id}",
     )
     ctx.session.flush()
+    ctx.hook("ccctl_channel_event")(name="callback.done", ctx=ctx, data={
+        "request": request.id, "item": request.item_id, "customer": request.customer_id, "attempt": attempt.number,
+        "agent": attempt.agent, "outcome": outcome, "state": request.state,
+        "next_attempt": next_attempt.isoformat() if next_attempt else None})
     return {"state": request.state, "next_attempt": next_attempt}
 
 

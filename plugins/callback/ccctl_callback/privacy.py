@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from ccctl.context import TenantContext
 from ccctl_callback.models import CallbackAttempt, CallbackRequest
@@ -53,7 +53,13 @@ def erase(customer, ctx: TenantContext) -> None:
             CallbackRequest.tenant_id == ctx.tenant.id, CallbackRequest.id.in_(ids)))
 
 
-def merged(source, target, ctx: TenantContext) -> None:
-    ctx.session.execute(update(CallbackRequest).where(
-        CallbackRequest.tenant_id == ctx.tenant.id, CallbackRequest.customer_id == source.id)
-        .values(customer_id=target.id).execution_options(synchronize_session=False))
+def merged(source, target, ctx: TenantContext) -> dict[str, list[int]]:
+    from ccctl.identity.merging import move_rows
+
+    return move_rows(ctx.session, ctx.tenant, (CallbackRequest,), source.id, target.id)
+
+
+def unmerged(source, target, moved, ctx: TenantContext) -> None:
+    from ccctl.identity.merging import move_rows_back
+
+    move_rows_back(ctx.session, (CallbackRequest,), moved, source.id, target.id)

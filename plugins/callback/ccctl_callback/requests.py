@@ -152,6 +152,9 @@ def _store(ctx: TenantContext, cfg: CallbackConfig, data: RequestInput, phone: s
                  "consent": request.consent, "source": request.source},
         external_id=f"request-{request.ref}", occurred_at=now,
     )
+    ctx.hook("ccctl_channel_event")(name="callback.booked", ctx=ctx, data={
+        "request": request.id, "item": item.id, "customer": customer.id, "phone": phone,
+        "slot": data.slot.isoformat() if data.slot else None, "referral_code": request.referral_code})
     return request
 
 
@@ -165,7 +168,9 @@ def _confirm_by_sms(ctx: TenantContext, request: CallbackRequest) -> None:
     """Ask whichever plugin sends notifications (sms) for a confirmation; none when the tenant has no sms."""
     if request.slot_start is None:
         return
-    from click import ClickException, echo
+    from click import echo
+
+    from ccctl.errors import DomainError
 
     local = request.slot_start.astimezone(local_zone(ctx.tenant))
     try:
@@ -176,7 +181,7 @@ def _confirm_by_sms(ctx: TenantContext, request: CallbackRequest) -> None:
                       "date": f"{local:%d/%m/%Y}", "time": f"{local:%H:%M}"},
                 ctx=ctx, kind="transactional", idempotency_key=f"callback-confirm-{request.id}", send_at=None,
             )
-    except ClickException as exc:
+    except DomainError as exc:
         # The booking stands without its SMS; the operator sees why on stderr / in the server log.
         echo(f"warning: no confirmation SMS for call-back request {request.id}: {exc.message}", err=True)
 

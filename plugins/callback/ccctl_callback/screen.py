@@ -9,6 +9,7 @@ from ccctl.context import TenantContext
 
 def screen_pop(ctx: TenantContext, item_id: int, limit: int | None = 20) -> dict[str, Any]:
     from ccctl.clock import shown
+    from ccctl.customer_context import customer_context
     from ccctl.customers import get_customer, interaction_row, timeline
     from ccctl.queue.items import get_item
     from ccctl_callback.outcomes import attempt_row, attempts_of
@@ -29,6 +30,7 @@ def screen_pop(ctx: TenantContext, item_id: int, limit: int | None = 20) -> dict
     record["customer"] = customer.id if customer else None
     record["customer_name"] = customer.name if customer else ""
     record["attempts"] = [attempt_row(a) for a in attempts_of(ctx, request)]
+    record["customer_context"] = customer_context(ctx, customer)  # what the site told us, newest first
     record["timeline"] = [interaction_row(i) for i in timeline(ctx.session, ctx.tenant, customer, limit)] \
         if customer else []
     return record

@@ -6,23 +6,26 @@ Imported only by ``ccctl serve`` (through ``ccctl_register_routes``), never at C
 from __future__ import annotations
 
 import hashlib
-import hmac
-import secrets
-from functools import lru_cache
+import re
+import uuid
 from pathlib import Path
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
 from ccctl.context import TenantContext
 
 FORM_PATH = "/callback"
 STATUS_ROUTE = "/callback/twilio/status/{attempt_id:int}"
+TEMPLATES = Path(__file__).parent / "templates"
 JOURS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 # Query parameters of the embedding page kept as the request's context.
 CONTEXT_PARAMS = ("page", "title", "utm_source", "utm_medium", "utm_campaign", "form")
 MAX_SHOWN_SLOTS = 400
+SUBMISSION = re.compile(r"^[0-9a-f]{32}$")
+EXPIRED = ("Votre session a expiré (ou les cookies sont bloqués) : vérifiez le formulaire et envoyez-le "
+           "à nouveau. (Your session expired: please send the form again.)")
 
 
 def register_routes(register) -> None:
@@ -30,32 +33,20 @@ def register_routes(register) -> None:
     register(STATUS_ROUTE, twilio_status, methods=("POST",), name="callback-twilio-status")
 
 
-@lru_cache(maxsize=1)
-def _templates():
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
+def _page(request: Request, template: str, status: int = 200, **values) -> Response:
+    """Through core's page kit: its CSP, nosniff, no framing, and ``{{ csrf_token }}``."""
+    from ccctl.web.pages import page_kit
 
-    return Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                       autoescape=select_autoescape(["html"]))
-
-
-def _render(template: str, status: int = 200, **values) -> HTMLResponse:
-    return HTMLResponse(_templates().get_template(template).render(**values), status_code=status)
+    return page_kit(TEMPLATES).page(request, template, values, status=status)
 
 
-# -- form keys: a signed random key per rendered form; it is also the request's idempotency key,
-#    so a double submit books one seat.
-def _sign(secret: str, tenant: str, nonce: str) -> str:
-    return hmac.new(secret.encode(), f"callback:{tenant}:{nonce}".encode(), hashlib.sha256).hexdigest()[:24]
+def request_ref(request: Request, submission_id: str) -> str:
+    """The idempotency key of a posted form: a double submit books one seat. Bound to the visitor's
+    CSRF cookie, so another visitor who learnt a submission id cannot reach that booking."""
+    from ccctl.web import csrf
 
-
-def new_form_key(secret: str, tenant: str) -> str:
-    nonce = secrets.token_urlsafe(12)
-    return f"{nonce}.{_sign(secret, tenant, nonce)}"
-
-
-def valid_form_key(secret: str, tenant: str, key: str) -> bool:
-    nonce, _, signature = key.partition(".")
-    return bool(nonce) and hmac.compare_digest(signature, _sign(secret, tenant, nonce))
+    digest = hashlib.sha256(f"{csrf.cookie_value(request)}:{submission_id}".encode()).hexdigest()
+    return f"web-{digest[:40]}"
 
 
 def callback_form(request: Request) -> Response:
@@ -86,15 +77,15 @@ def _form_page(request: Request, ctx: TenantContext, values: dict, error: str | 
         local = slot.start.astimezone(zone)
         label = f"{JOURS[local.weekday()]} {local:%d/%m}"
         days.setdefault(label, []).append({"value": slot.start.isoformat(), "label": f"{local:%H:%M}"})
-    return _render("callback_form.html", status, tenant_name=ctx.tenant.name, error=error, values=values,
-                   key=new_form_key(request.app.state.settings.secret, ctx.tenant.slug),
-                   days=list(days.items()), open_now=is_open_now(ctx.tenant, cfg, now))
+    submission = values.get("submission_id") or ""
+    return _page(request, "callback_form.html", status, tenant_name=ctx.tenant.name, error=error, values=values,
+                 submission_id=submission if SUBMISSION.match(submission) else uuid.uuid4().hex,
+                 days=list(days.items()), open_now=is_open_now(ctx.tenant, cfg, now))
 
 
 def _submit(request: Request, ctx: TenantContext) -> Response:
-    from click import ClickException
-
-    from ccctl.errors import InputError
+    from ccctl.errors import DomainError, InputError
+    from ccctl.web.pages import csrf_ok
     from ccctl_callback.requests import RequestInput, create_request, describe_when, write_transaction
     from ccctl_callback.slots import parse_slot
 
@@ -102,10 +93,13 @@ def _submit(request: Request, ctx: TenantContext) -> Response:
     if form is None:
         raise HTTPException(415, "send the form as application/x-www-form-urlencoded or multipart/form-data")
     values = {k: str(form.get(k, "") or "") for k in (*CONTEXT_PARAMS, "ref", "phone", "name", "reason",
-                                                       "when", "slot")}
-    key = str(form.get("key", ""))
-    if not valid_form_key(request.app.state.settings.secret, ctx.tenant.slug, key):
-        raise HTTPException(400, "this form has expired or was not made by this site: reload the page")
+                                                       "when", "slot", "submission_id")}
+    if not csrf_ok(request, form):
+        # A cross-site post or a lost cookie: nothing booked, no SMS; the form again with a fresh token.
+        return _form_page(request, ctx, values, error=EXPIRED, status=403)
+    submission = values["submission_id"].strip().lower()
+    if not SUBMISSION.match(submission):
+        return _form_page(request, ctx, {**values, "submission_id": ""}, error=EXPIRED, status=400)
     context = {k: values[k] for k in CONTEXT_PARAMS if values[k]}
     context["via"] = "web form"
     try:
@@ -117,29 +111,28 @@ def _submit(request: Request, ctx: TenantContext) -> Response:
             slot = parse_slot(values["slot"], ctx.tenant)
         write_transaction(ctx.session)
         data = RequestInput(phone=values["phone"], name=values["name"], reason=values["reason"], slot=slot,
-                            context=context, referral_code=values["ref"] or None, source="web", ref=key)
+                            context=context, referral_code=values["ref"] or None, source="web",
+                            ref=request_ref(request, submission))
         callback_request, _created = create_request(ctx, data)
-    except ClickException as exc:
+    except DomainError as exc:
         ctx.session.rollback()
         status = 400 if isinstance(exc, InputError) else 409
-        return _form_page(request, ctx, values, error=exc.message, status=status)
+        return _form_page(request, ctx, values, error=getattr(exc, "message", str(exc)), status=status)
     when = describe_when(ctx.tenant, callback_request)
-    return _render("callback_done.html", tenant_name=ctx.tenant.name, name=callback_request.name,
+    return _page(request, "callback_done.html", tenant_name=ctx.tenant.name, name=callback_request.name,
                    phone=callback_request.phone, request_id=callback_request.id,
                    when=None if callback_request.slot_start is None else when.removeprefix("at "))
 
 
 def twilio_status(request: Request) -> Response:
     """Twilio's status callbacks for both legs of a call-back (signature checked, replays refused)."""
-    from ccctl.config.secrets import resolve_secret
     from ccctl.web.scope import tenant_scope
     from ccctl.web.twilio import verify_twilio
-    from ccctl_callback.config import callback_config
     from ccctl_callback.dialer import apply_status
     from ccctl_callback.models import CallbackAttempt
 
     with tenant_scope(request) as ctx:
-        token = resolve_secret(callback_config(ctx.tenant).twilio.auth_token, "plugins.callback.twilio.auth_token")
+        token = _auth_token(ctx)
         params = verify_twilio(request, ctx, token)
         attempt = ctx.session.get(CallbackAttempt, request.path_params["attempt_id"])
         if attempt is None or attempt.tenant_id != ctx.tenant.id:
@@ -149,3 +142,18 @@ def twilio_status(request: Request) -> Response:
             raise HTTPException(400, "leg must be agent or customer")
         apply_status(ctx, attempt, leg, params)
     return Response("<Response/>", media_type="application/xml")
+
+
+def _auth_token(ctx: TenantContext) -> str:
+    """The tenant's Twilio token; '' when its secret is unset, so the request is refused (403), not a 500."""
+    import logging
+
+    from ccctl.config.secrets import resolve_secret
+    from ccctl.errors import CcctlError
+    from ccctl_callback.config import callback_config
+
+    try:
+        return resolve_secret(callback_config(ctx.tenant).twilio.auth_token, "plugins.callback.twilio.auth_token")
+    except CcctlError as exc:
+        logging.getLogger("ccctl.callback").warning("tenant %s: %s", ctx.tenant.slug, exc.message)
+        return ""

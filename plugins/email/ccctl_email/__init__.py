@@ -8,14 +8,14 @@ from ccctl.hookspecs import hookimpl
 
 
 @hookimpl
-def ccctl_config_schema(register):
+def ccctl_register_config_schema(register):
     from ccctl_email.config import EmailConfig
 
     register("email", EmailConfig)
 
 
 @hookimpl
-def ccctl_migrations(register):
+def ccctl_register_migrations(register):
     from pathlib import Path
 
     register(Path(__file__).parent / "migrations")
@@ -23,8 +23,10 @@ def ccctl_migrations(register):
 
 @hookimpl
 def ccctl_register_commands(cli):
+    from ccctl_email.auth_commands import auth
     from ccctl_email.commands import email
 
+    email.add_command(auth)
     cli.add_command(email)
 
 
@@ -35,25 +37,26 @@ def ccctl_auto_answer(item, answer, ctx):
         return None
     import click
 
+    from ccctl.errors import DomainError
     from ccctl_email.autoanswer import queue_auto_answer
 
     try:
         queued = queue_auto_answer(ctx, item, answer)
-    except click.ClickException as exc:  # e.g. a tenant template naming an unknown variable
+    except DomainError as exc:  # e.g. a tenant template naming an unknown variable
         click.echo(f"warning: no automatic answer for item {item.id}: {exc.format_message()}", err=True)
         return None
     return True if queued is not None else None
 
 
 @hookimpl
-def ccctl_customer_export(customer, ctx):
+def ccctl_export_customer(customer, ctx):
     from ccctl_email.privacy import export
 
     return export(customer, ctx)
 
 
 @hookimpl
-def ccctl_customer_erased(customer, ctx):
+def ccctl_erase_customer(customer, ctx):
     from ccctl_email.privacy import erase
 
     erase(customer, ctx)
@@ -63,7 +66,29 @@ def ccctl_customer_erased(customer, ctx):
 def ccctl_customer_merged(source, target, ctx):
     from ccctl_email.privacy import merged
 
-    merged(source, target, ctx)
+    return merged(source, target, ctx)
+
+
+@hookimpl
+def ccctl_customer_unmerged(source, target, moved, ctx):
+    from ccctl_email.privacy import unmerged
+
+    unmerged(source, target, moved, ctx)
+
+
+@hookimpl
+def ccctl_send_email(item, to, subject, body, attachments, kind, ctx):
+    """Queue a mail for another plugin (e.g. a brochure from fulfilment); ``ccctl email send`` sends it."""
+    from ccctl_email.config import email_config
+
+    config = email_config(ctx.tenant)
+    if config.smtp is None:
+        return None
+    from ccctl_email.outbound import queue_mail, tagged_subject
+
+    row = queue_mail(ctx, config, kind=kind[:8], item=item, to=to, subject=tagged_subject(subject, item), body=body,
+                     in_reply_to=None, references=[], attachments=list(attachments or ()))
+    return row.id
 
 
 @hookimpl

@@ -45,6 +45,21 @@ def _send_acks(ctx, config, session) -> dict:
     return send_queued(ctx, config, commit=session.commit)
 
 
+def _send_acks_after(ctx, config, session, from_mta: bool) -> dict:
+    """Send the run's acknowledgements; from an MTA pipe, an SMTP outage only warns (the
+    message is kept: exit 1 would make the MTA bounce or retry it)."""
+    from ccctl.errors import CcctlError
+
+    try:
+        return _send_acks(ctx, config, session)
+    except CcctlError as exc:
+        if not from_mta:
+            raise
+        session.rollback()
+        click.echo(f"warning: acknowledgement left queued for `ccctl email send`: {exc.format_message()}", err=True)
+        return {"sent": 0, "failed": 0, "deferred": 0}
+
+
 @contextlib.contextmanager
 def _few_collections():
     """Fewer garbage collections during a batch: it makes objects by the million, few of them
@@ -74,6 +89,12 @@ def ingest_cmd(sources, no_ack, jobs, tenant_slug, fmt) -> None:
     With no SOURCE (or -) one message is read from stdin, as an MTA pipe gives it.
     Messages already seen (same Message-ID) are skipped; unparseable ones are
     quarantined (see `ccctl email quarantine list`). Prints a summary.
+
+    Exit code for MTA pipes (stdin): 0 once the message is kept, whether stored, already
+    known or quarantined (the summary says which), so the MTA neither bounces nor retries
+    it; an acknowledgement the SMTP server cannot take now stays queued for `ccctl email
+    send` (a warning on stderr). 1 only when the message could not be kept at all.
+    With files, a run that could not send its acknowledgements exits 1.
 
     \b
     Examples:
@@ -111,7 +132,9 @@ def ingest_cmd(sources, no_ack, jobs, tenant_slug, fmt) -> None:
                     if done % COMMIT_EVERY == 0:
                         session.commit()  # batches: few transactions, and a kill loses one batch at most
             session.commit()
-            sent = _send_acks(ctx, config, session) if not no_ack else {"sent": 0, "failed": 0, "deferred": 0}
+            sent = {"sent": 0, "failed": 0, "deferred": 0}
+            if not no_ack:
+                sent = _send_acks_after(ctx, config, session, from_mta=tuple(sources) in ((), ("-",)))
             result = {"tenant": tenant.slug, **summary(ingester.counts), "acks_sent": sent["sent"],
                       "acks_failed": sent["failed"], "parse_processes": len(parsed.workers)}
     emit_object(result, fmt)

@@ -25,7 +25,7 @@ Example::
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
 
@@ -40,6 +40,118 @@ def _reference(value: str) -> str:
 
 
 SecretRef = Annotated[str, AfterValidator(_reference)]
+
+
+# Where each provider's endpoints are, and the scopes it documents for IMAP and SMTP.
+# Microsoft: learn.microsoft.com/exchange/client-developer/legacy-protocols/how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth
+# Google: developers.google.com/gmail/imap/xoauth2-protocol (one scope covers IMAP and SMTP).
+MICROSOFT_LOGIN = "https://login.microsoftonline.com/{tenant_id}/oauth2/v2.0"
+PROVIDER_ENDPOINTS = {
+    "microsoft": {"token": MICROSOFT_LOGIN + "/token", "device": MICROSOFT_LOGIN + "/devicecode",
+                  "authorization": MICROSOFT_LOGIN + "/authorize"},
+    "google": {"token": "https://oauth2.googleapis.com/token", "device": "https://oauth2.googleapis.com/device/code",
+               "authorization": "https://accounts.google.com/o/oauth2/v2/auth"},
+}
+PROVIDER_SCOPES = {
+    ("microsoft", "device_code"): {"imap": ["https://outlook.office.com/IMAP.AccessAsUser.All", "offline_access"],
+                                   "smtp": ["https://outlook.office.com/SMTP.Send", "offline_access"]},
+    ("microsoft", "client_credentials"): {"imap": ["https://outlook.office365.com/.default"],
+                                          "smtp": ["https://outlook.office365.com/.default"]},
+    ("microsoft", "authorization_code"): {"imap": ["https://outlook.office.com/IMAP.AccessAsUser.All", "offline_access"],
+                                          "smtp": ["https://outlook.office.com/SMTP.Send", "offline_access"]},
+    ("google", "authorization_code"): {"imap": ["https://mail.google.com/"], "smtp": ["https://mail.google.com/"]},
+}
+
+
+def _endpoint(value: str | None) -> str | None:
+    """HTTPS, or plain HTTP to a loopback address only (RFC 8252's rule, as Authlib applies it): tests
+    point every endpoint at a local server and production keeps TLS."""
+    from urllib.parse import urlsplit
+
+    from authlib.common.security import is_secure_transport
+
+    if value is None:
+        return value
+    if "@" in urlsplit(value).netloc:
+        raise ValueError("no user or password in the address: the client secret goes in client_secret")
+    if not is_secure_transport(value):
+        raise ValueError(f"'{value}' must be an https:// URL (plain http only to 127.0.0.1 or localhost)")
+    return value
+
+
+Endpoint = Annotated[str, AfterValidator(_endpoint)]
+
+
+class OAuth2Settings(Strict):
+    """How ccctl gets an access token for a mailbox (IMAP or SMTP ``auth: oauth2``)."""
+
+    provider: Literal["microsoft", "google", "generic"]
+    tenant_id: str | None = Field(default=None, description="microsoft: the Entra directory (tenant) id or domain")
+    # device_code / authorization_code: a mailbox user consents once (`ccctl email auth login`);
+    # Google allows only authorization_code for its mail scope (its device flow refuses it).
+    # client_credentials: the application's own permission, granted by an admin (no user, no refresh token).
+    flow: Literal["device_code", "authorization_code", "client_credentials"] | None = None  # default per provider
+    authorization_url: Endpoint | None = None           # generic authorization_code
+    client_id: str
+    client_secret: SecretRef | None = None
+    token_url: Endpoint | None = None                   # generic, or to override a preset
+    device_authorization_url: Endpoint | None = None
+    scopes: list[str] | None = None                     # default: what the provider documents
+    timeout: float = Field(default=30, gt=0, le=300, description="seconds per HTTP call")
+    refresh_before: int = Field(default=300, ge=0, le=3000, description="seconds before expiry to refresh")
+
+    @model_validator(mode="after")
+    def _complete(self) -> OAuth2Settings:
+        if self.flow is None:
+            self.flow = "authorization_code" if self.provider == "google" else "device_code"
+        if self.provider == "google" and self.flow == "device_code":
+            raise ValueError("google refuses its mail scope in the device flow: use flow: authorization_code")
+        if self.provider == "generic" and self.flow == "authorization_code" and not self.authorization_url:
+            raise ValueError("provider generic with flow authorization_code needs authorization_url")
+        if self.provider == "microsoft" and not self.tenant_id:
+            raise ValueError("provider microsoft needs tenant_id (the Entra directory id or the domain)")
+        if self.provider == "generic" and not self.token_url:
+            raise ValueError("provider generic needs token_url")
+        if self.flow == "client_credentials":
+            if self.provider == "google":
+                raise ValueError("google has no client_credentials flow for mail: use flow: device_code")
+            if self.client_secret is None:
+                raise ValueError("flow client_credentials needs client_secret (a reference like ${ENV_VAR})")
+        elif self.provider == "generic" and self.flow == "device_code" and not self.device_authorization_url:
+            raise ValueError("provider generic with flow device_code needs device_authorization_url")
+        if self.provider == "generic" and not self.scopes:
+            raise ValueError("provider generic needs scopes")
+        return self
+
+    def endpoint(self, kind: str) -> str:
+        """``token``, ``device`` or ``authorization``: the configured address, else the provider's."""
+        own = {"token": self.token_url, "device": self.device_authorization_url,
+               "authorization": self.authorization_url}[kind]
+        return own or PROVIDER_ENDPOINTS[self.provider][kind].format(tenant_id=self.tenant_id)
+
+    @property
+    def effective_token_url(self) -> str:
+        return self.endpoint("token")
+
+    def scopes_for(self, protocol: str) -> list[str]:
+        return list(self.scopes or PROVIDER_SCOPES[(self.provider, self.flow)][protocol])
+
+
+def _check_auth(settings, protocol: str):
+    """``auth: password`` needs a password (IMAP) and no oauth2 block; ``auth: oauth2`` the reverse."""
+    if settings.auth == "oauth2":
+        if settings.oauth2 is None:
+            raise ValueError("auth: oauth2 needs an 'oauth2' block (provider, client_id...)")
+        if settings.password is not None:
+            raise ValueError("auth: oauth2 takes no password (remove it, or use auth: password)")
+        if not settings.user:
+            raise ValueError("auth: oauth2 needs 'user': the mailbox address")
+    else:
+        if settings.oauth2 is not None:
+            raise ValueError("an 'oauth2' block needs auth: oauth2")
+        if protocol == "imap" and settings.password is None:
+            raise ValueError("auth: password needs 'password' (a reference like ${ENV_VAR})")
+    return settings
 
 
 class MailTemplate(Strict):
@@ -62,11 +174,17 @@ class ImapSettings(Strict):
     host: str
     port: int | None = Field(default=None, ge=1, le=65535, description="default 993 with ssl, else 143")
     user: str
-    password: SecretRef
+    auth: Literal["password", "oauth2"] = "password"
+    password: SecretRef | None = None
+    oauth2: OAuth2Settings | None = None
     folder: str = "INBOX"
     ssl: bool = True
     starttls: bool = False
     timeout: float = Field(default=60, gt=0)
+
+    @model_validator(mode="after")
+    def _auth_settings(self) -> ImapSettings:
+        return _check_auth(self, "imap")
 
     @property
     def effective_port(self) -> int:
@@ -80,7 +198,9 @@ class SmtpSettings(Strict):
     host: str
     port: int | None = Field(default=None, ge=1, le=65535, description="default 465 with ssl, else 25")
     user: str | None = None
+    auth: Literal["password", "oauth2"] = "password"
     password: SecretRef | None = None
+    oauth2: OAuth2Settings | None = None
     sender: str = Field(alias="from", description="From: of every outgoing mail")
     ssl: bool = False
     starttls: bool = False
@@ -94,6 +214,10 @@ class SmtpSettings(Strict):
         if "@" not in parseaddr(value)[1]:
             raise ValueError(f"'{value}' is not an address like 'Name <support@example.fr>'")
         return value
+
+    @model_validator(mode="after")
+    def _auth_settings(self) -> SmtpSettings:
+        return _check_auth(self, "smtp")
 
     @property
     def effective_port(self) -> int:

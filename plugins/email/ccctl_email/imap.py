@@ -29,9 +29,10 @@ def account_key(settings: ImapSettings) -> str:
     return f"{settings.user}@{settings.host}:{settings.effective_port}/{settings.folder}"[:500]
 
 
-def connect(settings: ImapSettings) -> imaplib.IMAP4:
+def connect(settings: ImapSettings, mailbox=None) -> imaplib.IMAP4:
+    """A logged-in connection; ``mailbox`` (an ``oauth.Mailbox``) for ``auth: oauth2``."""
     where = f"IMAP {settings.host}:{settings.effective_port}"
-    password = resolve_secret(settings.password, "imap.password")
+    password = resolve_secret(settings.password, "imap.password") if mailbox is None else None
     try:
         if settings.ssl:
             conn = imaplib.IMAP4_SSL(settings.host, settings.effective_port, timeout=settings.timeout,
@@ -43,11 +44,40 @@ def connect(settings: ImapSettings) -> imaplib.IMAP4:
     except (OSError, imaplib.IMAP4.error, socket.timeout) as exc:
         raise CcctlError(f"{where}: cannot connect: {exc}") from None
     try:
-        conn.login(settings.user, password)
+        if mailbox is None:
+            conn.login(settings.user, password)
+        else:
+            from ccctl_email.oauth import authenticate
+
+            authenticate(mailbox, where, lambda token: _xoauth2(conn, settings.user, token))
     except imaplib.IMAP4.error as exc:
         _close(conn)
         raise CcctlError(f"{where}: login failed for user {settings.user}: {_text(exc)}") from None
+    except BaseException:
+        _close(conn)
+        raise
     return conn
+
+
+def _xoauth2(conn: imaplib.IMAP4, user: str, token: str) -> str | None:
+    """AUTHENTICATE XOAUTH2; None when accepted, else the server's reason (from its error challenge)."""
+    from ccctl_email.sasl import refusal_reason, xoauth2
+
+    challenges: list[bytes] = []
+
+    def respond(challenge: bytes) -> bytes:
+        if challenges:  # the server's error JSON: acknowledge it with an empty line
+            challenges.append(challenge)
+            return b""
+        challenges.append(b"")
+        return xoauth2(user, token).encode()
+
+    try:
+        conn.authenticate("XOAUTH2", respond)
+    except imaplib.IMAP4.error as exc:
+        detail = refusal_reason(challenges[1] if len(challenges) > 1 else None)
+        return f"{detail} ({_text(exc)[:200]})"
+    return None
 
 
 def _text(exc: Exception) -> str:
@@ -113,7 +143,12 @@ def fetch_tenant(ctx, config, commit, progress=None) -> dict:
         raise CcctlError(f"tenant {ctx.tenant.slug}: no 'imap' section under plugins.email")
     session, tenant = ctx.session, ctx.tenant
     key = account_key(settings)
-    conn = connect(settings)
+    mailbox = None
+    if settings.auth == "oauth2":
+        from ccctl_email.oauth import mailbox_for
+
+        mailbox = mailbox_for(tenant.slug, config, "imap")
+    conn = connect(settings, mailbox)
     try:
         validity = select_folder(conn, settings)
         state = session.scalar(select(ImapState).where(ImapState.tenant_id == tenant.id, ImapState.account == key))

@@ -18,14 +18,14 @@ from contextlib import contextmanager
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
 from ccctl.db.models import WorkItem, utcnow
 from ccctl_email.autoanswer import answerable
 from ccctl_email.config import EmailConfig
-from ccctl_email.mime import ParsedMail, Unparseable
+from ccctl_email.mime import ParsedMail, Unparseable, storable
 from ccctl_email.pipeline import CHUNK
 from ccctl_email.models import EmailAttachment, EmailBlob, EmailMessage, QuarantinedMail
 
@@ -41,15 +41,60 @@ class Result:
     reason: str | None = None
 
 
+class Pending(NamedTuple):
+    """A new message of a chunk waiting to be stored, and its place among the chunk's results."""
+
+    index: int
+    mail: ParsedMail
+    raw: bytes
+    source: str
+
+
+class Planned(NamedTuple):
+    """A message of a chunk whose thread is known: an existing item, or one the chunk creates."""
+
+    mail: ParsedMail
+    source: str
+    customer: Any
+    item: Any  # a WorkItem, an ItemRef or a _NewItem
+    how: str
+
+
+class Stored(NamedTuple):
+    """A message whose item and history event exist: what its message row and ack need."""
+
+    mail: ParsedMail
+    source: str
+    customer: Any
+    item_id: int
+    how: str
+    interaction_id: int | None
+    outcome: str
+
+
 def quarantine(session, tenant, raw: bytes, reason: str, source: str) -> None:
     """Keep ``raw`` with ``reason``; the same bytes are kept once."""
     digest = hashlib.sha256(raw).hexdigest()
     exists = session.scalar(select(QuarantinedMail.id).where(
         QuarantinedMail.tenant_id == tenant.id, QuarantinedMail.sha256 == digest))
     if exists is None:
-        session.add(QuarantinedMail(tenant_id=tenant.id, sha256=digest, source=source[:500],
-                                    reason=reason[:2000], raw=raw))
+        session.add(QuarantinedMail(tenant_id=tenant.id, sha256=digest, source=storable(source, 500),
+                                    reason=storable(reason, 2000), raw=raw))
         session.flush()
+
+
+def store_failure(exc: Exception, message_id: str) -> str:
+    """A quarantine reason for a message the database refused: the kind of error, never its text
+    (a driver's message quotes the SQL statement and its values: the customer's address and words)."""
+    from sqlalchemy.exc import DBAPIError, StatementError
+
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        kind = f"database error {type(exc.orig).__name__}"
+    elif isinstance(exc, StatementError) and exc.orig is not None:
+        kind = f"database error {type(exc.orig).__name__}"
+    else:
+        kind = type(exc).__name__
+    return f"could not store {message_id}: {kind}"
 
 
 def reopen(session, tenant, item, message_id: str) -> None:
@@ -104,7 +149,7 @@ class Ingester:
         known = set(self.session.scalars(select(EmailMessage.message_id).where(
             EmailMessage.tenant_id == self.tenant.id, EmailMessage.message_id.in_(ids)))) if ids else set()
         results: list[Result | None] = []
-        todo: list[tuple[int, ParsedMail, bytes, str]] = []
+        todo: list[Pending] = []
         for (source, raw), mail in zip(batch, parsed):
             if isinstance(mail, Unparseable):
                 results.append(self._quarantine(raw, str(mail), source))
@@ -112,24 +157,24 @@ class Ingester:
                 self.counts[DUPLICATE] += 1
                 results.append(Result(DUPLICATE, mail.message_id))
             else:  # a Message-ID repeated within the chunk is sorted out by _store_chunk
-                todo.append((len(results), mail, raw, source))
+                todo.append(Pending(len(results), mail, raw, source))
                 results.append(None)
         for index, result in self._store_chunk(todo):
             results[index] = result
         yield from results
 
-    def _store_chunk(self, todo: list[tuple[int, ParsedMail, bytes, str]]) -> list[tuple[int, Result]]:
+    def _store_chunk(self, todo: list[Pending]) -> list[tuple[int, Result]]:
         """Store new messages in bulk; on any failure, one at a time (quarantining the bad ones)."""
         if not todo:
             return []
         try:
             with self._savepoint():
-                results = self._store_many([(mail, raw, source) for _i, mail, raw, source in todo])
+                results = self._store_many(todo)
         except Exception:  # noqa: BLE001 - rolled back whole: the per-message path sorts it out
             return list(self._store_one_by_one(todo))
         for result in results:
             self.counts[result.outcome] += 1
-        return [(index, result) for (index, *_rest), result in zip(todo, results)]
+        return [(pending.index, result) for pending, result in zip(todo, results)]
 
     @contextmanager
     def _savepoint(self):
@@ -147,7 +192,7 @@ class Ingester:
                     self.session.expunge(stale)
             raise
 
-    def _store_one_by_one(self, todo: list[tuple[int, ParsedMail, bytes, str]]) -> Iterator[tuple[int, Result]]:
+    def _store_one_by_one(self, todo: list[Pending]) -> Iterator[tuple[int, Result]]:
         stored: set[str] = set()
         for index, mail, raw, source in todo:
             if mail.message_id in stored:
@@ -169,9 +214,9 @@ class Ingester:
             if self._exists(parsed.message_id):  # another ingester (MTA pipe, fetch) stored it first
                 self.counts[DUPLICATE] += 1
                 return Result(DUPLICATE, parsed.message_id)
-            return self._quarantine(raw, f"could not store: {exc.orig}", source)
+            return self._quarantine(raw, store_failure(exc, parsed.message_id), source)
         except Exception as exc:  # noqa: BLE001 - one message must never stop the batch
-            return self._quarantine(raw, f"could not store: {type(exc).__name__}: {exc}", source)
+            return self._quarantine(raw, store_failure(exc, parsed.message_id), source)
         self.counts[result.outcome] += 1
         return result
 
@@ -180,7 +225,8 @@ class Ingester:
             EmailMessage.tenant_id == self.tenant.id, EmailMessage.message_id == message_id)) is not None
 
     def _quarantine(self, raw: bytes, reason: str, source: str) -> Result:
-        quarantine(self.session, self.tenant, raw, reason, source)
+        with self.session.begin_nested():
+            quarantine(self.session, self.tenant, raw, reason, source)
         self.counts[QUARANTINED] += 1
         return Result(QUARANTINED, reason=reason)
 
@@ -199,10 +245,10 @@ class Ingester:
             reopen(self.session, self.tenant, item, parsed.message_id)
             outcome = JOINED
         interaction, _ = record_interaction(self.session, self.tenant, **_interaction_event(parsed, customer, item.id))
-        self._finish([(parsed, source, customer, item.id, how, interaction.id, outcome)])
+        self._finish([Stored(parsed, source, customer, item.id, how, interaction.id, outcome)])
         return Result(outcome, parsed.message_id, item.id)
 
-    def _store_many(self, mails: list[tuple[ParsedMail, bytes, str]]) -> list[Result]:
+    def _store_many(self, todo: list[Pending]) -> list[Result]:
         """:meth:`_store` for a chunk: threads first (a reply may join a thread the chunk starts), then bulk inserts."""
         from ccctl.customers import record_interactions
         from ccctl.queue.items import create_items
@@ -210,15 +256,16 @@ class Ingester:
 
         session, tenant = self.session, self.tenant
         firsts: dict[str, int] = {}
-        for n, (parsed, _raw, _source) in enumerate(mails):
-            firsts.setdefault(parsed.message_id, n)
-        repeated = [(n, parsed.message_id) for n, (parsed, _r, _s) in enumerate(mails) if firsts[parsed.message_id] != n]
-        mails = [mail for n, mail in enumerate(mails) if firsts[mail[0].message_id] == n]
-        customers = self._customer_of([parsed for parsed, _raw, _source in mails])
-        known: dict[str, Any] = ref_items(session, tenant, [r for parsed, _r, _s in mails for r in parsed.thread_refs])
+        for n, pending in enumerate(todo):
+            firsts.setdefault(pending.mail.message_id, n)
+        repeated = [(n, p.mail.message_id) for n, p in enumerate(todo) if firsts[p.mail.message_id] != n]
+        todo = [p for n, p in enumerate(todo) if firsts[p.mail.message_id] == n]
+        customers = self._customer_of([p.mail for p in todo])
+        known: dict[str, Any] = ref_items(session, tenant, [r for p in todo for r in p.mail.thread_refs])
         specs: list[dict[str, Any]] = []
-        plan: list[tuple[ParsedMail, str, Any, Any, str]] = []  # (mail, source, customer, item or spec index, how)
-        for parsed, _raw, source in mails:
+        plan: list[Planned] = []
+        for pending in todo:
+            parsed = pending.mail
             customer = customers[parsed.from_addr]
             item, how = find_thread(session, tenant, parsed, customer.id, known)
             if item is None:
@@ -227,20 +274,18 @@ class Ingester:
             elif not isinstance(item, _NewItem):
                 reopen(session, tenant, item, parsed.message_id)
             known[parsed.message_id] = item
-            plan.append((parsed, source, customer, item, how))
-        starting = [parsed for parsed, _s, _c, item, _h in plan if isinstance(item, _NewItem)]
+            plan.append(Planned(parsed, pending.source, customer, item, how))
+        starting = [p.mail for p in plan if isinstance(p.item, _NewItem)]
         with answerable(self.config, starting if self.auto_replies else []):
             created = [item_id for item_id, _created in create_items(self.ctx, specs, ids=True)]
-        rows = []
-        for parsed, source, customer, item, how in plan:
-            outcome = NEW if how == "new" else JOINED
-            rows.append((parsed, source, customer, created[item.index] if isinstance(item, _NewItem) else item.id,
-                         how, None, outcome))
+        item_ids = [created[p.item.index] if isinstance(p.item, _NewItem) else p.item.id for p in plan]
         interactions = record_interactions(session, tenant, [
-            _interaction_event(parsed, customer, item_id) for parsed, _s, customer, item_id, *_rest in rows], ids=True)
-        rows = [(*row[:5], interaction, row[6]) for row, (interaction, _created) in zip(rows, interactions)]
+            _interaction_event(p.mail, p.customer, item_id) for p, item_id in zip(plan, item_ids)], ids=True)
+        rows = [Stored(p.mail, p.source, p.customer, item_id, p.how, interaction_id,
+                       NEW if p.how == "new" else JOINED)
+                for p, item_id, (interaction_id, _created) in zip(plan, item_ids, interactions)]
         self._finish(rows)
-        results = [Result(outcome, parsed.message_id, item_id) for parsed, _s, _c, item_id, _h, _i, outcome in rows]
+        results = [Result(row.outcome, row.mail.message_id, row.item_id) for row in rows]
         for n, message_id in repeated:  # the same Message-ID again within the chunk (ascending n: inserts line up)
             results.insert(n, Result(DUPLICATE, message_id))
         return results
@@ -264,36 +309,41 @@ class Ingester:
                     customer_id=customer.id, external_ref=parsed.message_id, sla=self.config.sla or None,
                     attributes={"from": parsed.from_addr, "to": parsed.to[:10]})
 
-    def _finish(self, rows: list[tuple[ParsedMail, str, Any, int, str, int, str]]) -> None:
+    def _finish(self, rows: list[Stored]) -> None:
         """Message rows (one INSERT), attachments, then acknowledgements for the new threads
         (rows hold item ids; the new items are loaded, with one query, only to acknowledge them)."""
         from ccctl.db.bulk import insert_ids
 
         ids = insert_ids(self.session, EmailMessage, [
-            dict(tenant_id=self.tenant.id, message_id=parsed.message_id, direction="in", item_id=item_id,
-                 customer_id=customer.id, interaction_id=interaction_id, from_addr=parsed.from_addr,
-                 subject=parsed.subject, matched_by=how, source=source[:500])
-            for parsed, source, customer, item_id, how, interaction_id, _outcome in rows])
-        self._attachments([(row_id, parsed) for row_id, (parsed, *_rest) in zip(ids, rows) if parsed.attachments])
-        new = [(parsed, customer, item_id) for parsed, _s, customer, item_id, _h, _i, outcome in rows if outcome == NEW]
+            dict(tenant_id=self.tenant.id, message_id=row.mail.message_id, direction="in", item_id=row.item_id,
+                 customer_id=row.customer.id, interaction_id=row.interaction_id, from_addr=row.mail.from_addr,
+                 subject=row.mail.subject, matched_by=row.how, source=storable(row.source, 500))
+            for row in rows])
+        self._attachments([(row_id, row.mail) for row_id, row in zip(ids, rows) if row.mail.attachments])
+        new = [row for row in rows if row.outcome == NEW]
         if self.acknowledge and new:
             items = {i.id: i for i in self.session.scalars(select(WorkItem).where(
-                WorkItem.tenant_id == self.tenant.id, WorkItem.id.in_([item_id for *_p, item_id in new])))}
-            for parsed, customer, item_id in new:
-                self._acknowledge(parsed, items[item_id], customer)
+                WorkItem.tenant_id == self.tenant.id, WorkItem.id.in_([row.item_id for row in new])))}
+            for row in new:
+                self._acknowledge(row.mail, items[row.item_id], row.customer)
 
     def _acknowledge(self, parsed: ParsedMail, item: WorkItem, customer) -> None:
-        """A broken ack template must not keep customers' mail out of the queue: warn and go on."""
+        """A broken ack template or an address no mail can be composed for must not keep customers'
+        mail out of the queue: warn (naming the message, not the person) and go on."""
         import click
 
+        from ccctl.errors import DomainError
         from ccctl_email.ack import plan_ack
 
         try:
             with self.session.begin_nested():
                 plan_ack(self.ctx, self.config, parsed, item, customer)
-        except click.ClickException as exc:
+        except DomainError as exc:
             self.counts["ack_errors"] += 1
             click.echo(f"warning: no acknowledgement for {parsed.message_id}: {exc.format_message()}", err=True)
+        except (ValueError, TypeError, LookupError) as exc:  # composing the mail failed (e.g. the header)
+            self.counts["ack_errors"] += 1
+            click.echo(f"warning: no acknowledgement for {parsed.message_id}: {type(exc).__name__}", err=True)
 
     def _attachments(self, messages: list[tuple[int, ParsedMail]]) -> None:
         """The messages' attachments: names in one INSERT, contents stored once by SHA-256."""
@@ -319,7 +369,7 @@ def _interaction_event(parsed: ParsedMail, customer, item_id: int) -> dict[str, 
     """``record_interaction`` arguments for an incoming message."""
     return dict(channel="email", customer_id=customer.id, direction="in", item_id=item_id,
                 summary=parsed.subject or "(no subject)", external_id=parsed.message_id,
-                occurred_at=_occurred(parsed), actor=parsed.from_addr,
+                occurred_at=_occurred(parsed), actor=parsed.from_addr[:100],
                 payload={"from": parsed.from_addr, "to": parsed.to[:10], "text": parsed.text[:5000],
                          "attachments": [a.filename for a in parsed.attachments]})
 

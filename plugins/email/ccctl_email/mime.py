@@ -18,16 +18,22 @@ from datetime import datetime, timezone
 from email.message import Message
 from html.parser import HTMLParser
 
+from ccctl_email.mimetree import MAX_DEPTH, message_tree
+
 MSGID = re.compile(r"<[^<>\s]+>")
 RAW_BYTE = re.compile("[\udc80-\udcff]")
+# What no database column may hold (PostgreSQL refuses NUL, every driver lone surrogates), and
+# the other C0 controls, which have no business in a name, subject or id.
+UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# An RFC 2047 encoded word: an atom to the address parser, decoded only in the display name.
+ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[QqBb]\?[^?\s]*\?=")
+MASKED_WORD = re.compile(r"ccctlencodedword(\d+)x")
+MAX_ADDRESS = 254  # RFC 5321's limit on a path
 # One plain address, optionally after a plain name: what ``getaddresses`` would return,
 # without its character-by-character scan (anything else goes to ``getaddresses``).
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 SIMPLE_ADDRESS = re.compile(rf"[ \t]*(?:([\w .'-]*?)[ \t]*<({_ATOM}(?:\.{_ATOM})*@{_ATOM}(?:\.{_ATOM})*)>"
                             rf"|({_ATOM}(?:\.{_ATOM})*@{_ATOM}(?:\.{_ATOM})*))[ \t]*")
-# A header field's first line, as the stdlib parser recognises it (printable name, colon).
-HEADER_NAME = re.compile(r"[\041-\071\073-\176]+:")
-MAX_DEPTH = 30
 MAX_BODY = 200_000
 # Headers the loop and bulk checks look at (lower-case).
 KEPT_HEADERS = ("auto-submitted", "precedence", "list-id", "list-unsubscribe", "x-auto-response-suppress",
@@ -68,6 +74,14 @@ class ParsedMail:
     def thread_refs(self) -> list[str]:
         """Referenced Message-IDs, nearest first (In-Reply-To, then References newest first)."""
         return list(dict.fromkeys([*self.in_reply_to, *reversed(self.references)]))
+
+
+def storable(text: str, limit: int | None = None) -> str:
+    """``text`` as every database stores it alike: no NUL, no lone surrogate, no other C0
+    control but tab and line ends, at most ``limit`` characters."""
+    if not text.isprintable() and UNSTORABLE.search(text):
+        text = UNSTORABLE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", text)
+    return text[:limit] if limit is not None else text
 
 
 def decode_bytes(data: bytes, charset: str | None) -> str:
@@ -159,13 +173,42 @@ def addresses(values: list[str]) -> list[tuple[str, str]]:
     return out
 
 
+def parsed_addresses(values: list[str]) -> list[tuple[str, str]]:
+    """(display name, address) pairs of raw header values: the structure is read first, the
+    encoded words in names decoded after. Decoding first would let an encoded ``<``, ``,`` or
+    line break in a display name forge the address (``=?utf-8?q?victim@x?= <evil@y>``)."""
+    masked, words = [], []
+
+    def mask(match: re.Match) -> str:
+        words.append(match.group())
+        return f"ccctlencodedword{len(words) - 1}x"
+
+    for value in values:
+        text = _unescape_raw(value)
+        masked.append(" ".join((ENCODED_WORD.sub(mask, text) if "=?" in text else text).split()))
+    found = addresses(masked)
+    if not words:
+        return [(storable(name), addr) for name, addr in found]
+    out = []
+    for name, addr in found:
+        name = decode_header(MASKED_WORD.sub(lambda m: words[int(m.group(1))], name))
+        out.append((storable(name), MASKED_WORD.sub(lambda m: words[int(m.group(1))], addr)))
+    return out
+
+
+def _raw_values(heads: _Heads, name: str) -> list[str]:
+    """A header's values as sent (raw 8-bit bytes kept as surrogate escapes), for address parsing."""
+    return [value for _name, value in dict.get(heads, name, ())]
+
+
 def _sender(heads: _Heads) -> tuple[str, str]:
     from ccctl.contacts import normalize_email
     from ccctl.errors import InputError
 
     for header in ("from", "reply-to", "sender", "return-path"):
-        raw_value = heads.get(header, [])
-        for name, addr in addresses([decode_header(v) for v in raw_value]):
+        for name, addr in parsed_addresses(_raw_values(heads, header)):
+            if len(addr) > MAX_ADDRESS or not addr.isprintable():
+                continue
             try:
                 return normalize_email(addr), name.strip().strip('"')
             except InputError:
@@ -218,6 +261,16 @@ def _payload(part: Message) -> bytes:
     return data
 
 
+def _unescape_mime_headers(part: Message) -> None:
+    """Raw UTF-8 in Content-Type or Content-Disposition (``filename="facture-é.pdf"``, common in
+    real mail): decode it in place, else compat32 hands back a ``Header`` its own parameter
+    parsing cannot read."""
+    for name, value in part.raw_items():
+        if not value.isascii() and name.lower() in ("content-type", "content-disposition") \
+                and RAW_BYTE.search(value):
+            part.replace_header(name, storable(_unescape_raw(value)))
+
+
 def _filename(part: Message) -> str:
     if "content-disposition" not in part and "name" not in (part.get("content-type") or "").lower():
         return ""  # what get_filename() finds without parsing both headers' parameters
@@ -225,19 +278,20 @@ def _filename(part: Message) -> str:
         name = part.get_filename()
     except Exception:  # noqa: BLE001
         name = None
-    return decode_header(name)[:300] if name else ""
+    return storable(decode_header(name), 300) if name else ""
 
 
 def _walk(part: Message, found: dict, depth: int = 0) -> None:
     if depth > MAX_DEPTH:
         raise Unparseable(f"MIME parts nested deeper than {MAX_DEPTH} levels")
+    _unescape_mime_headers(part)
     ctype = part.get_content_type()
     if ctype == "message/rfc822":
         inner = part.get_payload()
         inner = inner[0] if isinstance(inner, list) and inner else inner
         data = inner.as_bytes() if isinstance(inner, Message) else _payload(part)
         subject = decode_header(inner.get("subject")) if isinstance(inner, Message) else ""
-        found["attachments"].append(Attachment(f"{subject or 'message'}.eml"[:300], ctype, data))
+        found["attachments"].append(Attachment(storable(f"{subject or 'message'}.eml", 300), ctype, data))
         return
     if part.is_multipart():
         for child in part.get_payload():
@@ -245,7 +299,7 @@ def _walk(part: Message, found: dict, depth: int = 0) -> None:
                 _walk(child, found, depth + 1)
         return
     filename = _filename(part)
-    disposition = (part.get("content-disposition") or "").split(";")[0].strip().lower()
+    disposition = str(part.get("content-disposition") or "").split(";")[0].strip().lower()
     inline_text = ctype in ("text/plain", "text/html") and disposition != "attachment" and not filename
     if inline_text:
         key = "plain" if ctype == "text/plain" else "html"
@@ -257,128 +311,19 @@ def _walk(part: Message, found: dict, depth: int = 0) -> None:
         found["attachments"].append(Attachment(filename or f"part-{len(found['attachments']) + 1}", ctype, data))
 
 
-class _Unusual(Exception):
-    """Not the plain shape :func:`_tree` reads; the stdlib parser reads the message instead."""
-
-
-def _headers(head: bytes) -> Message:
-    """A header block as the stdlib's compat32 parser stores it (folded lines kept as sent)."""
-    msg = Message()
-    lines = head.decode("ascii", "surrogateescape").split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    current: list[str] = []
-    for line in lines:
-        line += "\n"
-        if line[0] in " \t":
-            if not current:
-                raise _Unusual  # a continuation line first
-            current.append(line)
-            continue
-        if current:
-            msg.set_raw(*_field(current))
-        if HEADER_NAME.match(line) is None:
-            raise _Unusual  # a Unix From line, or no header at all: the stdlib's own reading
-        current = [line]
-    if current:
-        msg.set_raw(*_field(current))
-    return msg
-
-
-def _field(lines: list[str]) -> tuple[str, str]:
-    # compat32's header_source_parse: the value keeps its folding, loses the final line end.
-    name, value = lines[0].split(":", 1)
-    return name, (value.lstrip(" \t") + "".join(lines[1:])).rstrip("\r\n")
-
-
-def _head_and_body(data: bytes) -> tuple[bytes, bytes]:
-    """Split at the first empty line, as the stdlib parser does (no empty line: all headers)."""
-    if data.startswith((b"\n", b"\r\n")):
-        return b"", data[1 if data[:1] == b"\n" else 2:]
-    ends = [i for i in (data.find(b"\n\n"), data.find(b"\n\r\n")) if i >= 0]
-    end = min(ends) if ends else len(data)
-    head = data[:end + 1]
-    if head.count(b"\r") != head.count(b"\r\n"):
-        raise _Unusual  # bare CR line ends
-    return head, data[end + (2 if data[end + 1:end + 2] == b"\n" else 3):]
-
-
-def _parts(body: bytes, boundary: str) -> list[bytes]:
-    """The parts between ``--boundary`` lines (preamble and epilogue dropped, like the stdlib).
-
-    The line end before a delimiter belongs to it. No closing delimiter, an empty part or
-    bare CR line ends: unusual.
-    """
-    if body.count(b"\r") != body.count(b"\r\n"):
-        raise _Unusual  # bare CR line ends
-    delimiter = b"--" + boundary.encode("ascii", "surrogateescape")
-    parts: list[bytes] = []
-    start = None  # where the open part's content begins
-    at = body.find(delimiter)
-    while at >= 0:
-        if at == 0 or body[at - 1] == 10:  # at the start of a line
-            line_end = body.find(b"\n", at)
-            rest = body[at + len(delimiter):line_end if line_end >= 0 else len(body)].rstrip(b"\r")
-            closing = rest.startswith(b"--")
-            if not (rest[2:] if closing else rest).strip(b" \t"):
-                if start is not None:
-                    end = at - (2 if body[at - 2:at] == b"\r\n" else 1)
-                    if end <= start:
-                        raise _Unusual  # an empty part: the stdlib's reading of it is its own
-                    parts.append(body[start:end])
-                if closing:
-                    return parts
-                start = line_end + 1 if line_end >= 0 else len(body)
-        at = body.find(delimiter, at + 1)
-    raise _Unusual
-
-
-def _tree(data: bytes, depth: int = 0, outer: tuple[str, ...] = ()) -> Message:
-    """The same ``Message`` tree as ``email.message_from_bytes`` for well-formed mail, faster.
-
-    The stdlib compiles a regular expression for every multipart boundary it meets, which
-    costs more than everything else it does for a message with attachments; here parts are
-    cut with ``bytes.find``, and header blocks are read as compat32 stores them. Anything
-    unusual (bare CR line ends, a header block the stdlib would end early, no boundary, an
-    enclosing part's boundary again, no closing delimiter, an empty part, an attached
-    message or a digest, deep nesting) raises :class:`_Unusual` and the caller falls back
-    on the stdlib parser for the whole message.
-    """
-    if depth > MAX_DEPTH:
-        raise _Unusual
-    head, body = _head_and_body(data)
-    msg = _headers(head)
-    maintype = msg.get_content_maintype()
-    if maintype == "multipart":
-        boundary = msg.get_boundary()
-        if not boundary or boundary in outer or msg.get_content_subtype() == "digest":
-            raise _Unusual  # a digest's parts default to message/rfc822: the stdlib's reading
-        msg.set_payload([_tree(part, depth + 1, (*outer, boundary)) for part in _parts(body, boundary)])
-    elif maintype == "message":
-        raise _Unusual
-    else:
-        msg.set_payload(body.decode("ascii", "surrogateescape"))
-    return msg
-
-
-def message_tree(raw: bytes) -> Message:
-    """``raw`` as a compat32 ``Message``: :func:`_tree`, else the stdlib parser."""
-    try:
-        return _tree(raw)
-    except _Unusual:
-        return email.message_from_bytes(raw)
-
-
 def _date(value: object) -> datetime | None:
+    """The Date: header in UTC, or None when it is missing or absurd (``+99999999999999999999``
+    overflows, year 1 with a negative offset leaves the calendar): a broken clock is no reason
+    to refuse a message."""
     if not value:
         return None
     try:
         parsed = email.utils.parsedate_to_datetime(str(value))
-    except (TypeError, ValueError, IndexError):
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        return parsed.astimezone(timezone.utc)
+    except (TypeError, ValueError, IndexError, OverflowError, AttributeError):
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed
 
 
 def _first(heads: _Heads, name: str):
@@ -387,34 +332,46 @@ def _first(heads: _Heads, name: str):
 
 
 def parse(raw: bytes) -> ParsedMail:
-    """Parse one message; raises :class:`Unparseable` with the reason when it cannot be ingested."""
+    """Parse one message; raises :class:`Unparseable` with the reason when it cannot be ingested.
+
+    Every text field comes out :func:`storable` and within its column's length, so a message
+    stores alike on SQLite and PostgreSQL. The reason never quotes the message (personal data).
+    """
     if not raw.strip():
         raise Unparseable("empty message")
     try:
-        msg = message_tree(raw)
-        heads = _Heads(msg)
-        if not heads:
-            raise Unparseable("no header found: this is not an email message")
-        from_addr, from_name = _sender(heads)
-        message_id, synthetic = _normal_id(_first(heads, "message-id"), raw)
-        found = {"plain": None, "html": None, "attachments": []}
-        _walk(msg, found)
+        return _parse(raw)
     except Unparseable:
         raise
     except RecursionError:
         raise Unparseable("MIME structure nested too deeply") from None
     except Exception as exc:  # noqa: BLE001 - the parser's own bugs must not stop a batch
-        raise Unparseable(f"parser error: {type(exc).__name__}: {exc}") from None
+        raise Unparseable(f"parser error: {type(exc).__name__}") from None
+
+
+def _ids(value: object) -> list[str]:
+    return [storable(i) for i in message_ids(value) if len(i) <= 500]
+
+
+def _parse(raw: bytes) -> ParsedMail:
+    msg = message_tree(raw)
+    heads = _Heads(msg)
+    if not heads:
+        raise Unparseable("no header found: this is not an email message")
+    from_addr, from_name = _sender(heads)
+    message_id, synthetic = _normal_id(storable(str(_first(heads, "message-id") or "")), raw)
+    found = {"plain": None, "html": None, "attachments": []}
+    _walk(msg, found)
     text = found["plain"] if found["plain"] is not None else html_to_text(found["html"] or "")
     headers = {}
     for name in KEPT_HEADERS:
         if name in heads:
-            headers[name] = decode_header(heads.get(name)[0])[:500]
-    to = [addr.lower() for _n, addr in addresses(
-        [decode_header(v) for v in heads.get("to") + heads.get("cc")]) if "@" in addr]
+            headers[name] = storable(decode_header(heads.get(name)[0]), 500)
+    to = [addr.lower() for _n, addr in parsed_addresses(_raw_values(heads, "to") + _raw_values(heads, "cc"))
+          if "@" in addr and len(addr) <= MAX_ADDRESS and addr.isprintable()]
     return ParsedMail(
-        message_id=message_id, synthetic_id=synthetic, from_addr=from_addr, from_name=from_name[:200],
-        subject=decode_header(_first(heads, "subject"))[:500], text=text.replace("\x00", "")[:MAX_BODY],
-        in_reply_to=message_ids(_first(heads, "in-reply-to")), references=message_ids(_first(heads, "references")),
+        message_id=message_id, synthetic_id=synthetic, from_addr=from_addr, from_name=storable(from_name, 200),
+        subject=storable(decode_header(_first(heads, "subject")), 500), text=storable(text, MAX_BODY),
+        in_reply_to=_ids(_first(heads, "in-reply-to")), references=_ids(_first(heads, "references")),
         to=to[:50], date=_date(_first(heads, "date")), attachments=found["attachments"], headers=headers,
     )

@@ -11,7 +11,7 @@ import email.utils
 import smtplib
 import uuid
 from email.message import EmailMessage as MimeMessage
-from email.policy import SMTP
+from email.policy import SMTP, SMTPUTF8
 
 from sqlalchemy import select
 
@@ -21,7 +21,8 @@ from ccctl_email.models import EmailMessage, OutboundMail
 from ccctl_email.threads import SUBJECT_TAG, item_token, subject_tag
 
 AUTOMATIC_KINDS = ("ack", "answer")  # sent by a robot of ours, unasked: RFC 3834 headers
-HISTORY_LABELS = {"ack": "Acknowledgement: ", "answer": "Automatic answer: ", "reply": "Reply: "}
+HISTORY_LABELS = {"ack": "Acknowledgement: ", "answer": "Automatic answer: ", "reply": "Reply: ",
+                  "brochure": "Brochure: "}
 
 
 def tagged_subject(subject: str, item: WorkItem, prefix: str = "") -> str:
@@ -31,6 +32,21 @@ def tagged_subject(subject: str, item: WorkItem, prefix: str = "") -> str:
     if prefix and not subject.lower().startswith(prefix.lower()):
         subject = f"{prefix}{subject}"
     return subject[:500]
+
+
+def envelope_address(address: str) -> tuple[str, bool]:
+    """(address as sent in RCPT TO, whether it needs SMTPUTF8): an IDN domain goes out in its
+    ASCII (punycode) form; a non-ASCII local part (``jörg@...``) can only go with RFC 6531."""
+    if address.isascii():
+        return address, False
+    local, _, domain = address.rpartition("@")
+    if not local.isascii():
+        return address, True
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return address, True
+    return f"{local}@{domain}", False
 
 
 def thread_headers(session, tenant, item: WorkItem) -> tuple[str | None, list[str]]:
@@ -44,7 +60,8 @@ def thread_headers(session, tenant, item: WorkItem) -> tuple[str | None, list[st
 
 
 def queue_mail(ctx, config: EmailConfig, *, kind: str, item: WorkItem, to: str, subject: str, body: str,
-               in_reply_to: str | None, references: list[str], answers: str | None = None) -> OutboundMail:
+               in_reply_to: str | None, references: list[str], answers: str | None = None,
+               attachments: list[tuple[str, bytes, str]] = ()) -> OutboundMail:
     """Compose and store one outgoing mail (status ``queued``); it also joins the thread map."""
     session, tenant = ctx.session, ctx.tenant
     sender = config.smtp.sender
@@ -67,8 +84,14 @@ def queue_mail(ctx, config: EmailConfig, *, kind: str, item: WorkItem, to: str, 
         mail["X-Auto-Response-Suppress"] = "All"
     # The hidden token also rides in the footer, for clients that drop References.
     mail.set_content(f"{body.rstrip()}\n\n[ref:{token}]\n")
+    for filename, data, content_type in attachments:  # kept in ``raw``: the outbox sends what it stored
+        maintype, _, subtype = content_type.partition("/")
+        mail.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream", filename=filename)
+    # An address with a non-ASCII local part is written as is (RFC 6532): it can only be sent
+    # over SMTPUTF8 anyway, and an encoded word in an address is no address at all.
+    raw = mail.as_bytes(policy=SMTPUTF8) if envelope_address(to)[1] else mail.as_bytes()
     row = OutboundMail(tenant_id=tenant.id, kind=kind, item_id=item.id, customer_id=item.customer_id, to_addr=to,
-                       subject=subject[:500], message_id=message_id, answers=answers, raw=mail.as_bytes())
+                       subject=subject[:500], message_id=message_id, answers=answers, raw=raw)
     session.add(row)
     session.add(EmailMessage(tenant_id=tenant.id, message_id=message_id, direction="out", item_id=item.id,
                              customer_id=item.customer_id, from_addr=email.utils.parseaddr(sender)[1].lower(),
@@ -91,11 +114,28 @@ def send_queued(ctx, config: EmailConfig, only: list[int] | None = None, commit=
     if not rows:
         return counts
     sender = email.utils.parseaddr(config.smtp.sender)[1]
-    with smtp_connection(config.smtp) as conn:
+    mailbox = None
+    if config.smtp.auth == "oauth2":
+        from ccctl_email.oauth import mailbox_for
+
+        mailbox = mailbox_for(tenant.slug, config, "smtp")
+    with smtp_connection(config.smtp, mailbox) as conn:
         for row in rows:
             row.attempts += 1
+            recipient, needs_utf8 = envelope_address(row.to_addr)
             try:
-                conn.sendmail(sender, [row.to_addr], row.raw)
+                if needs_utf8:
+                    conn.ehlo_or_helo_if_needed()  # the server's extensions are known after EHLO
+                if needs_utf8 and not conn.has_extn("smtputf8"):
+                    raise Unsendable(f"the address needs SMTPUTF8 (RFC 6531), which SMTP {config.smtp.host} "
+                                     "does not offer")
+                conn.sendmail(sender, [recipient], row.raw,
+                              mail_options=["SMTPUTF8", "BODY=8BITMIME"] if needs_utf8 else ())
+            except (Unsendable, UnicodeError, ValueError) as exc:
+                # This mail can never go out as it is: fail it, and the tenant's other mail goes on.
+                row.status, row.error = "failed", (str(exc) if isinstance(exc, Unsendable) else
+                                                   f"cannot be sent: {type(exc).__name__}")[:2000]
+                counts["failed"] += 1
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
                 row.error = str(exc)[:2000]
                 if _smtp_code(exc) >= 500:
@@ -122,6 +162,10 @@ def send_queued(ctx, config: EmailConfig, only: list[int] | None = None, commit=
             if commit is not None:
                 commit()
     return counts
+
+
+class Unsendable(Exception):
+    """A mail no retry can send (its ``str`` is the reason kept on the outbox row)."""
 
 
 def _smtp_code(exc: smtplib.SMTPException) -> int:

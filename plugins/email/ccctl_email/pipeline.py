@@ -35,6 +35,8 @@ def parse_batch(raws: list[bytes]) -> list[ParsedMail | Unparseable]:
             out.append(parse(raw))
         except Unparseable as exc:
             out.append(exc)
+        except Exception as exc:  # noqa: BLE001 - parse() guards itself; this is the last line
+            out.append(Unparseable(f"parser error: {type(exc).__name__}"))
     return out
 
 

@@ -46,6 +46,8 @@ def queue_reply(ctx, config: EmailConfig, item, body: str, to: str | None = None
     if not body.strip():
         raise InputError("the reply is empty: nothing sent")
     in_reply_to, references = thread_headers(ctx.session, ctx.tenant, item)
-    return queue_mail(ctx, config, kind="reply", item=item, to=to or recipient(ctx, item),
-                      subject=tagged_subject(item.subject, item, prefix="Re: "), body=body,
-                      in_reply_to=in_reply_to, references=references)
+    row = queue_mail(ctx, config, kind="reply", item=item, to=to or recipient(ctx, item),
+                     subject=tagged_subject(item.subject, item, prefix="Re: "), body=body,
+                     in_reply_to=in_reply_to, references=references)
+    ctx.hook("ccctl_item_answered")(item=item, channel="email", ctx=ctx)
+    return row

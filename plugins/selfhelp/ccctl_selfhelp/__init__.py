@@ -11,14 +11,14 @@ from ccctl.hookspecs import hookimpl
 
 
 @hookimpl
-def ccctl_config_schema(register):
+def ccctl_register_config_schema(register):
     from ccctl_selfhelp.config import SelfhelpConfig
 
     register("selfhelp", SelfhelpConfig)
 
 
 @hookimpl
-def ccctl_migrations(register):
+def ccctl_register_migrations(register):
     from pathlib import Path
 
     register(Path(__file__).parent / "migrations")
@@ -48,7 +48,7 @@ def ccctl_item_created(item, ctx):
 
 
 @hookimpl
-def ccctl_suggest(item, text, ctx):
+def ccctl_suggest_answers(item, text, ctx):
     from ccctl_selfhelp.publish import article_url
     from ccctl_selfhelp.search import search
 
@@ -58,10 +58,10 @@ def ccctl_suggest(item, text, ctx):
 
 
 @hookimpl
-def ccctl_self_service_events(tenant, start, end, ctx):
+def ccctl_list_self_service_events(start, end, ctx):
     from ccctl_selfhelp.events import deflection_times
 
-    return deflection_times(ctx.session, tenant, start, end)
+    return deflection_times(ctx.session, ctx.tenant, start, end)
 
 
 @hookimpl

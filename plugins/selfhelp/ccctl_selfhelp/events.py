@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ccctl.db.models import Tenant
@@ -28,16 +27,12 @@ def record(session: Session, tenant: Tenant, kind: str, *, article_id: int | Non
            helpful: bool | None = None, query: str | None = None, results: int | None = None,
            source: str = "web", token: str | None = None) -> bool:
     """Store one event; False when ``token`` was already used (a vote posted twice)."""
-    event = Event(tenant_id=tenant.id, kind=kind, article_id=article_id, helpful=helpful,
+    from ccctl.db.upsert import insert_or_skip
+
+    values = dict(tenant_id=tenant.id, kind=kind, article_id=article_id, helpful=helpful,
                   query=mask_personal(query) if query is not None else None, results=results,
                   source=source, token=token)
-    try:
-        with session.begin_nested():
-            session.add(event)
-            session.flush()
-    except IntegrityError:
-        return False
-    return True
+    return insert_or_skip(session, Event, values, conflict=("tenant_id", "token"), returning=Event.id) is not None
 
 
 def deflection_times(session: Session, tenant: Tenant, start: datetime, end: datetime) -> list[datetime]:

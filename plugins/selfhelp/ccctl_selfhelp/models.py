@@ -1,8 +1,8 @@
 """Tables of the selfhelp plugin: articles, the suggestions attached to items, and events.
 
-No table holds personal data: events count anonymous views, votes and searches (search
-text is stored with e-mail addresses and long digit runs masked), and suggestions point at
-items, not at customers.
+Events count anonymous views, votes and searches: search text is stored with e-mail
+addresses and long digit runs masked, but a name a visitor types stays (core's export and
+erase sweep find and mask it); suggestions point at items, not at customers.
 """
 
 from __future__ import annotations

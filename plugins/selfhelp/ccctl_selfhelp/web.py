@@ -1,22 +1,24 @@
 """Public FAQ pages under ``ccctl serve``: /t/<tenant>/faq (search), /faq/<slug> (article, votes).
 
-Served only for tenants enabling selfhelp (core's router returns 404 for the others).
-Views, searches and votes are counted anonymously (see events); a vote needs the CSRF
-token of the page it came from, and counts once per visitor and article.
+Served only for tenants enabling selfhelp (core's router returns 404 for the others), through
+core's page kit (its headers, its CSRF). Views, searches and votes are counted anonymously (see
+events); a vote needs the CSRF token of the page it came from, and counts once per visitor and article.
 """
 
 from __future__ import annotations
 
 import hashlib
-import secrets
+from pathlib import Path
 from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 
 from ccctl_selfhelp.analysis import language
-from ccctl_selfhelp.pages import labels, render
+from ccctl_selfhelp.pages import labels
+
+TEMPLATES = Path(__file__).parent / "templates"
 
 MAX_QUERY_CHARS = 200
 
@@ -43,21 +45,16 @@ def index(request: Request) -> Response:
                     for a in all_articles(ctx.session, ctx.tenant)]
         context = _context(ctx.tenant, base, query=query, searched=bool(query), articles=articles,
                            hits=[{"title": h.title, "snippet": h.snippet, "url": f"{base}/{h.slug}"} for h in hits])
-    return _html("index.html", context)
+    return _page(request, "index.html", context)
 
 
 def article_page(request: Request) -> Response:
-    from ccctl.web import csrf
-    from ccctl.web.cookies import set_cookie
     from ccctl.web.scope import tenant_scope
     from ccctl_selfhelp.events import record
     from ccctl_selfhelp.publish import find_article
     from ccctl_selfhelp.render import to_html
 
     slug = request.path_params["slug"]
-    cookie = csrf.cookie_value(request)
-    fresh = cookie is None
-    cookie = cookie or csrf.new_cookie_value()
     with tenant_scope(request) as ctx:
         article = find_article(ctx.session, ctx.tenant, slug)
         if article is None:
@@ -68,22 +65,19 @@ def article_page(request: Request) -> Response:
         base = _served_base(ctx.tenant)
         context = _context(ctx.tenant, base, lang=article.locale, body_html=to_html(article.body),
                            article={"title": article.title, "locale": article.locale, "tags": article.tags},
-                           vote_action=f"{base}/{slug}/vote", voted=voted,
-                           csrf_token=csrf.token_for(request, cookie))
-    response = _html("article.html", context)
-    if fresh:
-        set_cookie(response, request, csrf.COOKIE, cookie)
-    return response
+                           vote_action=f"{base}/{slug}/vote", voted=voted)
+    return _page(request, "article.html", context)
 
 
 def vote(request: Request) -> Response:
     from ccctl.web import csrf
+    from ccctl.web.pages import csrf_ok
     from ccctl.web.scope import tenant_scope
     from ccctl_selfhelp.events import record
     from ccctl_selfhelp.publish import find_article
 
     form = request.state.form or {}
-    if not csrf.is_valid(request, form.get(csrf.FIELD)):
+    if not csrf_ok(request, form):
         raise HTTPException(403, "this form has expired: reload the page and vote again")
     helpful = {"yes": True, "no": False}.get(form.get("helpful") or "")
     if helpful is None:
@@ -107,15 +101,12 @@ def _served_base(tenant) -> str:
 def _context(tenant, home: str, lang: str | None = None, **extra: Any) -> dict[str, Any]:
     lang = lang or language(tenant.config.get("locale") or "fr")
     defaults = {"query": "", "searched": False, "hits": [], "articles": [], "static": False,
-                "vote_action": None, "voted": False, "csrf_token": ""}
+                "vote_action": None, "voted": False}
     return {**defaults, "tenant_name": tenant.name, "home": home, "lang": lang, "t": labels(lang), **extra}
 
 
-def _html(template: str, context: dict[str, Any]) -> HTMLResponse:
-    """Only this response's inline style may apply, no script runs, forms post here only."""
-    nonce = secrets.token_urlsafe(12)
-    html = render(template, **context, nonce=nonce)
-    csp = (f"default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self' https:; form-action 'self'; "
-           "base-uri 'none'; frame-ancestors 'none'")
-    return HTMLResponse(html, headers={"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff",
-                                       "Referrer-Policy": "same-origin", "Cache-Control": "no-store"})
+def _page(request: Request, template: str, context: dict[str, Any]) -> Response:
+    """Through core's page kit: its CSP (nonce for the inline style, no script), nosniff, no framing, CSRF."""
+    from ccctl.web.pages import page_kit
+
+    return page_kit(TEMPLATES).page(request, template, context)

@@ -7,14 +7,14 @@ from ccctl.hookspecs import hookimpl
 
 
 @hookimpl
-def ccctl_config_schema(register):
+def ccctl_register_config_schema(register):
     from ccctl_sms.config import SmsConfig
 
     register("sms", SmsConfig)
 
 
 @hookimpl
-def ccctl_migrations(register):
+def ccctl_register_migrations(register):
     from pathlib import Path
 
     register(Path(__file__).parent / "migrations")
@@ -51,10 +51,10 @@ def ccctl_auto_answer(item, answer, ctx):
 
 
 @hookimpl
-def ccctl_billing_usage(tenant, start, end, ctx):
+def ccctl_report_usage(start, end, ctx):
     from ccctl_sms.billing import usage_lines
 
-    return usage_lines(ctx.session, tenant, start, end)
+    return usage_lines(ctx.session, ctx.tenant, start, end)
 
 
 @hookimpl
@@ -66,14 +66,14 @@ def ccctl_register_routes(register):
 
 
 @hookimpl
-def ccctl_customer_export(customer, ctx):
+def ccctl_export_customer(customer, ctx):
     from ccctl_sms.privacy import export
 
     return export(ctx, customer)
 
 
 @hookimpl
-def ccctl_customer_erased(customer, ctx):
+def ccctl_erase_customer(customer, ctx):
     from ccctl_sms.privacy import erase
 
     erase(ctx, customer)
@@ -83,7 +83,7 @@ def ccctl_customer_erased(customer, ctx):
 def ccctl_customer_merged(source, target, ctx):
     from ccctl_sms.privacy import merged
 
-    merged(ctx, source, target)
+    return merged(ctx, source, target)
 
 
 @hookimpl
@@ -91,3 +91,10 @@ def ccctl_tenant_status(app, tenant, report):
     from ccctl_sms.health import tenant_status
 
     tenant_status(app, tenant, report)
+
+
+@hookimpl
+def ccctl_customer_unmerged(source, target, moved, ctx):
+    from ccctl_sms.privacy import unmerged
+
+    unmerged(ctx, source, target, moved)

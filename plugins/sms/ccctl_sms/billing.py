@@ -1,4 +1,4 @@
-"""Billable SMS segments for ``ccctl report billing`` (the ``ccctl_billing_usage`` hook).
+"""Billable SMS segments for ``ccctl report billing`` (the ``ccctl_report_usage`` hook).
 
 Billable: messages the provider **accepted** (outbox state ``sent``) in the period, by
 ``sent_at``, counted in segments, as the provider charges them. Left out: messages never

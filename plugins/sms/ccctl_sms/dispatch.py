@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import click
+
+from ccctl.errors import DomainError
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -106,7 +108,7 @@ class Dispatcher:
                 config = sms_config(tenant)
                 self.setups[tenant.id] = Setup(tenant, config, SendingRules.for_tenant(tenant, config),
                                                make_backend(config))
-            except click.ClickException as exc:  # a missing secret, an unusable setting: this tenant only
+            except (DomainError, click.ClickException) as exc:  # a missing secret, an unusable setting: this tenant only
                 self.faults[tenant.id].skipped = exc.format_message()
             except ValueError as exc:  # pydantic's ValidationError: settings stored before a rule changed
                 self.faults[tenant.id].skipped = f"invalid plugins.sms settings: {exc}".replace("\n", " ")

@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from ccctl.context import TenantContext
+
+STOP_WORDS = {"STOP", "STOPALL", "STOP SMS", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "ARRET", "DESINSCRIPTION"}
+START_WORDS = {"START", "UNSTOP", "YES"}
+
+
+def keyword(body: str) -> str | None:
+    """'stop' when the whole message is an opt-out word (accents, case, punctuation ignored), 'start' for opt-in."""
+    text = unicodedata.normalize("NFKD", body or "").encode("ascii", "ignore").decode().upper()
+    text = " ".join("".join(c if c.isalnum() else " " for c in text).split())
+    if text in STOP_WORDS:
+        return "stop"
+    if text in START_WORDS:
+        return "start"
+    return None
 
 
 def receive(ctx: TenantContext, sender: str, body: str, sid: str, to: str = "") -> dict:
@@ -12,15 +28,16 @@ def receive(ctx: TenantContext, sender: str, body: str, sid: str, to: str = "") 
     from ccctl.errors import InputError
     from ccctl.queue.items import create_item
     from ccctl_sms.outbox import opt_in, opt_out
-    from ccctl_sms.webhooks import keyword
 
     session, tenant = ctx.session, ctx.tenant
     try:
-        number = normalize_phone(sender, tenant.default_region)
+        number, valid = normalize_phone(sender, tenant.default_region), True
     except InputError:
-        number = sender.strip()  # short codes and alphanumeric senders are kept as given
+        # Short codes and alphanumeric senders are kept as given; an invalid "+..." number must
+        # not reach find_or_create, which would refuse it again and fail the webhook for good.
+        number, valid = sender.strip()[:64], False
     word = keyword(body)
-    customer, _ = find_or_create(session, tenant, "phone", number) if number.startswith("+") else (None, False)
+    customer, _ = find_or_create(session, tenant, "phone", number) if valid else (None, False)
     customer_id = customer.id if customer is not None else None
     payload = {"from": number, "to": to, "sid": sid, "body": body}
     if word == "stop":

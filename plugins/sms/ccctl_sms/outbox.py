@@ -196,7 +196,8 @@ def opt_in(session: Session, tenant: Tenant, number: str) -> bool:
 
 # -- delivery statuses -------------------------------------------------------------------------
 def record_status(session: Session, tenant: Tenant, sid: str, status: str, error_code: int | None = None,
-                  error: str | None = None, outbox_id: int | None = None, attempt_id: str | None = None) -> SmsMessage | None:
+                  error: str | None = None, outbox_id: int | None = None, attempt_id: str | None = None,
+                  ctx=None) -> SmsMessage | None:
     """Apply a provider status (webhook or poll). A callback that beats our own bookkeeping, for a row
     still ``sending`` under the same attempt, is proof the message was accepted: it becomes ``sent``."""
     row = session.scalar(select(SmsMessage).where(SmsMessage.tenant_id == tenant.id, SmsMessage.provider_sid == sid))
@@ -213,6 +214,10 @@ def record_status(session: Session, tenant: Tenant, sid: str, status: str, error
         row.delivery_status, row.status_at = status, utcnow()
         if error_code:
             row.error_code, row.error = error_code, error or f"provider error {error_code}"
+        if ctx is not None and status in ("delivered", "undelivered", "failed"):  # ``ccctl_channel_event``
+            ctx.hook("ccctl_channel_event")(name="sms.delivered" if status == "delivered" else "sms.failed", ctx=ctx,
+                                            data={"sms": row.id, "customer": row.customer_id, "status": status,
+                                                  "error_code": row.error_code, "template": row.template})
     if error_code == 21610:
         opt_out(session, tenant, row.to_number, "provider", "Twilio 21610")
     return row

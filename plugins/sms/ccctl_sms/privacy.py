@@ -45,7 +45,13 @@ def erase(ctx: TenantContext, customer) -> None:
                                             SmsOptOut.number.in_(_phones(customer))))
 
 
-def merged(ctx: TenantContext, source, target) -> None:
-    ctx.session.execute(update(SmsMessage).where(SmsMessage.tenant_id == ctx.tenant.id,
-                                                 SmsMessage.customer_id == source.id)
-                        .values(customer_id=target.id))
+def merged(ctx: TenantContext, source, target) -> dict[str, list[int]]:
+    from ccctl.identity.merging import move_rows
+
+    return move_rows(ctx.session, ctx.tenant, (SmsMessage,), source.id, target.id)
+
+
+def unmerged(ctx: TenantContext, source, target, moved) -> None:
+    from ccctl.identity.merging import move_rows_back
+
+    move_rows_back(ctx.session, (SmsMessage,), moved, source.id, target.id)

@@ -52,7 +52,7 @@ def sync_tenant(app, tenant, concurrency: int = 16, progress: bool = True) -> di
                 counts["last_error"] = answer.reason
                 continue
             status, code, message = answer
-            row = record_status(session, tenant, sid, status, code, message)
+            row = record_status(session, tenant, sid, status, code, message, ctx=app.context(session, tenant))
             counts["changed"] += row is not None and row.delivery_status != before[sid]
         session.commit()
     return counts

@@ -7,26 +7,11 @@ any other text becomes an interaction in the customer's history and a queue item
 
 from __future__ import annotations
 
-import unicodedata
-
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-STOP_WORDS = {"STOP", "STOPALL", "STOP SMS", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "ARRET", "DESINSCRIPTION"}
-START_WORDS = {"START", "UNSTOP", "YES"}
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
-
-
-def keyword(body: str) -> str | None:
-    """'stop' when the whole message is an opt-out word (accents, case, punctuation ignored), 'start' for opt-in."""
-    text = unicodedata.normalize("NFKD", body or "").encode("ascii", "ignore").decode().upper()
-    text = " ".join("".join(c if c.isalnum() else " " for c in text).split())
-    if text in STOP_WORDS:
-        return "stop"
-    if text in START_WORDS:
-        return "start"
-    return None
 
 
 def _verified(request: Request, ctx):
@@ -71,7 +56,7 @@ def status_callback(request: Request) -> Response:
         except ValueError:
             outbox_id = None
         record_status(ctx.session, ctx.tenant, sid, status, int(code) if code and code.isdigit() else None,
-                      outbox_id=outbox_id, attempt_id=request.query_params.get("a"))
+                      outbox_id=outbox_id, attempt_id=request.query_params.get("a"), ctx=ctx)
     return Response(EMPTY_TWIML, media_type="application/xml")
 
 

@@ -1,0 +1,23 @@
+"""Test kit for ccctl and its plugins, shipped with ccctl and loaded by pytest by itself
+(``[project.entry-points.pytest11]``: ``pip install ccctl`` is enough).
+
+Fixtures (see :mod:`ccctl.testing.fixtures`):
+
+* ``db_url``: an empty, migrated database for one test (SQLite file; PostgreSQL when
+  ``CCCTL_TEST_DATABASE_URL`` is set, in a private schema).  ``app``/``session`` on it.
+* ``ccctl``: the real CLI in-process (``ccctl("tenant", "apply", "-f", path)``,
+  ``ccctl.json("plugins")``, ``code=2`` for an expected failure); ``ccctl_with(pm)``.
+* ``make_app(("chat", my_plugin))``: an ``App`` whose plugin manager holds your plugin,
+  installed or not; ``make_runner(...)`` the same for the CLI.
+* ``tenant_file("client-a", plugins={"chat": {...}})``: a tenant YAML file (text from
+  :func:`tenant_yaml`); ``live_server``: ``ccctl serve`` in its own process; ``free_port``.
+
+Helpers: :func:`tenant_yaml`, :func:`plugin_manager`, :class:`Runner`, :func:`running_server`,
+:func:`threaded_server`, :func:`free_port`.  Mark long tests ``@pytest.mark.slow``.
+"""
+
+from ccctl.testing.runner import Runner, plugin_manager
+from ccctl.testing.server import free_port, running_server, threaded_server
+from ccctl.testing.tenants import tenant_yaml
+
+__all__ = ["Runner", "free_port", "plugin_manager", "running_server", "tenant_yaml", "threaded_server"]

@@ -1,0 +1,69 @@
+"""``POST /t/<tenant>/api/events``: a client's site pushes one signed JSON event.
+
+201 stored (200 when the event id was already stored: retries are harmless), 401 bad or old
+signature, 413 too large, 415 not JSON, 422 invalid (``field`` names the bad value), 503 the
+tenant's key is not configured. Error bodies are JSON ``{"error": ..., "field": ...}``.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+_writer_lock = threading.Lock()
+
+
+def receive_event(request: Request) -> Response:
+    """Plain def: Starlette runs it in a thread, where the database work belongs."""
+    from ccctl.config.model import parse_duration
+    from ccctl.config.secrets import resolve_secret
+    from ccctl.errors import CcctlError
+    from ccctl_site.config import site_config
+    from ccctl_site.schema import EventError, parse_event
+    from ccctl_site.signing import HEADER, BadSignature, verify
+
+    info = request.state.tenant_info
+    config = site_config(info.row)
+    body: bytes = request.state.body
+    if len(body) > config.max_event_bytes:
+        return _error(413, f"the body is {len(body)} bytes; this tenant accepts at most {config.max_event_bytes}")
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        return _error(415, "send the event as Content-Type: application/json")
+    try:
+        keys = [resolve_secret(ref, "plugins.site.secrets") for ref in config.secrets]
+    except CcctlError:  # the operator's fault, not the sender's: said without naming the variable
+        return _error(503, "the events API key of this tenant is not configured on the server")
+    if not keys:
+        return _error(503, "the events API has no key for this tenant (plugins.site.secrets)")
+    try:
+        verify(keys, request.headers.get(HEADER), body, max_skew=parse_duration(config.max_clock_skew) * 60)
+    except BadSignature as exc:
+        return _error(401, str(exc))
+    try:
+        event, points = parse_event(body, info.region)
+    except EventError as exc:
+        return _error(422, exc.message, exc.field)
+    result = _writer(request).run(info, (event, points, config))
+    return JSONResponse(result, status_code=200 if result["duplicate"] else 201)
+
+
+def _writer(request: Request):
+    """The process's group writer for events: concurrent requests share a transaction (ccctl.web.batch)."""
+    state = request.app.state
+    writer = getattr(state, "site_event_writer", None)
+    if writer is None:
+        with _writer_lock:
+            writer = getattr(state, "site_event_writer", None)
+            if writer is None:
+                from ccctl.web.batch import GroupWriter
+                from ccctl_site.ingest import store_events
+
+                writer = state.site_event_writer = GroupWriter(state.ccctl, store_events)
+    return writer
+
+
+def _error(status: int, message: str, field: str | None = None) -> JSONResponse:
+    body = {"error": message} if field is None else {"error": message, "field": field}
+    return JSONResponse(body, status_code=status)

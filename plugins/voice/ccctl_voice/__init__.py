@@ -1,0 +1,90 @@
+"""ccctl voice channel plugin: inbound calls (Twilio Programmable Voice) in the universal queue.
+
+Keep module-level imports light: every ccctl start-up imports this module.
+"""
+
+from ccctl.hookspecs import hookimpl
+
+
+@hookimpl
+def ccctl_register_config_schema(register):
+    from ccctl_voice.config import VoiceConfig
+
+    register("voice", VoiceConfig)
+
+
+@hookimpl
+def ccctl_register_migrations(register):
+    from pathlib import Path
+
+    register(Path(__file__).parent / "migrations")
+
+
+@hookimpl
+def ccctl_register_routes(register):
+    from ccctl_voice import web
+
+    web.register_routes(register)
+
+
+@hookimpl
+def ccctl_register_commands(cli):
+    from ccctl_voice.commands import voice
+
+    cli.add_command(voice)
+
+
+@hookimpl
+def ccctl_item_claimed(item, agent, ctx):
+    if item.channel != "voice":
+        return None
+    from ccctl_voice.connect import connect_claimed_call
+
+    return connect_claimed_call(ctx, item, agent)
+
+
+@hookimpl
+def ccctl_export_customer(customer, ctx):
+    from ccctl_voice.privacy import export
+
+    return export(customer, ctx)
+
+
+@hookimpl
+def ccctl_erase_customer(customer, ctx):
+    from ccctl_voice.privacy import erase
+
+    erase(customer, ctx)
+
+
+@hookimpl
+def ccctl_customer_merged(source, target, ctx):
+    from ccctl_voice.privacy import merged
+
+    merged(source, target, ctx)
+
+
+@hookimpl
+def ccctl_report_usage(start, end, ctx):
+    from ccctl_voice.reports import usage_lines
+
+    return usage_lines(ctx.session, ctx.tenant, start, end)
+
+
+@hookimpl
+def ccctl_kpi_columns(tenant, period, by, ctx):
+    from ccctl_voice.reports import kpi_columns
+
+    return kpi_columns(ctx.session, tenant, period, by)
+
+
+@hookimpl
+def ccctl_retention_kinds(register):
+    register("calls", "inbound calls older than this (their recordings are then deleted at Twilio)")
+
+
+@hookimpl
+def ccctl_apply_retention(policy, now, dry_run, ctx):
+    from ccctl_voice.privacy import apply_retention
+
+    return apply_retention(policy, now, dry_run, ctx)

@@ -1,0 +1,66 @@
+"""Data protection: a customer's calls are exported, erased (recordings too) and follow merges;
+a tenant's old calls go after its retention period (kind ``calls``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from ccctl.context import TenantContext
+from ccctl_voice.models import VoiceCall, VoiceRecordingPurge
+
+EXPORTED = ("call_sid", "from_number", "to_number", "state", "outcome", "queue", "agent", "item_id", "case_item_id",
+            "partner_code", "wait_seconds", "talk_seconds", "duration_seconds", "recording_sid", "recording_url",
+            "recording_seconds")
+
+
+def _calls(ctx: TenantContext, customer_id: int) -> list[VoiceCall]:
+    return list(ctx.session.scalars(select(VoiceCall).where(
+        VoiceCall.tenant_id == ctx.tenant.id, VoiceCall.customer_id == customer_id).order_by(VoiceCall.id)))
+
+
+def export(customer, ctx: TenantContext) -> dict[str, Any] | None:
+    calls = _calls(ctx, customer.id)
+    if not calls:
+        return None
+    return {"voice_calls": [
+        {**{k: getattr(c, k) for k in EXPORTED},
+         **{k: getattr(c, k).isoformat() if getattr(c, k) else None
+            for k in ("started_at", "queued_at", "answered_at", "ended_at")}}
+        for c in calls]}
+
+
+def erase(customer, ctx: TenantContext) -> None:
+    """Delete the customer's calls (pops go with them); their recordings are queued for deletion at
+    Twilio, which ``ccctl voice purge-recordings`` does outside any transaction."""
+    _forget(ctx, _calls(ctx, customer.id))
+
+
+def apply_retention(policy, now, dry_run: bool, ctx: TenantContext) -> dict[str, int] | None:
+    """Calls started longer ago than ``policy["calls"]``: deleted like an erasure (or counted)."""
+    if "calls" not in policy:
+        return None
+    calls = list(ctx.session.scalars(select(VoiceCall).where(
+        VoiceCall.tenant_id == ctx.tenant.id, VoiceCall.started_at < now - policy["calls"])))
+    if not dry_run:
+        _forget(ctx, calls)
+    return {"calls": len(calls)}
+
+
+def _forget(ctx: TenantContext, calls: list[VoiceCall]) -> None:
+    for call in calls:
+        if call.recording_sid:
+            exists = ctx.session.scalar(select(VoiceRecordingPurge.id).where(
+                VoiceRecordingPurge.tenant_id == ctx.tenant.id, VoiceRecordingPurge.recording_sid == call.recording_sid))
+            if exists is None:
+                ctx.session.add(VoiceRecordingPurge(tenant_id=ctx.tenant.id, recording_sid=call.recording_sid))
+    if calls:
+        ctx.session.execute(delete(VoiceCall).where(VoiceCall.tenant_id == ctx.tenant.id,
+                                                    VoiceCall.id.in_([c.id for c in calls])))
+
+
+def merged(source, target, ctx: TenantContext) -> None:
+    ctx.session.execute(update(VoiceCall).where(
+        VoiceCall.tenant_id == ctx.tenant.id, VoiceCall.customer_id == source.id)
+        .values(customer_id=target.id).execution_options(synchronize_session=False))

@@ -1,0 +1,84 @@
+"""Twilio Programmable Voice webhooks under ``/t/<tenant>/voice/``.
+
+Every route checks ``X-Twilio-Signature`` and refuses replays (``verify_twilio``) before
+anything is written, then answers TwiML. Imported only by ``ccctl serve``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+XML = "application/xml"
+
+
+def _steps() -> dict[str, Callable]:
+    import ccctl_voice.journey as journey
+    import ccctl_voice.legs as legs
+
+    return {
+        "incoming": journey.incoming, "case": journey.case, "menu": journey.menu,
+        "menu-choice": journey.menu_choice, "enqueue": journey.enqueue_default, "wait": journey.wait,
+        "wait-key": journey.wait_key, "offer-key": journey.offer_key, "queue-exit": journey.queue_exit,
+        "connect": legs.connect, "whisper": legs.whisper, "dial-result": legs.dial_result,
+        "status": legs.status, "recorded": legs.recorded, "recording": legs.recording,
+        "web-code": journey.web_code,
+    }
+
+
+def register_routes(register) -> None:
+    for step, work in _steps().items():
+        register(f"/voice/{step}", _endpoint(work), methods=("POST",), name=f"voice-{step}")
+    register("/voice/web-code/new", issue_web_code, methods=("GET",), name="voice-web-code-new")
+    from ccctl_voice.stream import pops
+
+    register("/voice/pops", pops, methods=("GET",), name="voice-pops")
+
+
+def issue_web_code(request: Request) -> Response:
+    """GET .../voice/web-code/new: a fresh code for the site to show its visitor (``?ref=``, else the contact form's cookie; ``?page=``)."""
+    from starlette.responses import JSONResponse
+
+    from ccctl.db.models import utcnow
+    from ccctl.web.contact import REF_COOKIE
+    from ccctl.web.contact_form import clean_referral
+    from ccctl.web.scope import tenant_scope
+    from ccctl_voice.config import voice_config
+    from ccctl_voice.webcode import new_code
+
+    ref = clean_referral(request.query_params.get("ref")) or clean_referral(request.cookies.get(REF_COOKIE))
+    page = request.query_params.get("page") or request.headers.get("referer") or ""
+    with tenant_scope(request) as ctx:
+        cfg = voice_config(ctx.tenant)
+        if cfg.web_code_key is None:
+            raise HTTPException(404, "web codes are off for this tenant (plugins.voice.web_code_key)")
+        row = new_code(ctx, cfg, ref, page if page.startswith(("http://", "https://")) else "", utcnow())
+        answer = {"code": row.code, "key": cfg.web_code_key, "expires_at": row.expires_at.isoformat()}
+    return JSONResponse(answer, headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+
+def _endpoint(work: Callable) -> Callable[[Request], Response]:
+    def endpoint(request: Request) -> Response:
+        from ccctl.config.secrets import resolve_secret
+        from ccctl.db.models import utcnow
+        from ccctl.web.scope import tenant_scope
+        from ccctl.web.twilio import verify_twilio
+        from ccctl_voice.calls import Refused
+        from ccctl_voice.config import voice_config
+
+        with tenant_scope(request) as ctx:
+            cfg = voice_config(ctx.tenant)
+            params = verify_twilio(request, ctx, resolve_secret(cfg.auth_token, "plugins.voice.auth_token"))
+            if not hasattr(params, "get"):
+                raise HTTPException(400, "a voice webhook is a form post")
+            try:
+                twiml = work(ctx, cfg, params, request.query_params, utcnow())
+            except Refused as exc:
+                raise HTTPException(exc.status, exc.detail) from None
+        return Response(twiml, media_type=XML)
+
+    endpoint.__name__ = f"voice_{work.__name__}"
+    return endpoint

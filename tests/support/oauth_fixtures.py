@@ -1,0 +1,82 @@
+"""Shared pieces of the OAuth2 email tests: a token server, a Dovecot checking its tokens, tenant YAML."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+import pytest
+
+from support.oauth_server import OAuthServer, XOAuth2Smtp
+
+APP = "ccctl-app"              # a public client (device code, authorization code)
+DAEMON = "ccctl-daemon"        # a confidential client (client credentials)
+DAEMON_SECRET = "daemon-s3cret"
+CLIENTS = {APP: {"secret": None, "scopes": ["imap", "smtp", "offline_access"]},
+           DAEMON: {"secret": DAEMON_SECRET, "scopes": [], "app_scopes": ["imap", "smtp"]}}
+
+
+def dovecot_oauth2_conf(server: OAuthServer) -> str:
+    """Dovecot's oauth2 passdb asking our server (RFC 7662), wanting scope 'imap' like a real resource server."""
+    return (f"introspection_mode = post\nintrospection_url = {server.url}/introspect\nforce_introspection = yes\n"
+            "username_attribute = username\nactive_attribute = active\nactive_value = true\nscope = imap\n"
+            "timeout_msecs = 5000\n")
+
+
+def oauth_block(server: OAuthServer, scopes=("imap", "offline_access"), **extra) -> str:
+    fields = {"provider": "generic", "client_id": APP, "token_url": f"{server.url}/token",
+              "device_authorization_url": f"{server.url}/devicecode", "scopes": list(scopes), **extra}
+    return json.dumps(fields)  # JSON is YAML
+
+
+def imap_oauth(dovecot, server, user, **oauth) -> dict:
+    return {"host": "127.0.0.1", "port": dovecot.port, "user": user, "ssl": "false", "auth": "oauth2",
+            "oauth2": oauth_block(server, **oauth)}
+
+
+def smtp_oauth(sink: XOAuth2Smtp, server, user, **oauth) -> str:
+    return (f"smtp: {{host: 127.0.0.1, port: {sink.port}, from: 'Support <support@example.test>', user: {user}, "
+            f"auth: oauth2, oauth2: {oauth_block(server, **oauth)}}}")
+
+
+def token_files(folder) -> list:
+    return sorted(p for p in folder.rglob("*.json"))
+
+
+def assert_private(folder) -> None:
+    for path in [folder, *folder.rglob("*")]:
+        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+
+
+@pytest.fixture(scope="module")
+def oauth_server():
+    server = OAuthServer(CLIENTS)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def oauth_dovecot(oauth_server, request):
+    # tests/email/conftest.py's Dovecot ("import conftest" would find tests/conftest.py)
+    dovecot_class = next(p.Dovecot for p in request.config.pluginmanager.get_plugins()
+                         if str(getattr(p, "__file__", "")).endswith("email/conftest.py"))
+    server = dovecot_class(oauth2=dovecot_oauth2_conf(oauth_server))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def oauth(oauth_server, tmp_path, monkeypatch):
+    """The token server with default behaviour, and this test's own token folder."""
+    oauth_server.access_ttl, oauth_server.rotate, oauth_server.refresh_delay = 3600, True, 0.0
+    oauth_server.consenting, oauth_server.poll_delay = None, 1
+    oauth_server.grants.clear()
+    monkeypatch.setenv("CCCTL_TOKEN_DIR", str(tmp_path / "tokens"))
+    return oauth_server
+
+
+@pytest.fixture
+def xoauth2_smtp(oauth_server):
+    sink = XOAuth2Smtp(oauth_server)
+    yield sink
+    sink.stop()
