@@ -48,7 +48,7 @@ class SmsMessage(Base):
     reconcile_since: Mapped[datetime | None] = mapped_column()
     sender: Mapped[str | None] = mapped_column(String(64))
     provider_sid: Mapped[str | None] = mapped_column(String(64))
-    delivery_status: Mapped[str | None] = mapped_column(String(16))
+    delivery_status: Mapped[str | None] = mapped_column(String(32))
     error_code: Mapped[int | None] = mapped_column()
     error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column()
