@@ -47,7 +47,12 @@ class Mailbox:
     @property
     def path(self):
         return tokenstore.record_path(self.tenant_slug, self.user, self.oauth.effective_token_url,
-                                      self.oauth.client_id)
+                                      self.oauth.credential_id)
+
+    @property
+    def subject(self) -> str:
+        """The user the token is for: a service account may act as another user than the login name."""
+        return self.oauth.subject or self.user
 
 
 def mailboxes(tenant_slug: str, config: EmailConfig) -> list[Mailbox]:
@@ -57,7 +62,7 @@ def mailboxes(tenant_slug: str, config: EmailConfig) -> list[Mailbox]:
         if settings is None or settings.auth != "oauth2":
             continue
         oauth = settings.oauth2
-        key = (settings.user.lower(), oauth.effective_token_url, oauth.client_id)
+        key = (settings.user.lower(), oauth.effective_token_url, oauth.credential_id)
         box = found.setdefault(key, Mailbox(tenant_slug, settings.user, oauth))
         box.protocols.append(protocol)
         box.scopes += [s for s in oauth.scopes_for(protocol) if s not in box.scopes]
@@ -105,10 +110,13 @@ def _record(box: Mailbox, response, previous: TokenRecord | None = None) -> Toke
 
 
 def _renew(box: Mailbox, record: TokenRecord | None) -> TokenRecord:
-    """A new access token: client credentials, or the stored refresh token (network; no lock taken here)."""
+    """A new access token: client credentials, a service account's assertion, or the stored refresh
+    token (network; no lock taken here)."""
     oauth = box.oauth
-    if oauth.flow != "client_credentials" and (record is None or not record.refresh_token):
+    if oauth.person_consents and (record is None or not record.refresh_token):
         raise ConsentError(box.tenant_slug, box.user, "not logged in yet")
+    if oauth.flow == "service_account":
+        return _service_account_token(box)
     with _client(oauth, box.scopes) as client:
         if oauth.flow == "client_credentials":
             token = _call(box, "client credentials", lambda: client.fetch_token(
@@ -148,6 +156,9 @@ def authenticate(box: Mailbox, where: str, attempt) -> None:
         return
     fix = (f"check the application's permissions and admin consent (scopes {' '.join(box.scopes)})"
            if box.oauth.flow == "client_credentials" else
+           f"check the domain-wide delegation's scopes ({' '.join(box.scopes)}) and that IMAP is on for "
+           f"{box.subject} (admin.google.com, Apps, Google Workspace, Gmail, End user access)"
+           if box.oauth.flow == "service_account" else
            f"check the scopes ({' '.join(box.scopes)}) and the mailbox's rights, then "
            f"ccctl email auth login -t {box.tenant_slug} --mailbox {box.user}")
     raise CcctlError(f"tenant {box.tenant_slug}: {where}: XOAUTH2 login refused for {box.user}: {reason}; {fix}")
@@ -225,8 +236,17 @@ def _exchange_code(box: Mailbox, client, echo, read_redirect) -> TokenRecord:
     return record
 
 
+def _service_account_token(box: Mailbox) -> TokenRecord:
+    from ccctl_email import service_account
+
+    key = service_account.load_key(box.oauth.service_account_key, f"tenant {box.tenant_slug}: mailbox {box.user}")
+    url = service_account.token_url(box.oauth, key)
+    token = _call(box, "service account", lambda: service_account.exchange(box, key), url)
+    return tokenstore.record_from_response(token, user=box.user, client_id=key.client_id, token_url=url)
+
+
 def app_login(box: Mailbox) -> TokenRecord:
-    """Client credentials: nobody consents here (an admin did); fetch one token to prove it works."""
+    """Client credentials, service account: nobody consents here (an admin did); fetch one token to prove it."""
     with tokenstore.locked(box.path):
         record = _renew(box, None)
         tokenstore.save(box.path, record)
