@@ -8,7 +8,8 @@ Dovecot's oauth2 passdb (IMAP) and the XOAUTH2 SMTP test server. Nobody logs in.
 import json
 
 from support.oauth_fixtures import (  # noqa: F401  (fixtures)
-    assert_private, new_key, oauth, oauth_dovecot, oauth_server, service_account_file, token_files, xoauth2_smtp,
+    assert_private, new_key, oauth, oauth_dovecot, oauth_server, run_ccctl, service_account_file, token_files,
+    xoauth2_smtp,
 )
 from support.oauth_server import JWT_BEARER
 
@@ -160,3 +161,18 @@ def test_key_file_missing_or_not_a_service_account_key(ccctl, apply_tenant, oaut
     result = ccctl("email", "fetch", "-t", SLUG, code=1)
     assert "oauth2.service_account_key: environment variable VL_UNSET_SA_KEY is not set" in result.stderr
     assert oauth.grants == []
+
+
+def test_two_cron_runs_fetch_one_token(db_url, ccctl, apply_tenant, oauth, oauth_dovecot, tmp_path):
+    """The token store and its lock serve service accounts too: the run that waited uses the token just written."""
+    user, _ = oauth_dovecot.add_user()
+    path, _key = account(oauth, tmp_path)
+    apply_sa(apply_tenant, oauth_dovecot, None, user, f"file:{path}")
+    ccctl("email", "fetch", "-t", SLUG)  # the IMAP position exists (two first runs at once are the database's matter)
+    [stored] = token_files(tmp_path / "tokens")
+    stored.unlink()
+    oauth.refresh_delay = 2.0  # a token takes 2 s: the second run comes while the first waits for it
+    runs = [run_ccctl(db_url, "email", "fetch", "-t", SLUG, "--format", "json") for _ in range(2)]
+    results = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], [err[-1500:] for _out, err in results]
+    assert oauth.grants == [JWT_BEARER] * 2  # the first fetch's, then one for both runs

@@ -39,6 +39,15 @@ def smtp_oauth(sink: XOAuth2Smtp, server, user, **oauth) -> str:
             f"auth: oauth2, oauth2: {oauth_block(server, **oauth)}}}")
 
 
+def run_ccctl(db_url, *args, **popen):
+    """The real ccctl in its own process (the in-process runner cannot run two at once)."""
+    import subprocess
+    import sys
+
+    return subprocess.Popen([sys.executable, "-m", "ccctl", "--database-url", db_url, *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+
+
 def token_files(folder) -> list:
     return sorted(p for p in folder.rglob("*.json"))
 

@@ -46,7 +46,7 @@ class OAuthServer:
         self.access_ttl = 3600
         self.rotate = True
         self.poll_delay = 1          # polls answered authorization_pending before the consent counts
-        self.refresh_delay = 0.0     # seconds a refresh takes (to make concurrent refreshes overlap)
+        self.refresh_delay = 0.0     # seconds a refresh or jwt-bearer grant takes (to make renewals overlap)
         self.consenting: dict | None = None
         self.lock = threading.Lock()
         self.devices: dict[str, dict] = {}
@@ -153,6 +153,7 @@ class OAuthServer:
 
     def token(self, form: dict) -> tuple[int, dict]:
         if form.get("grant_type") == JWT_BEARER:  # no client_id: the signed assertion says who calls
+            time.sleep(self.refresh_delay)
             with self.lock:
                 self.grants.append(JWT_BEARER)
                 return self._jwt_bearer(form.get("assertion", ""))
