@@ -176,3 +176,39 @@ def test_two_cron_runs_fetch_one_token(db_url, ccctl, apply_tenant, oauth, oauth
     results = [run.communicate(timeout=120) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], [err[-1500:] for _out, err in results]
     assert oauth.grants == [JWT_BEARER] * 2  # the first fetch's, then one for both runs
+
+
+def test_key_of_another_account_than_the_yaml_names(ccctl, apply_tenant, oauth, oauth_dovecot, tmp_path):
+    user, _ = oauth_dovecot.add_user()
+    path, _key = account(oauth, tmp_path)
+    apply_sa(apply_tenant, oauth_dovecot, None, user, f"file:{path}", client_id="999")
+    result = ccctl("email", "auth", "login", "-t", SLUG, code=1)
+    assert (f"oauth2.service_account_key: file {path} is the key of client ID {CLIENT_ID} ({ACCOUNT}) but "
+            f"oauth2.client_id says 999") in result.stderr
+    assert oauth.grants == []
+    apply_sa(apply_tenant, oauth_dovecot, None, user, f"file:{path}", client_id=CLIENT_ID)
+    assert ccctl.json("email", "auth", "login", "-t", SLUG)[0]["flow"] == "service_account"
+
+
+def test_a_token_gmail_refuses_names_the_delegations_scopes(ccctl, apply_tenant, oauth, oauth_dovecot, tmp_path):
+    user, _ = oauth_dovecot.add_user()
+    path, _key = account(oauth, tmp_path, delegated=["smtp"])
+    apply_sa(apply_tenant, oauth_dovecot, None, user, f"file:{path}", scopes=["smtp"])  # IMAP wants 'imap'
+    result = ccctl("email", "fetch", "-t", SLUG, code=1)
+    assert f"XOAUTH2 login refused for {user}: the server refused the token (status 401)" in result.stderr
+    assert f"check the domain-wide delegation's scopes (smtp) and that IMAP is on for {user}" in result.stderr
+    assert oauth.grants == [JWT_BEARER] * 2  # a new token once, in case the first was stale; no more
+
+
+def test_a_silent_token_endpoint_times_out(ccctl, apply_tenant, oauth, oauth_dovecot, tmp_path):
+    import socket
+
+    user, _ = oauth_dovecot.add_user()
+    path, _key = account(oauth, tmp_path)
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/token"
+        apply_sa(apply_tenant, oauth_dovecot, None, user, f"file:{path}", token_url=url, timeout=1)
+        result = ccctl("email", "fetch", "-t", SLUG, code=1)
+    assert f"mailbox {user}: service account: cannot reach {url}: ReadTimeout" in result.stderr

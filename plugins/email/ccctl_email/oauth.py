@@ -1,7 +1,8 @@
 """OAuth2 access tokens for the tenants' mailboxes, through Authlib (no OAuth protocol written here).
 
 Why Authlib: it speaks every grant ccctl needs (refresh, client credentials, authorization code
-with PKCE, and any extension grant such as RFC 8628's device code) against any token endpoint,
+with PKCE, RFC 7523's JWT bearer for Google service accounts (``service_account.py``), and any
+extension grant such as RFC 8628's device code) against any token endpoint,
 so tests point every endpoint at a server on 127.0.0.1; and it refuses plain HTTP except to a
 loopback address (RFC 8252), so testing needs no switch that weakens production. MSAL knows
 Microsoft only; google-auth has no device or client-credentials flow for mail.
@@ -154,14 +155,20 @@ def authenticate(box: Mailbox, where: str, attempt) -> None:
     reason = attempt(access_token(box, rejected=token))
     if reason is None:
         return
-    fix = (f"check the application's permissions and admin consent (scopes {' '.join(box.scopes)})"
-           if box.oauth.flow == "client_credentials" else
-           f"check the domain-wide delegation's scopes ({' '.join(box.scopes)}) and that IMAP is on for "
-           f"{box.subject} (admin.google.com, Apps, Google Workspace, Gmail, End user access)"
-           if box.oauth.flow == "service_account" else
-           f"check the scopes ({' '.join(box.scopes)}) and the mailbox's rights, then "
-           f"ccctl email auth login -t {box.tenant_slug} --mailbox {box.user}")
-    raise CcctlError(f"tenant {box.tenant_slug}: {where}: XOAUTH2 login refused for {box.user}: {reason}; {fix}")
+    raise CcctlError(f"tenant {box.tenant_slug}: {where}: XOAUTH2 login refused for {box.user}: {reason}; "
+                     f"{_refusal_fix(box)}")
+
+
+def _refusal_fix(box: Mailbox) -> str:
+    """What to check when the mail server refuses a fresh token: who granted what depends on the flow."""
+    scopes = " ".join(box.scopes)
+    if box.oauth.flow == "client_credentials":
+        return f"check the application's permissions and admin consent (scopes {scopes})"
+    if box.oauth.flow == "service_account":
+        return (f"check the domain-wide delegation's scopes ({scopes}) and that IMAP is on for {box.subject} "
+                f"(admin.google.com, Apps, Google Workspace, Gmail, End user access)")
+    return (f"check the scopes ({scopes}) and the mailbox's rights, then "
+            f"ccctl email auth login -t {box.tenant_slug} --mailbox {box.user}")
 
 
 def device_login(box: Mailbox, echo, sleep=time.sleep) -> TokenRecord:
@@ -239,7 +246,9 @@ def _exchange_code(box: Mailbox, client, echo, read_redirect) -> TokenRecord:
 def _service_account_token(box: Mailbox) -> TokenRecord:
     from ccctl_email import service_account
 
-    key = service_account.load_key(box.oauth.service_account_key, f"tenant {box.tenant_slug}: mailbox {box.user}")
+    who = f"tenant {box.tenant_slug}: mailbox {box.user}"
+    key = service_account.load_key(box.oauth.service_account_key, who)
+    service_account.check_client_id(box.oauth, key, who)
     url = service_account.token_url(box.oauth, key)
     token = _call(box, "service account", lambda: service_account.exchange(box, key), url)
     return tokenstore.record_from_response(token, user=box.user, client_id=key.client_id, token_url=url)

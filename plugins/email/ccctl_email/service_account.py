@@ -114,6 +114,15 @@ def _check_token_uri(uri: str, where: str) -> None:
                            f"(plain http only to 127.0.0.1 or localhost)") from None
 
 
+def check_client_id(oauth, key: ServiceAccountKey, who: str) -> None:
+    """``oauth2.client_id``, when given, names the service account the delegation was granted to: a key
+    of another account would fail later with a less clear 'unauthorized_client'."""
+    if oauth.client_id and oauth.client_id != key.client_id:
+        raise KeyFileError(f"{who}: oauth2.service_account_key: {describe(oauth.service_account_key)} is the key of "
+                           f"client ID {key.client_id} ({key.client_email}) but oauth2.client_id says "
+                           f"{oauth.client_id}: use that account's key, or fix oauth2.client_id")
+
+
 def token_url(oauth, key: ServiceAccountKey) -> str:
     """``oauth2.token_url`` when set (tests, a proxy), else the key file's, else Google's."""
     return oauth.token_url or key.token_uri or GOOGLE_TOKEN_URI
