@@ -85,13 +85,17 @@ def test_files_that_are_not_service_account_keys(data, words):
         parse_key(json.dumps(data), WHERE)
 
 
-def test_a_public_key_is_not_enough():
-    from cryptography.hazmat.primitives import serialization
+def test_a_public_an_ec_or_an_encrypted_key_will_not_do():
+    from cryptography.hazmat.primitives import serialization as ser
+    from cryptography.hazmat.primitives.asymmetric import ec
 
-    public = new_key().public_key().public_bytes(serialization.Encoding.PEM,
-                                                 serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-    with pytest.raises(KeyFileError, match="not a PEM RSA private key"):
-        parse_key(json.dumps(good(private_key=public)), WHERE)
+    public = new_key().public_key().public_bytes(ser.Encoding.PEM, ser.PublicFormat.SubjectPublicKeyInfo)
+    other = ec.generate_private_key(ec.SECP256R1()).private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8,
+                                                                  ser.NoEncryption())
+    locked = new_key().private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8, ser.BestAvailableEncryption(b"pw"))
+    for pem in (public, other, locked):
+        with pytest.raises(KeyFileError, match="not a PEM RSA private key"):
+            parse_key(json.dumps(good(private_key=pem.decode())), WHERE)
 
 
 @given(st.text(max_size=200) | st.lists(st.text(max_size=40), min_size=3, max_size=3).map(".".join))
