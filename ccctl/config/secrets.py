@@ -9,7 +9,7 @@ from pathlib import Path
 from ccctl.errors import CcctlError
 
 ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
-SECRET_WORDS = ("password", "secret", "token", "api_key", "auth")
+SECRET_WORDS = ("password", "secret", "token", "api_key", "auth", "private_key")
 # Settings whose names hold a secret word but whose values are none: a method, an endpoint's address
 # (the email plugin refuses user:password@ in those addresses).
 NOT_SECRET_KEYS = ("auth", "token_url", "device_authorization_url", "authorization_url")

@@ -4,7 +4,6 @@ flow Google needs, and two cron runs refreshing one mailbox at once (two real pr
 import json
 import os
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 
@@ -12,17 +11,11 @@ from sqlalchemy import select
 
 from ccctl_email.models import OutboundMail
 from support.oauth_fixtures import (  # noqa: F401  (fixtures)
-    DAEMON, DAEMON_SECRET, imap_oauth, oauth, oauth_block, oauth_dovecot, oauth_server, smtp_oauth, token_files,
-    xoauth2_smtp,
+    DAEMON, DAEMON_SECRET, imap_oauth, oauth, oauth_block, oauth_dovecot, oauth_server, run_ccctl, smtp_oauth,
+    token_files, xoauth2_smtp,
 )
 
 SLUG = "voyages-lumiere"
-
-
-def run_ccctl(db_url, *args, **popen):
-    """The real ccctl in its own process (the in-process runner cannot run two at once)."""
-    return subprocess.Popen([sys.executable, "-m", "ccctl", "--database-url", db_url, *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
 
 
 def test_imap_and_smtp_share_one_consent_and_acks_go_out_by_xoauth2(ccctl, apply_tenant, oauth, oauth_dovecot,

@@ -150,6 +150,24 @@ MS = "{provider: microsoft, tenant_id: contoso.onmicrosoft.com, client_id: abc}"
      "imap.oauth2.token_url", "no user or password in the address"),
     ("{host: h, user: u, auth: oauth2, oauth2: {provider: generic, client_id: a, token_url: 'https://i/t'}}",
      "imap.oauth2", "needs device_authorization_url"),
+    ("{host: h, user: u, auth: oauth2, oauth2: {provider: google, client_id: a, flow: client_credentials,"
+     " client_secret: '${S}'}}", "imap.oauth2", "use flow: service_account (a service account with domain-wide"),
+    ("{host: h, user: u, auth: oauth2, oauth2: {provider: google, flow: service_account}}", "imap.oauth2",
+     "flow service_account needs service_account_key: file:/path/to/key.json or ${ENV_VAR}"),
+    ("{host: h, user: u, auth: oauth2, oauth2: {provider: microsoft, tenant_id: x, flow: service_account,"
+     " service_account_key: 'file:/k.json'}}", "imap.oauth2", "for microsoft use flow: client_credentials"),
+    ("{host: h, user: u, auth: oauth2, oauth2: {provider: google, flow: service_account,"
+     " service_account_key: 'file:/k.json', client_secret: '${S}'}}", "imap.oauth2", "remove client_secret"),
+    ("{host: h, user: u, auth: oauth2, oauth2: {provider: google, client_id: a, subject: boss@x.fr}}",
+     "imap.oauth2", "service_account_key and subject belong to flow: service_account"),
+    ("{host: h, user: u, auth: oauth2, oauth2: {provider: google}}", "imap.oauth2",
+     "flow authorization_code needs client_id"),
+    ("{host: h, user: u, auth: oauth2, oauth2: {provider: google, flow: service_account,"
+     " service_account_key: /etc/ccctl/k.json}}", "imap.oauth2.service_account_key", "must be a reference"),
+    # The key file pasted into the YAML (JSON is YAML): refused before anything is stored or shown.
+    ("{host: h, user: u, auth: oauth2, oauth2: {provider: google, flow: service_account,"
+     " service_account_key: {type: service_account, private_key: '-----BEGIN PRIVATE KEY-----MIIE'}}}",
+     "imap.oauth2.service_account_key.private_key", "secrets must not be written"),
 ])
 def test_bad_oauth2_sections_are_refused_with_their_key(ccctl, tmp_path, imap, key, message):
     path = tmp_path / "t1.yaml"
@@ -171,3 +189,10 @@ def test_presets_fill_endpoints_and_documented_scopes():
     google = OAuth2Settings(provider="google", client_id="a")
     assert google.flow == "authorization_code" and google.scopes_for("smtp") == ["https://mail.google.com/"]
     assert google.effective_token_url == "https://oauth2.googleapis.com/token"
+    robot = OAuth2Settings(provider="google", flow="service_account", service_account_key="file:/k.json")
+    assert robot.scopes_for("imap") == robot.scopes_for("smtp") == ["https://mail.google.com/"]
+    assert not robot.person_consents and google.person_consents and robot.client_id is None
+    # Another key or another user to act as is another token (file).
+    other = OAuth2Settings(provider="google", flow="service_account", service_account_key="file:/k.json",
+                           subject="boss@example.fr")
+    assert len({robot.credential_id, other.credential_id, google.credential_id}) == 3

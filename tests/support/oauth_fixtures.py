@@ -39,6 +39,15 @@ def smtp_oauth(sink: XOAuth2Smtp, server, user, **oauth) -> str:
             f"auth: oauth2, oauth2: {oauth_block(server, **oauth)}}}")
 
 
+def run_ccctl(db_url, *args, **popen):
+    """The real ccctl in its own process (the in-process runner cannot run two at once)."""
+    import subprocess
+    import sys
+
+    return subprocess.Popen([sys.executable, "-m", "ccctl", "--database-url", db_url, *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+
+
 def token_files(folder) -> list:
     return sorted(p for p in folder.rglob("*.json"))
 
@@ -71,6 +80,9 @@ def oauth(oauth_server, tmp_path, monkeypatch):
     oauth_server.access_ttl, oauth_server.rotate, oauth_server.refresh_delay = 3600, True, 0.0
     oauth_server.consenting, oauth_server.poll_delay = None, 1
     oauth_server.grants.clear()
+    oauth_server.assertions.clear()
+    oauth_server.service_accounts.clear()
+    oauth_server.clock_offset = 0.0
     monkeypatch.setenv("CCCTL_TOKEN_DIR", str(tmp_path / "tokens"))
     return oauth_server
 
@@ -80,3 +92,24 @@ def xoauth2_smtp(oauth_server):
     sink = XOAuth2Smtp(oauth_server)
     yield sink
     sink.stop()
+
+
+def new_key():
+    """An RSA key pair like the ones Google makes for a service account (2048 bits)."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def service_account_file(path, server: OAuthServer, email: str, private_key, client_id: str, **fields):
+    """A JSON key file as Google's console downloads it (token_uri pointing at ``server``), mode 0600."""
+    from cryptography.hazmat.primitives import serialization
+
+    pem = private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption()).decode()
+    data = {"type": "service_account", "project_id": "vl-mail", "private_key_id": "3f0c9a1e", "private_key": pem,
+            "client_email": email, "client_id": client_id, "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+            "token_uri": f"{server.url}/token", "universe_domain": "googleapis.com", **fields}
+    path.write_text(json.dumps(data))
+    path.chmod(0o600)
+    return path

@@ -6,13 +6,17 @@ Dovecot's token introspection (``introspection_mode = post``):
 * ``POST /devicecode``  RFC 8628 device authorization (the consent is given by ``consent(user)``;
   until then polls get ``authorization_pending``);
 * ``POST /token``       grants: device_code, refresh_token (rotating: an old refresh token is dead
-  once used), client_credentials, authorization_code (PKCE S256);
+  once used), client_credentials, authorization_code (PKCE S256), and Google's service accounts'
+  jwt-bearer (RFC 7523: the RS256 signature checked with ``cryptography`` against the account's
+  public key, then iss, aud, iat/exp, scope against the domain-wide delegation, and sub);
 * ``GET  /authorize``   the consent page of the authorization-code flow: consents as ``consent(user)``
   and redirects with a code;
 * ``POST /introspect``  RFC 7662: ``{"active": true, "username": ..., "scope": ...}``.
 
 Tests steer it from Python: ``revoke(user)``, ``expire_access(user)``, ``access_ttl``, ``rotate``,
-and read what happened in ``grants`` (a list of grant types served, in order).
+``add_service_account(...)``, ``clock_offset`` (the server's clock ahead of ours, in seconds), and read
+what happened in ``grants`` (a list of grant types served, in order) and ``assertions`` (the claims
+of each jwt-bearer assertion whose signature was good).
 """
 
 from __future__ import annotations
@@ -27,6 +31,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+# Google's own words for these refusals (oauth2.googleapis.com/token).
+NOT_DELEGATED = ("Client is unauthorized to retrieve access tokens using this method, or client not authorized "
+                 "for any of the scopes requested.")
+BAD_TIMES = ("Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. "
+             "Check your iat and exp values in the JWT claim.")
 
 
 class OAuthServer:
@@ -36,7 +46,7 @@ class OAuthServer:
         self.access_ttl = 3600
         self.rotate = True
         self.poll_delay = 1          # polls answered authorization_pending before the consent counts
-        self.refresh_delay = 0.0     # seconds a refresh takes (to make concurrent refreshes overlap)
+        self.refresh_delay = 0.0     # seconds a refresh or jwt-bearer grant takes (to make renewals overlap)
         self.consenting: dict | None = None
         self.lock = threading.Lock()
         self.devices: dict[str, dict] = {}
@@ -45,6 +55,10 @@ class OAuthServer:
         self.access_tokens: dict[str, dict] = {}
         self.grants: list[str] = []
         self.introspections = 0
+        self.service_accounts: dict[str, dict] = {}
+        self.assertions: list[dict] = []
+        self.used_jti: set[str] = set()
+        self.clock_offset = 0.0
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
@@ -70,6 +84,13 @@ class OAuthServer:
             for record in self.access_tokens.values():
                 if record["user"] == user:
                     record["exp"] = 0
+
+    def add_service_account(self, email: str, public_key, client_id: str, delegated: list[str],
+                            users: set[str] | None = None) -> None:
+        """A service account with its public key; ``delegated``: the scopes a Workspace admin granted its
+        client id (domain-wide delegation; empty: none); ``users``: the domain's users (None: anyone)."""
+        self.service_accounts[email] = {"public_key": public_key, "client_id": client_id,
+                                        "delegated": list(delegated), "users": users}
 
     def live_refresh_tokens(self, user: str) -> list[str]:
         return [t for t, r in self.refresh_tokens.items() if r["user"] == user and not r.get("dead")]
@@ -131,6 +152,11 @@ class OAuthServer:
                      "expires_in": 600, "interval": 0}
 
     def token(self, form: dict) -> tuple[int, dict]:
+        if form.get("grant_type") == JWT_BEARER:  # no client_id: the signed assertion says who calls
+            time.sleep(self.refresh_delay)
+            with self.lock:
+                self.grants.append(JWT_BEARER)
+                return self._jwt_bearer(form.get("assertion", ""))
         client_id, error = self._client(form)
         if error:
             return 401, error
@@ -174,6 +200,36 @@ class OAuthServer:
         answer = self._issue(client_id, record["user"], scopes, refresh=self.rotate)
         if self.rotate:
             record["dead"] = True
+        return 200, answer
+
+    def _jwt_bearer(self, assertion: str) -> tuple[int, dict]:
+        try:
+            header, claims, signed, signature = split_jwt(assertion)
+        except ValueError as exc:
+            return 400, {"error": "invalid_grant", "error_description": f"Invalid JWT: {exc}"}
+        account = self.service_accounts.get(claims.get("iss"))
+        if header.get("alg") != "RS256" or account is None:
+            return 400, {"error": "invalid_grant", "error_description": "Invalid grant: account not found"}
+        if not verify_rs256(account["public_key"], signed, signature):
+            return 400, {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}
+        self.assertions.append({"header": header, **claims})
+        now = time.time() + self.clock_offset
+        iat, exp = claims.get("iat"), claims.get("exp")
+        if not all(isinstance(v, int) for v in (iat, exp)) or not (iat - 60 <= now < exp and exp - iat <= 3600):
+            return 400, {"error": "invalid_grant", "error_description": BAD_TIMES}
+        if claims.get("aud") != f"{self.url}/token":
+            return 400, {"error": "invalid_grant", "error_description": "Invalid JWT: aud is not the token endpoint"}
+        if not isinstance(claims.get("jti"), str) or claims["jti"] in self.used_jti:
+            return 400, {"error": "invalid_grant", "error_description": "Invalid JWT: jti missing or used before"}
+        self.used_jti.add(claims["jti"])
+        scopes = str(claims.get("scope", "")).split()
+        if not scopes or any(s not in account["delegated"] for s in scopes):
+            return 401, {"error": "unauthorized_client", "error_description": NOT_DELEGATED}
+        subject = claims.get("sub")
+        if not isinstance(subject, str) or (account["users"] is not None and subject not in account["users"]):
+            return 400, {"error": "invalid_grant", "error_description": "Invalid email or User ID"}
+        answer = self._issue(account["client_id"], subject, scopes, refresh=False)
+        del answer["scope"]  # Google's jwt-bearer answer has no scope
         return 200, answer
 
     def authorize(self, query: dict) -> tuple[int, dict, str | None]:
@@ -240,6 +296,39 @@ def _handler(server: OAuthServer):
                 self._answer(404, {"error": "not_found"})
 
     return Handler
+
+
+def _b64url(part: str) -> bytes:
+    if not part or not set(part) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"):
+        raise ValueError("not base64url")
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+def split_jwt(assertion: str) -> tuple[dict, dict, bytes, bytes]:
+    """(header, claims, signed bytes, signature) of a compact JWS, as a server reads it; ValueError otherwise."""
+    parts = assertion.split(".")
+    if len(parts) != 3:
+        raise ValueError("not three parts")
+    try:
+        header, claims = (json.loads(_b64url(p)) for p in parts[:2])
+    except (UnicodeDecodeError, RecursionError) as exc:
+        raise ValueError("not JSON") from exc
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        raise ValueError("header or claims not an object")
+    return header, claims, f"{parts[0]}.{parts[1]}".encode(), _b64url(parts[2])
+
+
+def verify_rs256(public_key, signed: bytes, signature: bytes) -> bool:
+    """RSASSA-PKCS1-v1_5 with SHA-256 (JWA RS256), checked by ``cryptography`` (not the library that signed)."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    try:
+        public_key.verify(signature, signed, padding.PKCS1v15(), hashes.SHA256())
+        return True
+    except InvalidSignature:
+        return False
 
 
 def parse_xoauth2(text: str) -> tuple[str, str]:

@@ -47,8 +47,9 @@ def login_cmd(mailbox, tenant_slug, fmt) -> None:
 
     Device code (Microsoft): prints an address and a code; a person who can read the mailbox
     opens it, signs in and accepts, while this command waits. Authorization code (Google):
-    prints an address, then reads back the address the browser ended on. Client credentials:
-    fetches one token to prove the admin's consent. The tokens are never printed.
+    prints an address, then reads back the address the browser ended on. Client credentials and
+    Google service accounts need no login: one token is fetched to prove the admin's grant
+    (consent, domain-wide delegation). The tokens are never printed.
 
     \b
     Examples:
@@ -74,6 +75,9 @@ def login_cmd(mailbox, tenant_slug, fmt) -> None:
             record = code_login(box, say, lambda: click.prompt("address", err=True, default="", show_default=False))
         else:
             record = app_login(box)
+            if box.oauth.flow == "service_account":
+                say(f"Mailbox {box.user}: the service account acts as {box.subject} by domain-wide delegation: "
+                    f"nobody needs to log in; a token was fetched to check it.")
         rows.append({"tenant": slug, "mailbox": box.user, "protocols": ",".join(box.protocols),
                      "flow": box.oauth.flow, "scopes": " ".join(record.scopes),
                      "refresh_token": "stored" if record.refresh_token else "none"})
@@ -148,7 +152,7 @@ def _status_row(box, config, check: bool) -> dict:
            "flow": box.oauth.flow, "expires": None, "refresh_token": None, "works": "unchecked", "problem": None}
     try:
         record = tokenstore.load(box.path)
-        if record is None and box.oauth.flow != "client_credentials":
+        if record is None and box.oauth.person_consents:
             raise _not_logged_in(box)
         if check:
             _check_login(box, config)

@@ -60,7 +60,11 @@ PROVIDER_SCOPES = {
     ("microsoft", "authorization_code"): {"imap": ["https://outlook.office.com/IMAP.AccessAsUser.All", "offline_access"],
                                           "smtp": ["https://outlook.office.com/SMTP.Send", "offline_access"]},
     ("google", "authorization_code"): {"imap": ["https://mail.google.com/"], "smtp": ["https://mail.google.com/"]},
+    ("google", "service_account"): {"imap": ["https://mail.google.com/"], "smtp": ["https://mail.google.com/"]},
 }
+# Flows where no person consents: an admin granted the application (Microsoft) or the service
+# account's domain-wide delegation (Google); no refresh token, a new token is fetched when due.
+APPLICATION_FLOWS = ("client_credentials", "service_account")
 
 
 def _endpoint(value: str | None) -> str | None:
@@ -90,10 +94,14 @@ class OAuth2Settings(Strict):
     # device_code / authorization_code: a mailbox user consents once (`ccctl email auth login`);
     # Google allows only authorization_code for its mail scope (its device flow refuses it).
     # client_credentials: the application's own permission, granted by an admin (no user, no refresh token).
-    flow: Literal["device_code", "authorization_code", "client_credentials"] | None = None  # default per provider
+    # service_account (google): a service account with domain-wide delegation acts as the mailbox's user.
+    flow: Literal["device_code", "authorization_code", "client_credentials", "service_account"] | None = None
     authorization_url: Endpoint | None = None           # generic authorization_code
-    client_id: str
+    client_id: str | None = None                        # service_account: taken from the key file
     client_secret: SecretRef | None = None
+    service_account_key: SecretRef | None = Field(
+        default=None, description="service_account: the JSON key file, as file:/path or ${ENV_VAR} holding its text")
+    subject: str | None = Field(default=None, description="service_account: the user to act as (default: user)")
     token_url: Endpoint | None = None                   # generic, or to override a preset
     device_authorization_url: Endpoint | None = None
     scopes: list[str] | None = None                     # default: what the provider documents
@@ -112,9 +120,16 @@ class OAuth2Settings(Strict):
             raise ValueError("provider microsoft needs tenant_id (the Entra directory id or the domain)")
         if self.provider == "generic" and not self.token_url:
             raise ValueError("provider generic needs token_url")
+        if self.flow == "service_account":
+            self._check_service_account()
+        elif self.service_account_key is not None or self.subject is not None:
+            raise ValueError("service_account_key and subject belong to flow: service_account")
+        elif not self.client_id:
+            raise ValueError(f"flow {self.flow} needs client_id (the application's id at the provider)")
         if self.flow == "client_credentials":
             if self.provider == "google":
-                raise ValueError("google has no client_credentials flow for mail: use flow: device_code")
+                raise ValueError("google has no client_credentials flow for mail: use flow: service_account "
+                                 "(a service account with domain-wide delegation)")
             if self.client_secret is None:
                 raise ValueError("flow client_credentials needs client_secret (a reference like ${ENV_VAR})")
         elif self.provider == "generic" and self.flow == "device_code" and not self.device_authorization_url:
@@ -122,6 +137,28 @@ class OAuth2Settings(Strict):
         if self.provider == "generic" and not self.scopes:
             raise ValueError("provider generic needs scopes")
         return self
+
+    def _check_service_account(self) -> None:
+        if self.provider != "google":
+            raise ValueError("flow service_account is Google's (a service account key): for microsoft "
+                             "use flow: client_credentials")
+        if self.service_account_key is None:
+            raise ValueError("flow service_account needs service_account_key: file:/path/to/key.json or "
+                             "${ENV_VAR} holding the service account's JSON key")
+        if self.client_secret is not None:
+            raise ValueError("flow service_account signs with its key file: remove client_secret")
+
+    @property
+    def person_consents(self) -> bool:
+        """A person logs in once (device or authorization code); else an admin's grant is enough."""
+        return self.flow not in APPLICATION_FLOWS
+
+    @property
+    def credential_id(self) -> str:
+        """What identifies the credential a token belongs to (with the mailbox and token endpoint)."""
+        if self.flow == "service_account":
+            return f"{self.client_id or self.service_account_key}|{self.subject or ''}"
+        return self.client_id or ""
 
     def endpoint(self, kind: str) -> str:
         """``token``, ``device`` or ``authorization``: the configured address, else the provider's."""

@@ -1,7 +1,8 @@
 """OAuth2 access tokens for the tenants' mailboxes, through Authlib (no OAuth protocol written here).
 
 Why Authlib: it speaks every grant ccctl needs (refresh, client credentials, authorization code
-with PKCE, and any extension grant such as RFC 8628's device code) against any token endpoint,
+with PKCE, RFC 7523's JWT bearer for Google service accounts (``service_account.py``), and any
+extension grant such as RFC 8628's device code) against any token endpoint,
 so tests point every endpoint at a server on 127.0.0.1; and it refuses plain HTTP except to a
 loopback address (RFC 8252), so testing needs no switch that weakens production. MSAL knows
 Microsoft only; google-auth has no device or client-credentials flow for mail.
@@ -47,7 +48,12 @@ class Mailbox:
     @property
     def path(self):
         return tokenstore.record_path(self.tenant_slug, self.user, self.oauth.effective_token_url,
-                                      self.oauth.client_id)
+                                      self.oauth.credential_id)
+
+    @property
+    def subject(self) -> str:
+        """The user the token is for: a service account may act as another user than the login name."""
+        return self.oauth.subject or self.user
 
 
 def mailboxes(tenant_slug: str, config: EmailConfig) -> list[Mailbox]:
@@ -57,7 +63,7 @@ def mailboxes(tenant_slug: str, config: EmailConfig) -> list[Mailbox]:
         if settings is None or settings.auth != "oauth2":
             continue
         oauth = settings.oauth2
-        key = (settings.user.lower(), oauth.effective_token_url, oauth.client_id)
+        key = (settings.user.lower(), oauth.effective_token_url, oauth.credential_id)
         box = found.setdefault(key, Mailbox(tenant_slug, settings.user, oauth))
         box.protocols.append(protocol)
         box.scopes += [s for s in oauth.scopes_for(protocol) if s not in box.scopes]
@@ -105,10 +111,13 @@ def _record(box: Mailbox, response, previous: TokenRecord | None = None) -> Toke
 
 
 def _renew(box: Mailbox, record: TokenRecord | None) -> TokenRecord:
-    """A new access token: client credentials, or the stored refresh token (network; no lock taken here)."""
+    """A new access token: client credentials, a service account's assertion, or the stored refresh
+    token (network; no lock taken here)."""
     oauth = box.oauth
-    if oauth.flow != "client_credentials" and (record is None or not record.refresh_token):
+    if oauth.person_consents and (record is None or not record.refresh_token):
         raise ConsentError(box.tenant_slug, box.user, "not logged in yet")
+    if oauth.flow == "service_account":
+        return _service_account_token(box)
     with _client(oauth, box.scopes) as client:
         if oauth.flow == "client_credentials":
             token = _call(box, "client credentials", lambda: client.fetch_token(
@@ -146,11 +155,20 @@ def authenticate(box: Mailbox, where: str, attempt) -> None:
     reason = attempt(access_token(box, rejected=token))
     if reason is None:
         return
-    fix = (f"check the application's permissions and admin consent (scopes {' '.join(box.scopes)})"
-           if box.oauth.flow == "client_credentials" else
-           f"check the scopes ({' '.join(box.scopes)}) and the mailbox's rights, then "
-           f"ccctl email auth login -t {box.tenant_slug} --mailbox {box.user}")
-    raise CcctlError(f"tenant {box.tenant_slug}: {where}: XOAUTH2 login refused for {box.user}: {reason}; {fix}")
+    raise CcctlError(f"tenant {box.tenant_slug}: {where}: XOAUTH2 login refused for {box.user}: {reason}; "
+                     f"{_refusal_fix(box)}")
+
+
+def _refusal_fix(box: Mailbox) -> str:
+    """What to check when the mail server refuses a fresh token: who granted what depends on the flow."""
+    scopes = " ".join(box.scopes)
+    if box.oauth.flow == "client_credentials":
+        return f"check the application's permissions and admin consent (scopes {scopes})"
+    if box.oauth.flow == "service_account":
+        return (f"check the domain-wide delegation's scopes ({scopes}) and that IMAP is on for {box.subject} "
+                f"(admin.google.com, Apps, Google Workspace, Gmail, End user access)")
+    return (f"check the scopes ({scopes}) and the mailbox's rights, then "
+            f"ccctl email auth login -t {box.tenant_slug} --mailbox {box.user}")
 
 
 def device_login(box: Mailbox, echo, sleep=time.sleep) -> TokenRecord:
@@ -225,8 +243,19 @@ def _exchange_code(box: Mailbox, client, echo, read_redirect) -> TokenRecord:
     return record
 
 
+def _service_account_token(box: Mailbox) -> TokenRecord:
+    from ccctl_email import service_account
+
+    who = f"tenant {box.tenant_slug}: mailbox {box.user}"
+    key = service_account.load_key(box.oauth.service_account_key, who)
+    service_account.check_client_id(box.oauth, key, who)
+    url = service_account.token_url(box.oauth, key)
+    token = _call(box, "service account", lambda: service_account.exchange(box, key), url)
+    return tokenstore.record_from_response(token, user=box.user, client_id=key.client_id, token_url=url)
+
+
 def app_login(box: Mailbox) -> TokenRecord:
-    """Client credentials: nobody consents here (an admin did); fetch one token to prove it works."""
+    """Client credentials, service account: nobody consents here (an admin did); fetch one token to prove it."""
     with tokenstore.locked(box.path):
         record = _renew(box, None)
         tokenstore.save(box.path, record)
