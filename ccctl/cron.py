@@ -172,10 +172,8 @@ def _record(app, job: str, outcomes: list[TenantOutcome]) -> None:
 def select_tenants(app, session, tenant_slug: str | None, all_tenants: bool, plugin: str | None,
                    usable: Callable | None = None) -> list:
     """The tenants this run is for (see the module docstring); ``usable(tenant)`` narrows --all-tenants."""
-    from sqlalchemy import select
-
-    from ccctl.db.models import Tenant
     from ccctl.errors import InputError
+    from ccctl.tenant_lookup import list_tenants
 
     if tenant_slug and not all_tenants:
         tenant = app.tenant(session, tenant_slug)
@@ -184,8 +182,7 @@ def select_tenants(app, session, tenant_slug: str | None, all_tenants: bool, plu
                              f"(plugins.{plugin}.enabled in its YAML)")
         return [tenant]
     # Archived tenants take no new work and are passed by (name one with -t to reach it anyway).
-    tenants = list(session.scalars(select(Tenant).where(Tenant.archived_at.is_(None)).order_by(Tenant.slug)))
-    return [t for t in tenants if (plugin is None or plugin in t.enabled_plugins()) and (usable is None or usable(t))]
+    return list_tenants(session, plugin=plugin, active=True, where=usable)
 
 
 def cron_command(job: str, plugin: str | None = None, usable: Callable | None = None, explicit: bool = False):
