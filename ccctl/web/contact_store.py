@@ -74,7 +74,8 @@ def customer_for(ctx: TenantContext, form: ContactForm) -> Customer:
             with session.begin_nested():
                 return add_customer(session, tenant, form.name, emails=[form.email_value or ""],
                                     phones=[form.phone_value or ""])
-        except (IntegrityError, CcctlError):  # another writer added one of them meanwhile (PostgreSQL)
+        except (IntegrityError, CcctlError):  # another writer added one of them meanwhile (PostgreSQL);
+            # kept: a customer and its contact points are several rows (see customers.find_or_create)
             customer, _created = find_or_create(session, tenant, *points[0], name=form.name)
     for (kind, value), owner in owners.items():
         if owner is None and owner_of(session, tenant, kind, value) is None:
