@@ -29,12 +29,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
-from support.twilio_server import TwilioTestServer  # noqa: E402
-
-from ccctl.db.scratch import scratch_schema  # noqa: E402
+from ccctl.db.scratch import scratch_schema
+from ccctl.testing.twilio_server import TwilioTestServer
 
 TOKEN_ENV = "BENCH_TWILIO_TOKEN"
 

@@ -99,20 +99,18 @@ class App:
         return tenant
 
     def _tenant(self, session: Session, slug: str | None) -> Tenant:
-        from sqlalchemy import select
-
-        from ccctl.db.models import Tenant
+        from ccctl.tenant_lookup import find_tenant, list_tenants, tenant_slugs
 
         slug = slug or os.environ.get("CCCTL_TENANT")
         if slug:
-            tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
+            tenant = find_tenant(session, slug)
             if tenant is None:
-                known = session.scalars(select(Tenant.slug).order_by(Tenant.slug)).all()
+                known = tenant_slugs(session)
                 raise InputError(
                     f"no tenant '{slug}' (known: {', '.join(known) or 'none; run ccctl tenant apply -f FILE'})"
                 )
             return tenant
-        tenants = session.scalars(select(Tenant).order_by(Tenant.slug).limit(2)).all()
+        tenants = list_tenants(session, limit=2)
         if len(tenants) == 1:
             return tenants[0]
         if not tenants:

@@ -131,36 +131,33 @@ class CronRun:
 
 def record_runs(app, job: str, outcomes: list[TenantOutcome]) -> None:
     """One short write transaction, after the work (never around a network call). Two runs of a
-    job finishing together may both insert a tenant's first row: the loser reads it and updates."""
-    from sqlalchemy.exc import IntegrityError
-
-    outcomes = [o for o in outcomes if o.tenant_id is not None]
-    for last_try in (False, True):
-        try:
-            _record(app, job, outcomes)
-            return
-        except IntegrityError:
-            if last_try:
-                raise
-
-
-def _record(app, job: str, outcomes: list[TenantOutcome]) -> None:
+    job finishing together may both make a tenant's first row: ``INSERT ... ON CONFLICT DO
+    NOTHING`` keeps one, and both then update it under a row lock."""
     from sqlalchemy import select
 
     from ccctl.db.models import CronRunRecord, utcnow
+    from ccctl.db.upsert import insert_or_skip
 
+    outcomes = [o for o in outcomes if o.tenant_id is not None]
     if not outcomes:
         return
     now = utcnow()
-    with app.transaction(sqlite_begin="IMMEDIATE") as session:
-        known = {r.tenant_id: r for r in session.scalars(select(CronRunRecord).where(
+
+    def rows(session) -> dict:
+        return {r.tenant_id: r for r in session.scalars(select(CronRunRecord).where(
             CronRunRecord.job == job, CronRunRecord.tenant_id.in_([o.tenant_id for o in outcomes]))
-            .with_for_update())}
+            .with_for_update().execution_options(populate_existing=True))}
+
+    with app.transaction(sqlite_begin="IMMEDIATE") as session:
+        known = rows(session)
+        missing = [o.tenant_id for o in outcomes if o.tenant_id not in known]
+        for tenant_id in missing:
+            insert_or_skip(session, CronRunRecord, dict(job=job, tenant_id=tenant_id, runs=0),
+                           conflict=("job", "tenant_id"), returning=CronRunRecord.id)
+        if missing:
+            known = rows(session)
         for outcome in outcomes:
-            row = known.get(outcome.tenant_id)
-            if row is None:
-                row = CronRunRecord(job=job, tenant_id=outcome.tenant_id)
-                session.add(row)
+            row = known[outcome.tenant_id]
             row.last_run_at = now
             row.runs = (row.runs or 0) + 1
             if outcome.problem:
@@ -172,10 +169,8 @@ def _record(app, job: str, outcomes: list[TenantOutcome]) -> None:
 def select_tenants(app, session, tenant_slug: str | None, all_tenants: bool, plugin: str | None,
                    usable: Callable | None = None) -> list:
     """The tenants this run is for (see the module docstring); ``usable(tenant)`` narrows --all-tenants."""
-    from sqlalchemy import select
-
-    from ccctl.db.models import Tenant
     from ccctl.errors import InputError
+    from ccctl.tenant_lookup import list_tenants
 
     if tenant_slug and not all_tenants:
         tenant = app.tenant(session, tenant_slug)
@@ -184,8 +179,7 @@ def select_tenants(app, session, tenant_slug: str | None, all_tenants: bool, plu
                              f"(plugins.{plugin}.enabled in its YAML)")
         return [tenant]
     # Archived tenants take no new work and are passed by (name one with -t to reach it anyway).
-    tenants = list(session.scalars(select(Tenant).where(Tenant.archived_at.is_(None)).order_by(Tenant.slug)))
-    return [t for t in tenants if (plugin is None or plugin in t.enabled_plugins()) and (usable is None or usable(t))]
+    return list_tenants(session, plugin=plugin, active=True, where=usable)
 
 
 def cron_command(job: str, plugin: str | None = None, usable: Callable | None = None, explicit: bool = False):

@@ -69,7 +69,8 @@ def find_or_create(session: Session, tenant: Tenant, kind: str, value: str, name
         with session.begin_nested():
             customer = add_customer(session, tenant, name or "", **{f"{kind}s": [value]})
         return customer, True
-    except IntegrityError:  # another process created it first
+    except IntegrityError:  # another process created it first (kept: a customer and its contact point are
+        # two rows, and ON CONFLICT on the contact point could not take back the customer made before it)
         existing = owner_of(session, tenant, kind, value)
         if existing is None:
             raise
@@ -107,7 +108,7 @@ def find_or_create_many(session: Session, tenant: Tenant, kind: str, names: dict
             if rows:
                 session.execute(insert(ContactPoint), [dict(tenant_id=tenant.id, customer_id=row.id, kind=kind,
                                                             value=value) for (value, _n), row in zip(new, rows)])
-    except IntegrityError:
+    except IntegrityError:  # kept, as in find_or_create: customers and contact points are two INSERTs
         for row in rows:  # returned by the rolled-back INSERT: not to be found in the session any more
             session.expunge(row)
         return {value: find_or_create(session, tenant, kind, value, name)[0] for value, name in names.items()}

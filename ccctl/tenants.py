@@ -13,6 +13,7 @@ from ccctl.config.model import TenantConfig, validate_tenant
 from ccctl.config.yamlsource import load_yaml_file
 from ccctl.db.models import Tenant
 from ccctl.errors import ConfigError, InputError
+from ccctl.tenant_lookup import find_tenant
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -144,7 +145,7 @@ def plan(session: Session, configs: list[tuple[Path, TenantConfig]],
     plans = []
     for _path, config in configs:
         new = config.model_dump(mode="json")
-        existing = session.scalar(select(Tenant).where(Tenant.slug == config.tenant))
+        existing = find_tenant(session, config.tenant)
         if existing is None:
             changes = diff({}, new)
             defaults, flat = default_values(config, schemas or {}), flatten(new)
@@ -171,7 +172,7 @@ def apply(session: Session, configs: list[tuple[Path, TenantConfig]], *, force: 
         if change.action == "unchanged":
             continue
         data = config.model_dump(mode="json")
-        tenant = session.scalar(select(Tenant).where(Tenant.slug == config.tenant))
+        tenant = find_tenant(session, config.tenant)
         if tenant is None:
             tenant = Tenant(slug=config.tenant)
             session.add(tenant)

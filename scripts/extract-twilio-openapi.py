@@ -3,7 +3,7 @@
 
     python scripts/extract-twilio-openapi.py /work/shared/twilio/twilio_api_v2010.json
 
-writes ``tests/twilio_openapi/twilio_api_v2010_subset.json`` (the Messages, Calls, Queues and
+writes ``ccctl/testing/twilio_openapi/twilio_api_v2010_subset.json`` (the Messages, Calls, Queues and
 Queue Members paths, and every component they reference) and copies the MIT ``LICENSE`` found
 beside the source file. Descriptions and examples are dropped (the shapes are what is checked);
 re-run it when the source is updated and commit both files.
@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "tests" / "twilio_openapi"
+OUT = ROOT / "ccctl" / "testing" / "twilio_openapi"  # package data: ccctl.testing.twilio_contract
 PREFIX = "/2010-04-01/Accounts/{AccountSid}/"
 PATHS = [
     "Messages.json", "Messages/{Sid}.json",

@@ -24,12 +24,10 @@ def plugins(app, no_tenants: bool, fmt) -> None:
 
     enabled_by: dict[str, list[str]] = {}
     if not no_tenants:
-        from sqlalchemy import select
-
-        from ccctl.db.models import Tenant
+        from ccctl.tenant_lookup import list_tenants
 
         with app.session() as session:
-            for tenant in session.scalars(select(Tenant).order_by(Tenant.slug)):
+            for tenant in list_tenants(session):
                 for name in tenant.enabled_plugins():
                     enabled_by.setdefault(name, []).append(tenant.slug)
     rows = []

@@ -83,19 +83,16 @@ def billing_cmd(month, tenant_slug, actor, fmt) -> None:
       ccctl report billing --month 2026-11
       ccctl report billing --month 2026-11 -t voyages-lumiere --format csv > invoice.csv
     """
-    from sqlalchemy import select
-
     from ccctl.audit import audit
     from ccctl.commands.options import app_session
-    from ccctl.db.models import Tenant
     from ccctl.reports.billing import COLUMNS, invoice
     from ccctl.reports.period import month_period
+    from ccctl.tenant_lookup import list_tenants
 
     month_period(month, "UTC")  # bad input fails before anything is read
     rows, notes = [], []
     with app_session() as (app, session):
-        tenants = [app.tenant(session, tenant_slug)] if tenant_slug else \
-            list(session.scalars(select(Tenant).order_by(Tenant.slug)))
+        tenants = [app.tenant(session, tenant_slug)] if tenant_slug else list_tenants(session)
         for tenant in tenants:
             lines, tenant_notes = invoice(app, session, tenant, month)
             rows += lines

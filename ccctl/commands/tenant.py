@@ -82,13 +82,11 @@ def _print_change(change, dry_run: bool, verbose: bool, schemas, configs) -> Non
 @output_options
 def list_cmd(fmt: str | None) -> None:
     """List tenants with their enabled plugins."""
-    from sqlalchemy import select
-
-    from ccctl.db.models import Tenant
+    from ccctl.tenant_lookup import list_tenants
     from ccctl.tenants import tenant_summary
 
     with app_session(commit=False) as (_app, session):
-        rows = [tenant_summary(t) for t in session.scalars(select(Tenant).order_by(Tenant.slug))]
+        rows = [tenant_summary(t) for t in list_tenants(session)]
     emit(rows, ["tenant", "name", "timezone", "queues", "plugins"], fmt)
 
 

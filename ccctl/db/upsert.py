@@ -34,3 +34,13 @@ def dialect_insert(session: Session, model: type):
     else:
         raise NotImplementedError(f"ccctl supports SQLite and PostgreSQL, not {name}")
     return insert(model)
+
+
+def insert_many_or_skip(session: Session, model: type, rows: list[dict[str, Any]], conflict: tuple[str, ...]) -> list[Any]:
+    """:func:`insert_or_skip` for many rows in one statement per batch: the ORM objects of the rows
+    stored (in the session, in no particular order); rows whose ``conflict`` key already exists
+    are left out (look them up by that key)."""
+    if not rows:
+        return []
+    statement = dialect_insert(session, model).on_conflict_do_nothing(index_elements=list(conflict))
+    return list(session.scalars(statement.returning(model), rows))

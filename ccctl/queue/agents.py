@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, lazyload
 from ccctl.db.models import Agent, AgentTenant, Tenant, WorkItem
 from ccctl.errors import CcctlError, InputError
 from ccctl.queue.skills import normalise
+from ccctl.tenant_lookup import tenant_slugs
 
 AGENT_NAME = r"^[a-z0-9][a-z0-9._-]{0,99}$"
 # Only "available" lets the agent claim; "paused" takes a reason (lunch, training...).
@@ -35,7 +36,7 @@ def tenants_by_slug(session: Session, slugs: list[str]) -> list[Tenant]:
     found = {t.slug: t for t in session.scalars(select(Tenant).where(Tenant.slug.in_(slugs)))}
     missing = [s for s in slugs if s not in found]
     if missing:
-        known = ", ".join(session.scalars(select(Tenant.slug).order_by(Tenant.slug))) or "none"
+        known = ", ".join(tenant_slugs(session)) or "none"
         raise InputError(f"no tenant {', '.join(repr(m) for m in missing)} (known: {known})")
     return [found[s] for s in dict.fromkeys(slugs)]
 

@@ -11,13 +11,19 @@ Fixtures (see :mod:`ccctl.testing.fixtures`):
   installed or not; ``make_runner(...)`` the same for the CLI.
 * ``tenant_file("client-a", plugins={"chat": {...}})``: a tenant YAML file (text from
   :func:`tenant_yaml`); ``live_server``: ``ccctl serve`` in its own process; ``free_port``.
+* ``twilio_server``: a Twilio-compatible REST server on loopback (the real twilio SDK talks to
+  it), with programmable failures, signed webhooks and a check of its traffic against Twilio's
+  OpenAPI description (``contract_problems()``).
 
 Helpers: :func:`tenant_yaml`, :func:`plugin_manager`, :class:`Runner`, :func:`running_server`,
-:func:`threaded_server`, :func:`free_port`.  Mark long tests ``@pytest.mark.slow``.
+:func:`threaded_server`, :func:`free_port`, :class:`TwilioTestServer`.  Mark long tests
+``@pytest.mark.slow``.
 """
 
 from ccctl.testing.runner import Runner, plugin_manager
 from ccctl.testing.server import free_port, running_server, threaded_server
 from ccctl.testing.tenants import tenant_yaml
+from ccctl.testing.twilio_server import TwilioTestServer
 
-__all__ = ["Runner", "free_port", "plugin_manager", "running_server", "tenant_yaml", "threaded_server"]
+__all__ = ["Runner", "TwilioTestServer", "free_port", "plugin_manager", "running_server", "tenant_yaml",
+           "threaded_server"]

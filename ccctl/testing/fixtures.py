@@ -118,6 +118,24 @@ def free_port() -> int:
 
 
 @pytest.fixture
+def twilio_server():
+    """A Twilio-compatible REST server on 127.0.0.1 (a free port) for this test; stopped afterwards.
+
+    Point your tenant's Twilio settings at it (``account_sid: twilio_server.account_sid``, the auth
+    token ``twilio_server.auth_token``, the API base URL ``twilio_server.url``) or use
+    ``twilio_server.client()``; read what it received (``created_messages()``, ``calls``,
+    ``requests``), program failures (``fail_next(429)``, ``down()``, ``lose_response()``), post
+    signed webhooks (``inbound_sms``, ``set_message_status``) and check every request and answer
+    against Twilio's OpenAPI description (``contract_problems() == []``, needs ``ccctl[test]``).
+    See :class:`ccctl.testing.twilio_server.TwilioTestServer`.
+    """
+    from ccctl.testing.twilio_server import TwilioTestServer
+
+    with TwilioTestServer() as server:
+        yield server
+
+
+@pytest.fixture
 def live_server(db_url) -> str:
     """`ccctl serve` (uvicorn, own process) on 127.0.0.1 at a free port against the test database.
 

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from ccctl.context import TenantContext
 from ccctl.customers import add_customer, find_or_create, find_or_create_many, owner_of
 from ccctl.db.models import ContactPoint, Customer, WorkItem
+from ccctl.db.upsert import insert_or_skip
 from ccctl.errors import CcctlError
 from ccctl.queue.items import create_items
 from ccctl.web.contact_form import ContactForm
@@ -73,14 +74,13 @@ def customer_for(ctx: TenantContext, form: ContactForm) -> Customer:
             with session.begin_nested():
                 return add_customer(session, tenant, form.name, emails=[form.email_value or ""],
                                     phones=[form.phone_value or ""])
-        except (IntegrityError, CcctlError):  # another writer added one of them meanwhile (PostgreSQL)
+        except (IntegrityError, CcctlError):  # another writer added one of them meanwhile (PostgreSQL);
+            # kept: a customer and its contact points are several rows (see customers.find_or_create)
             customer, _created = find_or_create(session, tenant, *points[0], name=form.name)
     for (kind, value), owner in owners.items():
         if owner is None and owner_of(session, tenant, kind, value) is None:
-            try:
-                with session.begin_nested():
-                    session.add(ContactPoint(tenant_id=tenant.id, customer_id=customer.id, kind=kind, value=value))
-                    session.flush()
-            except IntegrityError:
-                pass  # someone else's meanwhile: duplicates are for `customer duplicates` to find
+            # Skipped when it became someone else's meanwhile: duplicates are for `customer duplicates` to find.
+            insert_or_skip(session, ContactPoint, dict(tenant_id=tenant.id, customer_id=customer.id, kind=kind,
+                                                       value=value),
+                           conflict=("tenant_id", "kind", "value"), returning=ContactPoint.id)
     return customer

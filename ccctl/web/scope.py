@@ -55,12 +55,10 @@ class TenantDirectory:
         return info
 
     def _load(self, slug: str) -> TenantInfo | None:
-        from sqlalchemy import select
-
-        from ccctl.db.models import Tenant
+        from ccctl.tenant_lookup import find_tenant
 
         with self.app.session() as session:
-            tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
+            tenant = find_tenant(session, slug)
             if tenant is None or tenant.archived_at is not None:  # an archived client's pages are gone
                 return None
             return TenantInfo(tenant.id, tenant.slug, tenant.name, frozenset(tenant.enabled_plugins()),
@@ -89,9 +87,7 @@ def tenant_scope(request: Request, write: bool = True) -> Iterator[TenantContext
     Blocking (SQLAlchemy is synchronous): use it in a plain ``def`` endpoint (Starlette runs
     those in a worker thread) or through :func:`run_in_tenant` from an ``async def`` one.
     """
-    from sqlalchemy import select
-
-    from ccctl.db.models import Tenant
+    from ccctl.tenant_lookup import find_tenant
 
     app: App = request.app.state.ccctl
     slug = request.path_params["tenant"]
@@ -104,7 +100,7 @@ def tenant_scope(request: Request, write: bool = True) -> Iterator[TenantContext
                 # a copy of it joins the session with no SELECT, and the shared row stays untouched.
                 tenant = session.merge(info.row, load=False)
             else:
-                tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
+                tenant = find_tenant(session, slug)
             if tenant is None:
                 raise HTTPException(404, f"no tenant '{slug}'")
             yield app.context(session, tenant)

@@ -16,7 +16,6 @@ from callback_helpers import write_tenant
 from sqlalchemy import select
 
 from ccctl.db.models import Interaction
-from support.twilio_server import TwilioTestServer
 
 PARIS = ZoneInfo("Europe/Paris")
 AGENT_PHONE = "+33611111111"
@@ -25,13 +24,14 @@ BILLING = "billing:\n  currency: EUR\n  per_callback_minute: '0.45'\n"
 
 
 @pytest.fixture
-def calls(ccctl, app, tmp_path, monkeypatch):
+def calls(ccctl, app, tmp_path, monkeypatch, twilio_server):
     """(runner, Twilio server) with tenants 'rappel' and 'autre' dialling through it, both billed."""
     from support.live_server import threaded_server
 
     from ccctl.web.app import create_web_app
 
-    with TwilioTestServer() as twilio, threaded_server(create_web_app(app)) as base:
+    twilio = twilio_server
+    with threaded_server(create_web_app(app)) as base:
         monkeypatch.setenv("CB_TWILIO_TOKEN", twilio.auth_token)
         extra = (f"    public_url: {base}\n    agent_phones: {{marie: '{AGENT_PHONE}'}}\n"
                  f"    twilio: {{account_sid: {twilio.account_sid}, auth_token: '${{CB_TWILIO_TOKEN}}', "

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 
-from support.twilio_contract import check_server_log
 from test_dial_twilio import AGENT_PHONE, book, dialling, twilio  # noqa: F401 - shared fixtures
 
 
@@ -41,7 +40,7 @@ def test_a_lost_answer_keeps_the_attempt_and_its_callbacks_settle_it_alone(diall
     assert settled["attempts"][0]["duration_seconds"] == 65
     other = show(run, second["item"])
     assert other["state"] == "scheduled" and other["attempts"][0]["outcome"] is None
-    assert check_server_log(twilio) == []   # ccctl's calls, as Twilio's description has them
+    assert twilio.contract_problems() == []   # ccctl's calls, as Twilio's description has them
 
 
 def test_a_callback_for_another_call_settles_nothing_here(dialling):

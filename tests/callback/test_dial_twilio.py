@@ -8,16 +8,14 @@ import xml.etree.ElementTree as ET
 import pytest
 from callback_helpers import write_tenant
 from support.live_server import running_server
-from support.twilio_server import TwilioTestServer
 
 AGENT_PHONE = "+33611111111"
 CALLER_ID = "+33180000000"
 
 
 @pytest.fixture
-def twilio():
-    with TwilioTestServer() as server:
-        yield server
+def twilio(twilio_server):
+    return twilio_server
 
 
 @pytest.fixture

@@ -46,6 +46,42 @@ def test_runs_are_recorded_per_tenant(example_tenants, app):
     assert all(r.last_ok_at is not None and r.last_problem is None for r in runs.values())
 
 
+def test_runs_finishing_together_share_the_first_row(example_tenants, app, db_url):
+    """Two runs of a job record at once, neither having a row yet: one row, both runs counted."""
+    import threading
+
+    from sqlalchemy import select
+
+    from ccctl.context import App
+    from ccctl.cron import TenantOutcome, record_runs
+    from ccctl.db.models import CronRunRecord
+
+    with app.session() as session:
+        tenant_id = app.tenant(session, "voyages-lumiere").id
+    others = [App(app.pm, db_url) for _ in range(4)]
+    start, failures = threading.Barrier(len(others)), []
+
+    def run(other, n):
+        start.wait()
+        try:
+            record_runs(other, "race job", [TenantOutcome("voyages-lumiere", tenant_id,
+                                                          "left work" if n == 0 else None)])
+        except Exception as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(other, n)) for n, other in enumerate(others)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    for other in others:
+        other.close()
+    assert failures == []
+    with app.session() as session:
+        (row,) = session.scalars(select(CronRunRecord).where(CronRunRecord.job == "race job")).all()
+    assert row.runs == 4 and row.last_problem == "left work"
+
+
 class FakeTenant:
     def __init__(self, slug, id_):
         self.slug, self.id = slug, id_

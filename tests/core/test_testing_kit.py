@@ -92,6 +92,14 @@ def test_2_next_test_starts_clean(app, ccctl, db_url):
 
 def test_3_free_port_is_an_int(free_port):
     assert 1024 < free_port < 65536
+
+
+def test_4_the_twilio_server_answers_the_real_sdk(twilio_server):
+    sent = twilio_server.client().messages.create(to="+33612345678", from_="+33757000001", body="Bonjour")
+    assert [m["sid"] for m in twilio_server.created_messages()] == [sent.sid]
+    assert twilio_server.contract_problems() == []
+    twilio_server.requests[-1].params["Colour"] = "blue"          # a field Twilio does not describe
+    assert "Colour" in " ".join(twilio_server.contract_problems())
 '''
 
 
@@ -101,7 +109,7 @@ def test_a_third_party_project_gets_the_fixtures_from_the_entry_point(pytester):
                            "ccctl_kitdemo/migrations/kitdemo_0001_notes": MIGRATION, "test_mine": TESTS})
     env_db = os.environ.get("CCCTL_TEST_DATABASE_URL")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=4)
     assert ("PostgreSQL" if env_db else "SQLite") in result.stdout.str()   # the kit's report header
 
 

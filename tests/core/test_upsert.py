@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ccctl.customers import record_interaction
 from ccctl.db.models import Interaction, SkillSet, WorkItem
-from ccctl.db.upsert import insert_or_skip
+from ccctl.db.upsert import insert_many_or_skip, insert_or_skip
 from ccctl.queue import items as items_module
 from ccctl.queue.items import create_item
 from ccctl.queue.skills import skill_set_id
@@ -26,6 +26,21 @@ def test_insert_or_skip_stores_once_and_other_violations_still_raise(app):
         assert skill_set_id(session, ["vip", "fr"]) == first
     with app.transaction(commit=False) as session, pytest.raises(IntegrityError):
         insert_or_skip(session, SkillSet, dict(key=None, skills=[]), conflict=("key",))   # NOT NULL
+
+
+def test_insert_many_or_skip_returns_only_the_rows_it_stored(app):
+    with app.transaction() as session:
+        theirs = insert_or_skip(session, SkillSet, dict(key="de", skills=["de"]), conflict=("key",),
+                                returning=SkillSet.id)
+        rows = [dict(key=f"k{n}", skills=[f"s{n}"]) for n in range(700)] + [dict(key="de", skills=["mine"])]
+        made = insert_many_or_skip(session, SkillSet, rows, conflict=("key",))
+        assert sorted(r.key for r in made) == sorted(f"k{n}" for n in range(700))   # "de" skipped
+        assert all(r.id and r.skills == [f"s{r.key[1:]}"] for r in made) and theirs not in {r.id for r in made}
+        assert session.scalar(select(SkillSet.skills).where(SkillSet.key == "de")) == ["de"]
+        assert insert_many_or_skip(session, SkillSet, rows[:3], conflict=("key",)) == []
+        assert insert_many_or_skip(session, SkillSet, [], conflict=("key",)) == []
+    with app.transaction(commit=False) as session, pytest.raises(IntegrityError):
+        insert_many_or_skip(session, SkillSet, [dict(key="x", skills=[]), dict(key=None, skills=[])], conflict=("key",))
 
 
 def test_create_item_returns_the_concurrent_writers_item(example_tenants, app, monkeypatch):

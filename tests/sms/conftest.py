@@ -11,16 +11,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from support.twilio_server import TwilioTestServer
+from ccctl.testing.twilio_server import TwilioTestServer
 
 TOKEN_ENV = "CCCTL_TEST_TWILIO_TOKEN"
 SENDER = "+33757000001"
 
 
 @pytest.fixture
-def twilio():
-    with TwilioTestServer() as server:
-        yield server
+def twilio(twilio_server) -> TwilioTestServer:
+    """ccctl.testing's ``twilio_server`` under the name the SMS tests use."""
+    return twilio_server
 
 
 def tenant_yaml(twilio: TwilioTestServer, slug: str = "sms-test", **sms) -> dict:

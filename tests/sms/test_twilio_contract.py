@@ -1,5 +1,5 @@
 """Contract tests: the Twilio-compatible test server, and ccctl's traffic through it, conform to
-Twilio's OpenAPI description (vendored subset, MIT licence, tests/twilio_openapi/)."""
+Twilio's OpenAPI description (vendored subset, MIT licence, ccctl/testing/twilio_openapi/)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.twilio_contract import SPEC, check_request, check_response, check_server_log, enum
+
+from ccctl.testing.twilio_contract import SPEC, check_request, check_response, check_server_log, enum
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SOURCE = ROOT.parent.parent / "shared" / "twilio" / "twilio_api_v2010.json"

@@ -7,13 +7,10 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from support.twilio_server import TwilioTestServer
-
 
 @pytest.fixture
-def server():
-    with TwilioTestServer() as srv:
-        yield srv
+def server(twilio_server):
+    return twilio_server
 
 
 def test_create_fetch_and_list_messages(server):

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from click import ClickException
-
 from ccctl.context import TenantContext
+from ccctl.errors import DomainError
 
 
 def request_from_call(ctx: TenantContext, phone: str, name: str, due_at: datetime | None, reason: str,
@@ -34,7 +33,7 @@ def request_from_call(ctx: TenantContext, phone: str, name: str, due_at: datetim
             if due_at is None:
                 raise LookupError("out of hours: book a slot")
             request, _ = create_request(ctx, data, now)
-    except (ClickException, LookupError):  # closed now: the first open slot instead
+    except (DomainError, LookupError):  # closed now (or a bad number): the first open slot instead
         slots = open_slots(ctx.session, ctx.tenant, cfg, now, limit=1)
         if not slots:
             return None
@@ -42,7 +41,7 @@ def request_from_call(ctx: TenantContext, phone: str, name: str, due_at: datetim
         try:
             with ctx.session.begin_nested():
                 request, _ = create_request(ctx, data, now)
-        except ClickException:
+        except DomainError:
             return None
     if due_at is not None:
         item = lock_item(ctx, request.item_id)

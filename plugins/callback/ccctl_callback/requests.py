@@ -98,6 +98,8 @@ def create_request(ctx: TenantContext, data: RequestInput, now: datetime | None 
             request = _store(ctx, cfg, data, phone, now)
     except IntegrityError:
         # The same ref was stored a moment ago by a concurrent call: the savepoint undid our seat.
+        # Kept on purpose: the seat, the item and the request are several rows, and ON CONFLICT
+        # on the request's INSERT alone could not take back the seat and item made before it.
         existing = find_request(session, tenant, data.ref) if data.ref else None
         if existing is None:
             raise

@@ -12,12 +12,12 @@ from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ccctl.config.model import DAYS
 from ccctl.db.models import Tenant
+from ccctl.db.upsert import insert_or_skip
 from ccctl.errors import CcctlError, InputError
 from ccctl_callback.config import CallbackConfig
 from ccctl_callback.models import CallbackSlot
@@ -172,11 +172,9 @@ def full_error(session, tenant, cfg, start: datetime, now: datetime) -> CcctlErr
 
 def take_seat(session: Session, tenant: Tenant, start: datetime, capacity: int) -> bool:
     """Book one seat in the slot starting at ``start``; False when it is full."""
-    try:
-        with session.begin_nested():
-            session.execute(insert(CallbackSlot).values(tenant_id=tenant.id, starts_at=start, booked=0))
-    except IntegrityError:
-        pass  # the counter row exists already (maybe made a moment ago by another request)
+    # The counter row, unless it exists already (maybe made a moment ago by another request).
+    insert_or_skip(session, CallbackSlot, dict(tenant_id=tenant.id, starts_at=start, booked=0),
+                   conflict=("tenant_id", "starts_at"), returning=CallbackSlot.id)
     taken = session.execute(
         update(CallbackSlot)
         .where(CallbackSlot.tenant_id == tenant.id, CallbackSlot.starts_at == start,

@@ -134,13 +134,10 @@ def status_cmd(all_tenants, no_check, tenant_slug, fmt) -> None:
 def _tenants(app, session, all_tenants: bool, tenant_slug: str | None) -> list:
     if not all_tenants:
         return [app.tenant(session, tenant_slug)]
-    from sqlalchemy import select
+    from ccctl.tenant_lookup import list_tenants
 
-    from ccctl.db.models import Tenant
-
-    return [t for t in session.scalars(select(Tenant).order_by(Tenant.slug))
-            if "email" in t.enabled_plugins() and any(
-                (t.plugin_config("email").get(p) or {}).get("auth") == "oauth2" for p in ("imap", "smtp"))]
+    return list_tenants(session, plugin="email", where=lambda t: any(
+        (t.plugin_config("email").get(p) or {}).get("auth") == "oauth2" for p in ("imap", "smtp")))
 
 
 def _status_row(box, config, check: bool) -> dict:

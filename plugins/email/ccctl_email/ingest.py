@@ -210,7 +210,8 @@ class Ingester:
         try:
             with self._savepoint():
                 result = self._store(parsed, raw, source)
-        except IntegrityError as exc:
+        except IntegrityError as exc:  # kept: any constraint of a whole message's rows (item, history,
+            # message, attachments) sends it to quarantine; ON CONFLICT covers one INSERT, not this.
             if self._exists(parsed.message_id):  # another ingester (MTA pipe, fetch) stored it first
                 self.counts[DUPLICATE] += 1
                 return Result(DUPLICATE, parsed.message_id)

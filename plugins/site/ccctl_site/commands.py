@@ -71,16 +71,14 @@ def deliver_cmd(all_tenants, limit, quiet, tenant_slug, fmt) -> None:
 
 
 def _tenants(app, session, slug, all_tenants):
-    from sqlalchemy import select
-
-    from ccctl.db.models import Tenant
     from ccctl.errors import InputError
+    from ccctl.tenant_lookup import list_tenants
 
     if all_tenants and slug:
         raise InputError("give --tenant or --all-tenants, not both")
     if not all_tenants:
         return [app.tenant(session, slug)]
-    return [t for t in session.scalars(select(Tenant).order_by(Tenant.slug)) if "site" in t.enabled_plugins()]
+    return list_tenants(session, plugin="site")
 
 
 @webhooks.command("list")

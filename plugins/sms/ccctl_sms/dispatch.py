@@ -32,6 +32,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ccctl.db.models import Tenant, utcnow
+from ccctl.db.upsert import insert_or_skip
 from ccctl_sms.backends import Accepted, Outgoing, SendError, make_backend
 from ccctl_sms.claimant import claimant_dead, claimant_id, write_session
 from ccctl_sms.config import SmsConfig, sms_config
@@ -273,14 +274,10 @@ class Dispatcher:
         key = config.sender_key
         if key not in slots:
             slot = session.get(SmsSenderSlot, key, with_for_update=True)
-            if slot is None:
-                try:
-                    with session.begin_nested():
-                        slot = SmsSenderSlot(sender=key, next_slot=now)
-                        session.add(slot)
-                        session.flush()
-                except IntegrityError:  # another dispatcher created it first
-                    slot = session.get(SmsSenderSlot, key, with_for_update=True, populate_existing=True)
+            if slot is None:  # created here, or by another dispatcher a moment ago: then theirs is locked
+                insert_or_skip(session, SmsSenderSlot, dict(sender=key, next_slot=now), conflict=("sender",),
+                               returning=SmsSenderSlot.sender)
+                slot = session.get(SmsSenderSlot, key, with_for_update=True, populate_existing=True)
             slots[key] = slot
         slot = slots[key]
         start = max(now, slot.next_slot)
@@ -372,7 +369,7 @@ class Dispatcher:
                 done = session.execute(self._mine(task).values(
                     state=SENT, provider_sid=accepted.sid, delivery_status=accepted.status, sent_at=utcnow(),
                     reconcile_since=None, error=None, error_code=None)).rowcount
-        except IntegrityError:
+        except IntegrityError:  # an UPDATE hitting UNIQUE(provider_sid): no ON CONFLICT clause for an UPDATE
             if not outcome.reconciled:
                 raise
             # A sibling row (same number, same text) reconciled the same message first: look again,

@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ccctl.contacts import normalize_phone
 from ccctl.db.models import Tenant, utcnow
+from ccctl.db.upsert import insert_many_or_skip, insert_or_skip
 from ccctl.errors import InputError
 from ccctl_sms.config import SmsConfig, sms_config
 from ccctl_sms.models import BLOCKED, PENDING, SENDING, SENT, SmsMessage, SmsOptOut
@@ -98,7 +98,8 @@ def enqueue(session: Session, tenant: Tenant, to: str, *, config: SmsConfig | No
 
 
 def store(session: Session, tenant: Tenant, drafts: list[Draft]) -> list[tuple[SmsMessage, bool]]:
-    """Store drafts in bulk: (row, created) each; known keys (in the table or earlier in ``drafts``) are not added."""
+    """Store drafts in bulk: (row, created) each; known keys (in the table, earlier in ``drafts``, or
+    stored by another process between our look-up and our INSERT) are not added."""
     from ccctl.db.models import ContactPoint
 
     numbers = list({d.number for d in drafts})
@@ -106,42 +107,39 @@ def store(session: Session, tenant: Tenant, drafts: list[Draft]) -> list[tuple[S
     owners: dict[str, int] = {}
     opted: set[str] = set()
     for chunk in _chunks(list({d.key for d in drafts})):
-        existing.update((r.idempotency_key, r) for r in session.scalars(select(SmsMessage).where(
-            SmsMessage.tenant_id == tenant.id, SmsMessage.idempotency_key.in_(chunk))))
+        existing.update(_by_keys(session, tenant, chunk))
     for chunk in _chunks(numbers):
         owners.update(session.execute(select(ContactPoint.value, ContactPoint.customer_id).where(
             ContactPoint.tenant_id == tenant.id, ContactPoint.kind == "phone", ContactPoint.value.in_(chunk))).all())
         opted.update(session.scalars(select(SmsOptOut.number).where(
             SmsOptOut.tenant_id == tenant.id, SmsOptOut.number.in_(chunk))))
-    results: list[tuple[SmsMessage, bool]] = []
-    new_rows = []
+    new: dict[str, dict[str, Any]] = {}
     for draft in drafts:
-        if draft.key in existing:
-            results.append((existing[draft.key], False))
+        if draft.key in existing or draft.key in new:
             continue
         seg = count_segments(draft.body)
-        row = SmsMessage(tenant_id=tenant.id, customer_id=draft.customer_id or owners.get(draft.number),
-                         idempotency_key=draft.key, to_number=draft.number, kind=draft.kind, template=draft.template,
-                         locale=draft.locale, data=draft.data, body=draft.body, encoding=seg.encoding,
-                         segments=seg.segments, send_at=draft.send_at, next_attempt_at=draft.send_at,
-                         state=PENDING, attempts=0)
+        new[draft.key] = dict(tenant_id=tenant.id, customer_id=draft.customer_id or owners.get(draft.number),
+                              idempotency_key=draft.key, to_number=draft.number, kind=draft.kind,
+                              template=draft.template, locale=draft.locale, data=draft.data, body=draft.body,
+                              encoding=seg.encoding, segments=seg.segments, send_at=draft.send_at,
+                              next_attempt_at=draft.send_at, state=PENDING, attempts=0, error=None)
         if draft.number in opted:
-            row.state, row.error = BLOCKED, "the number opted out (STOP)"
-        existing[draft.key] = row
-        new_rows.append(row)
-        results.append((row, True))
-    try:
-        with session.begin_nested():
-            session.add_all(new_rows)
-            session.flush()
-    except IntegrityError:
-        if len(drafts) == 1:
-            row = _by_key(session, tenant, drafts[0].key)
-            if row is None:
-                raise
-            return [(row, False)]
-        # Another process stored some of these keys meanwhile: one at a time, each settles itself.
-        return [store(session, tenant, [draft])[0] for draft in drafts]
+            new[draft.key].update(state=BLOCKED, error="the number opted out (STOP)")
+    made = {row.idempotency_key: row for row in insert_many_or_skip(
+        session, SmsMessage, list(new.values()), conflict=("tenant_id", "idempotency_key"))}
+    raced = [key for key in new if key not in made]  # another process stored these keys meanwhile
+    for chunk in _chunks(raced):
+        existing.update(_by_keys(session, tenant, chunk))
+    results: list[tuple[SmsMessage, bool]] = []
+    for draft in drafts:
+        row = made.pop(draft.key, None)   # created: the first draft with the key; later ones find it
+        if row is not None:
+            existing[draft.key] = row
+            results.append((row, True))
+        elif draft.key in existing:
+            results.append((existing[draft.key], False))
+        else:
+            raise RuntimeError(f"SMS key {draft.key!r} of {tenant.slug} was neither stored nor found")
     return results
 
 
@@ -150,9 +148,9 @@ def _chunks(values: list, size: int = 500):
         yield values[i:i + size]
 
 
-def _by_key(session: Session, tenant: Tenant, key: str) -> SmsMessage | None:
-    return session.scalar(select(SmsMessage).where(SmsMessage.tenant_id == tenant.id,
-                                                   SmsMessage.idempotency_key == key))
+def _by_keys(session: Session, tenant: Tenant, keys: list[str]) -> dict[str, SmsMessage]:
+    return {row.idempotency_key: row for row in session.scalars(select(SmsMessage).where(
+        SmsMessage.tenant_id == tenant.id, SmsMessage.idempotency_key.in_(keys)))}
 
 
 def get_message(session: Session, tenant: Tenant, message_id: int) -> SmsMessage:
@@ -165,22 +163,14 @@ def get_message(session: Session, tenant: Tenant, message_id: int) -> SmsMessage
 
 
 # -- opt-outs ----------------------------------------------------------------------------------
-def is_opted_out(session: Session, tenant: Tenant, number: str) -> bool:
-    return session.scalar(select(SmsOptOut.id).where(SmsOptOut.tenant_id == tenant.id,
-                                                     SmsOptOut.number == number)) is not None
-
-
 def opt_out(session: Session, tenant: Tenant, number: str, source: str, detail: str = "") -> bool:
     """Block ``number`` for this tenant and its pending messages; True when it was not yet blocked."""
     from sqlalchemy import update
 
-    if is_opted_out(session, tenant, number):
-        return False
-    try:
-        with session.begin_nested():
-            session.add(SmsOptOut(tenant_id=tenant.id, number=number, source=source, detail=detail[:200]))
-            session.flush()
-    except IntegrityError:
+    added = insert_or_skip(session, SmsOptOut, dict(tenant_id=tenant.id, number=number, source=source,
+                                                    detail=detail[:200]),
+                           conflict=("tenant_id", "number"), returning=SmsOptOut.id)
+    if added is None:  # blocked already (maybe a moment ago, by a concurrent STOP)
         return False
     session.execute(update(SmsMessage).where(
         SmsMessage.tenant_id == tenant.id, SmsMessage.to_number == number, SmsMessage.state == PENDING,

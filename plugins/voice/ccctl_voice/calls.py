@@ -30,15 +30,14 @@ def script(ctx: TenantContext, cfg: VoiceConfig, call: VoiceCall | None = None) 
 
 def e164(value: str, tenant: Tenant) -> str | None:
     """``value`` as E.164, or None (anonymous callers, SIP and client identities)."""
-    from click import ClickException
-
     from ccctl.contacts import normalize_phone
+    from ccctl.errors import InputError
 
     if not value or not value.lstrip().startswith("+"):
         return None
     try:
         return normalize_phone(value, tenant.default_region)
-    except ClickException:
+    except InputError:
         return None
 
 

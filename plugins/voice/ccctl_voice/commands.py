@@ -148,17 +148,14 @@ def purge_cmd(all_tenants, tenant_slug, fmt) -> None:
       */15 * * * *  ccctl voice purge-recordings --all-tenants --format json
       ccctl voice purge-recordings -t voyages-lumiere
     """
-    from sqlalchemy import select
-
-    from ccctl.db.models import Tenant
     from ccctl.errors import CcctlError
     from ccctl.queue.cli import current_app
+    from ccctl.tenant_lookup import list_tenants
     from ccctl_voice.purge import purge_tenant
 
     app = current_app()
     with app.session() as session:
-        tenants = [t for t in session.scalars(select(Tenant).order_by(Tenant.slug)) if "voice" in t.enabled_plugins()] \
-            if all_tenants else [app.tenant(session, tenant_slug)]
+        tenants = list_tenants(session, plugin="voice") if all_tenants else [app.tenant(session, tenant_slug)]
     rows, failed = [], []
     for tenant in tenants:
         try:

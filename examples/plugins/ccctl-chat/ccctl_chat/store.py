@@ -25,7 +25,8 @@ def settings(ctx: TenantContext) -> dict[str, Any]:
 
 
 def receive(ctx: TenantContext, visitor: str, text: str) -> tuple[ChatMessage, bool]:
-    """Store a visitor's message: (message, True when it opened a new conversation item)."""
+    """Store a visitor's message: (message, True when it opened a new conversation item).
+    A new conversation also queues the tenant's ``alert_sms`` text, if it has one."""
     config = settings(ctx)
     text = text.strip()
     if not text:
@@ -44,6 +45,8 @@ def receive(ctx: TenantContext, visitor: str, text: str) -> tuple[ChatMessage, b
         item, _ = create_item(ctx, "chat", subject=text[:80], body=text, customer_id=customer.id,
                               queue=config.get("queue"))
         open_item = item.id
+        if config.get("alert_sms"):
+            alert(ctx, config["alert_sms"], open_item, address, text)
     message = ChatMessage(tenant_id=ctx.tenant.id, customer_id=customer.id, item_id=open_item,
                           visitor=address, text=text)
     ctx.session.add(message)
@@ -52,6 +55,19 @@ def receive(ctx: TenantContext, visitor: str, text: str) -> tuple[ChatMessage, b
                        summary=text[:200], item_id=open_item, external_id=f"chat:{message.id}",
                        occurred_at=message.received_at)
     return message, opened
+
+
+def alert(ctx: TenantContext, to: str, item_id: int, visitor: str, text: str) -> int:
+    """Queue the team's text through another plugin, by hook (a plugin never imports another): ccctl's
+    sms plugin adds it to its outbox in this transaction and ``ccctl sms dispatch`` sends it later, so
+    no network call happens here. Returns the outbox id."""
+    queued = ctx.hook("ccctl_send_notification")(
+        to=to, template="chat_alert", data={"visitor": visitor, "text": text[:100]}, ctx=ctx,
+        kind="transactional", idempotency_key=f"chat-alert-{item_id}", send_at=None)
+    if queued is None:
+        raise CcctlError(f"{ctx.tenant.slug} sets chat.alert_sms but no plugin sends its notifications "
+                         "(enable plugins: sms in its YAML, or remove alert_sms)")
+    return queued
 
 
 def messages(ctx: TenantContext, limit: int = 100) -> list[ChatMessage]:

@@ -2,7 +2,8 @@
 
 ``make_runner(("chat", ccctl_chat))`` and ``make_app(...)`` hold this plugin whether it is
 pip-installed or not; ``tenant_file`` writes a tenant YAML; every test gets a fresh, migrated
-database (SQLite, or PostgreSQL with CCCTL_TEST_DATABASE_URL).
+database (SQLite, or PostgreSQL with CCCTL_TEST_DATABASE_URL); ``twilio_server`` is a
+Twilio-compatible server on loopback for the SMS that ccctl's sms plugin sends for this one.
 """
 
 from __future__ import annotations
@@ -88,3 +89,34 @@ def test_the_web_route_takes_json_for_tenants_that_enable_the_plugin(ccctl, make
         assert bad.status_code == 400 and "not an email address" in bad.text
         assert web.post("/t/client-b/chat/messages", json={"visitor": "a@b.fr", "text": "x"}).status_code == 404
     assert len(ccctl.json("chat", "list", "-t", "client-a")) == 2
+
+
+def test_a_new_conversation_texts_the_team_through_the_sms_plugin(make_runner, tenant_file, twilio_server,
+                                                                   monkeypatch):
+    monkeypatch.setenv("CHAT_TEST_TWILIO_TOKEN", twilio_server.auth_token)
+    sms = {"enabled": True, "account_sid": twilio_server.account_sid, "auth_token": "${CHAT_TEST_TWILIO_TOKEN}",
+           "from": "+33757000001", "api_url": twilio_server.url,
+           "templates": {"chat_alert": {"fr": "Nouveau chat de {{ visitor }} : {{ text }}"}}}
+    cli = make_runner(PLUGIN)
+    cli("tenant", "apply", "-f", tenant_file("client-c", plugins={"chat": {"enabled": True, "alert_sms": "+33612345678"},
+                                                                  "sms": sms}))
+    first = cli.json("chat", "receive", "lea@example.fr", "Bonjour", "-t", "client-c")
+    cli.json("chat", "receive", "lea@example.fr", "Vous êtes là ?", "-t", "client-c")   # same conversation
+    assert twilio_server.created_messages() == []        # queued in the sms outbox, not sent while receiving
+    cli("sms", "dispatch", "--linger", "0", "-t", "client-c")
+    sent = twilio_server.created_messages()
+    assert [(m["to"], m["from"], m["body"]) for m in sent] == [
+        ("+33612345678", "+33757000001", "Nouveau chat de lea@example.fr : Bonjour")]   # one per conversation
+    assert twilio_server.contract_problems() == []       # the request, as Twilio's OpenAPI description has it
+    assert first["new_conversation"] is True
+
+
+def test_an_alert_no_plugin_can_send_refuses_the_message_by_tenant(make_runner, tenant_file):
+    cli = make_runner(PLUGIN)
+    cli("tenant", "apply", "-f", tenant_file("client-d", plugins={"chat": {"enabled": True, "alert_sms": "+33612345678"},
+                                                                  "sms": False}))
+    refused = cli("chat", "receive", "lea@example.fr", "Bonjour", "-t", "client-d", code=1).stderr
+    assert "client-d sets chat.alert_sms but no plugin sends its notifications" in refused
+    assert cli.json("chat", "list", "-t", "client-d") == []                  # nothing half-stored
+    bad = cli("tenant", "apply", "-f", tenant_file("client-e", plugins={"chat": {"alert_sms": "0612"}}), code=2).stderr
+    assert "alert_sms" in bad

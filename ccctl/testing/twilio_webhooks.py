@@ -1,6 +1,6 @@
 """The Twilio test server's outgoing side: moving messages and calls to a new status and posting
 Twilio's signed webhooks (status callbacks, inbound SMS, TwiML fetches, JSON webhooks, child call
-legs). A mixin of :class:`support.twilio_server.TwilioTestServer`, which holds the state it uses
+legs). A mixin of :class:`ccctl.testing.twilio_server.TwilioTestServer`, which holds the state it uses
 (``lock``, ``messages``, ``message_params``, ``calls``, ``call_params``, ``callbacks``).
 """
 
