@@ -182,7 +182,7 @@ def test_embed_script_holds_tenant_data_only_as_json(app, ccctl, tmp_path):
     ccctl("tenant", "apply", "-f", str(tmp_path / "evil.yaml"))
     with TestClient(create_web_app(app)) as client:
         script = client.get("/t/evil/embed.js").text
-    literal = re.search(r'frame\.title = "Contact " \+ (.+);\n', script).group(1)
-    assert json.loads(literal) == name  # exactly the name, as one JSON string
+    literal = re.search(r'frame\.title = (.+);\n', script).group(1)
+    assert json.loads(literal) == "Contacter " + name  # exactly the name (fr_FR tenant), as one JSON string
     assert "</script>" not in literal and "<" not in literal
     assert "pwned" not in script.replace(literal, "")  # nowhere else: not in a comment, not as code
