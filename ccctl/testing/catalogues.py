@@ -60,6 +60,8 @@ def problems(domain: str) -> list[str]:
     """Everything wrong with ``domain``'s catalogues, one line each (empty: all good)."""
     found: list[str] = []
     sources = _ids(extract(domain))
+    if not sources and not locale_dir(domain).exists():
+        return found  # a package with no text for customers needs no catalogue
     for lang in LANGUAGES:
         path = po_path(domain, lang)
         if not path.exists():

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from ccctl.context import TenantContext
 from ccctl.db.models import Tenant, utcnow
 from ccctl.errors import CcctlError, InputError
+from ccctl.i18n import N_
 from ccctl_callback.config import CallbackConfig, callback_config
 from ccctl_callback.models import CallbackRequest
 from ccctl_callback.slots import check_slot, full_error, local_zone, next_open_time, slot_hours, take_seat, within
@@ -116,9 +117,10 @@ def is_open_now(tenant: Tenant, cfg: CallbackConfig, now: datetime) -> bool:
 def _check_open_now(tenant: Tenant, cfg: CallbackConfig, now: datetime) -> None:
     if is_open_now(tenant, cfg, now):
         return
-    opens = next_open_time(tenant, cfg, now).astimezone(local_zone(tenant))
-    raise InputError(f"the call-back service is closed now; it opens {opens:%a %Y-%m-%d %H:%M} "
-                     "(book a slot with --slot)")
+    opens = f"{next_open_time(tenant, cfg, now).astimezone(local_zone(tenant)):%a %Y-%m-%d %H:%M}"
+    # Translators: shown on the call-back form too, where there is no --slot: say "choose a slot".
+    raise InputError(N_("the call-back service is closed now; it opens %(opens)s (book a slot with --slot)",
+                        opens=opens))
 
 
 def _store(ctx: TenantContext, cfg: CallbackConfig, data: RequestInput, phone: str, now: datetime) -> CallbackRequest:

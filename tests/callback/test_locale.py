@@ -1,0 +1,47 @@
+"""The call-back form speaks the tenant's language: French for fr_FR, English for en_GB (ccctl.i18n)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from callback_helpers import tomorrow, write_tenant
+from starlette.testclient import TestClient
+
+from ccctl.web.app import create_web_app
+
+
+@pytest.fixture
+def client(cb, app, ccctl, tmp_path):
+    folder = tmp_path / "english"
+    folder.mkdir()
+    path = write_tenant(folder, "callme", name="Call Me")
+    path.write_text(path.read_text().replace("timezone:", "locale: en_GB\ntimezone:"))
+    ccctl("tenant", "apply", "-f", str(folder))
+    with TestClient(create_web_app(app)) as test_client:
+        yield test_client
+
+
+def fields(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
+
+
+@pytest.mark.parametrize("slug, words", [
+    ("rappel", {"lang": "fr", "title": "Être rappelé", "button": "Me rappeler", "error": "Veuillez choisir un créneau.",
+                "day": "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche", "done": "Demande enregistrée",
+                "when": "vous rappellera au +33612345678 le"}),
+    ("callme", {"lang": "en", "title": "Get a call back", "button": "Call me back", "error": "Please choose a slot.",
+                "day": "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday", "done": "Request received",
+                "when": "will call you back on +33612345678 at"}),
+])
+def test_form_its_error_and_the_answer_in_the_tenants_language(client, slug, words):
+    page = client.get(f"/t/{slug}/callback")
+    assert f'<html lang="{words["lang"]}">' in page.text
+    assert f"<h1>{words['title']}</h1>" in page.text and words["button"] in page.text
+    assert re.search(f'<optgroup label="({words["day"]}) ', page.text)
+    error = client.post(f"/t/{slug}/callback", data={**fields(page.text), "phone": "+33612345678", "when": "slot"})
+    assert error.status_code == 400 and words["error"] in error.text
+    done = client.post(f"/t/{slug}/callback", data={**fields(page.text), "phone": "+33612345678", "when": "slot",
+                                                    "slot": tomorrow(11, 0)})
+    assert done.status_code == 200 and words["done"] in done.text and words["when"] in done.text
+    assert re.search(f'<strong id="when">({words["day"]}) \\d\\d/\\d\\d 11:00 CES?T</strong>', done.text)
