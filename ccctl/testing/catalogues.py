@@ -22,7 +22,8 @@ METHOD_MAP = [("**.py", "python"), ("**/templates/**.html", "jinja2.ext:babel_ex
               ("**/templates/**.j2", "jinja2.ext:babel_extract"), ("**/templates/*.js", "jinja2.ext:babel_extract")]
 OPTIONS = {"**/templates/**": {"trimmed": "true"}}
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
-PLACEHOLDER = re.compile(r"%\(\w+\)[sdfr]|\{\w+\}")
+# %(name)s (gettext), {name} (str.format), {{ name }} (a Jinja template kept as text).
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdfr]|\{\{\s*\w+\s*\}\}|\{\w+\}")
 
 
 def po_path(domain: str, lang: str) -> Path:
