@@ -86,3 +86,25 @@ def test_text_is_english_for_the_cli_and_translated_for_a_page():
 def test_a_plugin_domain_falls_back_to_core_words():
     assert translator("fr_FR", "ccctl_callback").gettext("Send") == "Envoyer"  # core's catalogue
     assert translator("fr_FR", "ccctl_no_such_plugin").gettext("Send") == "Envoyer"
+
+
+def per_language_templates() -> dict[tuple[Path, str], dict[str, Path]]:
+    """Built-in texts kept as one template per language (mails, SMS: ``ack.fr.j2``, ``reminder.en.txt``)."""
+    found: dict[tuple[Path, str], dict[str, Path]] = {}
+    for path in ROOT.glob("plugins/*/ccctl_*/templates/*.*.*"):
+        name, lang, _ext = path.name.split(".", 2)
+        found.setdefault((path.parent, name), {})[lang] = path
+    return found
+
+
+def test_per_language_templates_exist_in_every_language_with_the_same_fields():
+    from jinja2 import Environment, meta
+
+    templates = per_language_templates()
+    assert len(templates) >= 4  # email ack and answer, SMS confirmation and reminder
+    env = Environment()
+    for (folder, name), by_lang in templates.items():
+        assert set(LANGUAGES) <= set(by_lang), f"{folder}/{name}: missing {set(LANGUAGES) - set(by_lang)}"
+        fields = {lang: meta.find_undeclared_variables(env.parse(path.read_text(encoding="utf-8")))
+                  for lang, path in by_lang.items()}
+        assert all(f == fields["en"] for f in fields.values()), f"{folder}/{name}: {fields}"

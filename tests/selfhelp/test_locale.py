@@ -7,11 +7,13 @@ import pytest
 from ccctl.testing import tenant_yaml
 
 
-@pytest.mark.parametrize("locale, words", [
-    ("fr_FR", ('<html lang="fr">', "Comment pouvons-nous vous aider ?", "Rechercher", "Aucun article ne correspond")),
-    ("en_GB", ('<html lang="en">', "How can we help?", "Search", "No article matches. Try other words.")),
+@pytest.mark.parametrize("locale, words, missing", [
+    ("fr_FR", ('<html lang="fr">', "Comment pouvons-nous vous aider ?", "Rechercher", "Aucun article ne correspond"),
+     '<h1 id="error-title">Page introuvable</h1>'),
+    ("en_GB", ('<html lang="en">', "How can we help?", "Search", "No article matches. Try other words."),
+     '<h1 id="error-title">Not Found</h1>'),
 ])
-def test_faq_page_in_the_tenants_language(app, ccctl, tmp_path, locale, words):
+def test_faq_page_and_its_error_page_in_the_tenants_language(app, ccctl, tmp_path, locale, words, missing):
     from starlette.testclient import TestClient
 
     from ccctl.web.app import create_web_app
@@ -21,5 +23,7 @@ def test_faq_page_in_the_tenants_language(app, ccctl, tmp_path, locale, words):
     ccctl("tenant", "apply", "-f", str(path))
     with TestClient(create_web_app(app)) as client:
         page = client.get("/t/help/faq", params={"q": "nothing here"})
+        not_found = client.get("/t/help/faq/no-such-article")
+    assert not_found.status_code == 404 and missing in not_found.text  # core's error page, core's catalogue
     assert page.status_code == 200
     assert all(word in page.text.replace("&#39;", "'") for word in words), page.text

@@ -114,7 +114,7 @@ def test_a_plugin_bug_is_a_clean_500_page_and_is_logged(demo, caplog):
             assert response.headers["content-type"].startswith("text/html")
             assert "Traceback" not in response.text and "SELECT" not in response.text
             assert "lea@example.org" not in response.text
-            error_id = re.search(r"error ([0-9a-f]{8})", response.text).group(1)
+            error_id = re.search(r"\((?:error|erreur) ([0-9a-f]{8})\)", response.text).group(1)  # fr_FR tenant: French
             assert_hardened(response, "500 page")
             logged = [r for r in caplog.records if error_id in r.getMessage()]
             assert logged and "SELECT secret" in str(logged[0].exc_info[1])
