@@ -45,3 +45,26 @@ def test_form_its_error_and_the_answer_in_the_tenants_language(client, slug, wor
                                                     "slot": tomorrow(11, 0)})
     assert done.status_code == 200 and words["done"] in done.text and words["when"] in done.text
     assert re.search(f'<strong id="when">({words["day"]}) \\d\\d/\\d\\d 11:00 CES?T</strong>', done.text)
+
+
+def test_confirmation_sms_in_the_tenants_language(cb, app, ccctl, tmp_path):
+    from sqlalchemy import select
+
+    from ccctl.db.models import Tenant
+    from ccctl_sms.models import SmsMessage
+
+    folder = tmp_path / "english-sms"
+    folder.mkdir()
+    path = write_tenant(folder, "callme", name="Call Me")
+    path.write_text(path.read_text().replace("timezone:", "locale: en_GB\ntimezone:"))
+    ccctl("tenant", "apply", "-f", str(folder))
+    slot = tomorrow(10, 0)
+    day, hour = slot.split()
+    shown = "/".join(reversed(day.split("-")))
+    for slug in ("rappel", "callme"):
+        cb("callback", "request", "-t", slug, "--phone", "+33612345678", "--name", "Léa", "--slot", slot)
+    with app.session() as s:
+        bodies = {slug: s.scalar(select(SmsMessage.body).join(Tenant, Tenant.id == SmsMessage.tenant_id)
+                                 .where(Tenant.slug == slug)) for slug in ("rappel", "callme")}
+    assert bodies["rappel"].startswith(f"Bonjour Léa, votre rappel est confirmé pour le {shown} à {hour}.")
+    assert bodies["callme"].startswith(f"Hello Léa, your call-back is confirmed for {shown} at {hour}.")

@@ -166,6 +166,9 @@ def describe_when(tenant: Tenant, request: CallbackRequest) -> str:
     return f"at {request.slot_start.astimezone(local_zone(tenant)):%a %Y-%m-%d %H:%M %Z}"  # one clock: zone named
 
 
+SLOT_TEXT = N_("%(date)s at %(time)s")  # a booked slot in the confirmation SMS: 24/11/2026 at 10:30
+
+
 def _confirm_by_sms(ctx: TenantContext, request: CallbackRequest) -> None:
     """Ask whichever plugin sends notifications (sms) for a confirmation; none when the tenant has no sms."""
     if request.slot_start is None:
@@ -174,13 +177,18 @@ def _confirm_by_sms(ctx: TenantContext, request: CallbackRequest) -> None:
 
     from ccctl.errors import DomainError
 
+    from ccctl.i18n import translate, translator
+
     local = request.slot_start.astimezone(local_zone(ctx.tenant))
+    date, time = f"{local:%d/%m/%Y}", f"{local:%H:%M}"
+    # The SMS template is picked in the tenant's language; the slot is written in it too.
+    slot = translate(SLOT_TEXT, translator(ctx.tenant.config.get("locale"), "ccctl_callback")) % {
+        "date": date, "time": time}
     try:
         with ctx.session.begin_nested():
             ctx.hook("ccctl_send_notification")(
                 to=request.phone, template="callback_confirmation",
-                data={"name": request.name, "tenant": ctx.tenant.name, "slot": f"{local:%d/%m/%Y à %H:%M}",
-                      "date": f"{local:%d/%m/%Y}", "time": f"{local:%H:%M}"},
+                data={"name": request.name, "tenant": ctx.tenant.name, "slot": slot, "date": date, "time": time},
                 ctx=ctx, kind="transactional", idempotency_key=f"callback-confirm-{request.id}", send_at=None,
             )
     except DomainError as exc:
