@@ -38,8 +38,11 @@ def language(locale: str | None) -> str:
 
 
 def locale_dir(domain: str) -> Path:
-    """``<package>/locale`` of the package named ``domain`` (found without importing it)."""
-    spec = find_spec(domain)
+    """``<package>/locale`` of the top-level package named ``domain`` (found without importing it)."""
+    try:
+        spec = find_spec(domain) if domain.isidentifier() else None
+    except (ImportError, ValueError):
+        spec = None
     if spec is None or not spec.submodule_search_locations:
         raise LookupError(f"no package '{domain}' to hold the '{domain}' catalogues")
     return Path(next(iter(spec.submodule_search_locations))) / "locale"
@@ -54,11 +57,14 @@ def _catalogue(lang: str, domain: str) -> gettext.NullTranslations:
     return gettext.translation(domain, folder, languages=[lang], fallback=True)
 
 
-@lru_cache(maxsize=None)
 def translator(locale: str | None, domain: str = CORE) -> gettext.NullTranslations:
     """The translations of ``domain`` for ``locale``, falling back to core's (shared words of the page
     kit) and then to the English of the sources. Cached: one object per language and domain."""
-    lang = language(locale)
+    return _translator(language(locale), domain)
+
+
+@lru_cache(maxsize=None)
+def _translator(lang: str, domain: str) -> gettext.NullTranslations:
     if domain == CORE:
         return _catalogue(lang, CORE)
     # A fresh object to chain: the cached plain catalogue stays unchained for other users.

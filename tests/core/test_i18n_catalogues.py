@@ -86,6 +86,7 @@ def test_text_is_english_for_the_cli_and_translated_for_a_page():
 def test_a_plugin_domain_falls_back_to_core_words():
     assert translator("fr_FR", "ccctl_callback").gettext("Send") == "Envoyer"  # core's catalogue
     assert translator("fr_FR", "ccctl_no_such_plugin").gettext("Send") == "Envoyer"
+    assert translator("fr_FR", "demo-templates.v2").gettext("Send") == "Envoyer"  # a folder that is no package
 
 
 def per_language_templates() -> dict[tuple[Path, str], dict[str, Path]]:
