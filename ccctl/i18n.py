@@ -37,6 +37,35 @@ def language(locale: str | None) -> str:
     return lang if lang in LANGUAGES else DEFAULT
 
 
+def negotiate(accept_language: str | None, locale: str | None, allowed: tuple[str, ...] | list[str] = ()) -> str:
+    """The locale a public page uses: the tenant's ``locale``, unless the tenant allows further
+    languages (``allowed``, e.g. ``["en"]``) and the visitor's ``Accept-Language`` prefers one of them
+    (or the tenant's own) by its q-values. Returns a locale (``fr_FR``) or a language (``en``)."""
+    if not allowed or not accept_language:
+        return locale or DEFAULT
+    own = language(locale)
+    choices = {own} | {a.lower()[:2] for a in allowed if a and a.lower()[:2] in LANGUAGES}
+    best, best_q = None, 0.0
+    for position, part in enumerate(accept_language.split(",")[:32]):  # a header is no place for a long list
+        tag, _, params = part.strip().partition(";")
+        lang = tag.strip().replace("_", "-").split("-")[0].lower()
+        quality = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if not 0.0 < quality <= 1.0 or lang not in choices:
+            continue
+        if quality > best_q:  # equal q: the first listed wins
+            best, best_q = lang, quality
+    if best is None or best == own:
+        return locale or DEFAULT
+    return best
+
+
 def locale_dir(domain: str) -> Path:
     """``<package>/locale`` of the top-level package named ``domain`` (found without importing it)."""
     try:

@@ -52,9 +52,8 @@ class PageKit:
         """``name`` rendered for ``request`` (a ``/t/<tenant>`` route) as a hardened HTML response."""
         nonce = secrets.token_urlsafe(12)
         token = _CsrfToken(request)
-        info = getattr(request.state, "tenant_info", None)
         html = self.render(name, {"csrf_token": token, "csrf_field": "csrf_token", **(context or {}),
-                                  "nonce": nonce, "embed": embed}, locale=getattr(info, "locale", None))
+                                  "nonce": nonce, "embed": embed}, locale=page_locale(request))
         response = HTMLResponse(html, status_code=status, headers={**security_headers(nonce, embed), **(headers or {})})
         token.set_cookie_if_used(response)
         return response
@@ -89,6 +88,17 @@ def harden(response: Response) -> Response:
         response.headers["Content-Security-Policy"] = DEFAULT_CSP
         response.headers.setdefault("X-Frame-Options", "DENY")
     return response
+
+
+def page_locale(request: Request) -> str | None:
+    """The locale of a page for ``request``: the tenant's, or one of its ``languages`` the visitor's
+    Accept-Language prefers (:func:`ccctl.i18n.negotiate`). Plugins translate their texts with it."""
+    from ccctl.i18n import negotiate
+
+    info = getattr(request.state, "tenant_info", None)
+    if info is None:
+        return None
+    return negotiate(request.headers.get("accept-language"), info.locale, info.languages)
 
 
 def csrf_ok(request: Request, form: Any) -> bool:

@@ -68,3 +68,20 @@ def test_confirmation_sms_in_the_tenants_language(cb, app, ccctl, tmp_path):
                                  .where(Tenant.slug == slug)) for slug in ("rappel", "callme")}
     assert bodies["rappel"].startswith(f"Bonjour Léa, votre rappel est confirmé pour le {shown} à {hour}.")
     assert bodies["callme"].startswith(f"Hello Léa, your call-back is confirmed for {shown} at {hour}.")
+
+
+def test_visitor_language_when_the_tenant_allows_it(cb, app, ccctl, tmp_path):
+    folder = tmp_path / "both"
+    folder.mkdir()
+    path = write_tenant(folder, "both", name="Both")
+    path.write_text(path.read_text().replace("timezone:", "languages: [en]\ntimezone:"))
+    ccctl("tenant", "apply", "-f", str(folder))
+    english = {"accept-language": "en-US,en;q=0.8"}
+    with TestClient(create_web_app(app)) as client:
+        page = client.get("/t/both/callback", headers=english)
+        assert '<html lang="en">' in page.text and "<h1>Get a call back</h1>" in page.text
+        assert re.search('<optgroup label="(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday) ', page.text)
+        error = client.post("/t/both/callback", headers=english,
+                            data={**fields(page.text), "phone": "0612345678", "when": "slot"})
+        assert "Please choose a slot." in error.text
+        assert "<h1>Être rappelé</h1>" in client.get("/t/both/callback").text

@@ -109,3 +109,29 @@ def test_per_language_templates_exist_in_every_language_with_the_same_fields():
         fields = {lang: meta.find_undeclared_variables(env.parse(path.read_text(encoding="utf-8")))
                   for lang, path in by_lang.items()}
         assert all(f == fields["en"] for f in fields.values()), f"{folder}/{name}: {fields}"
+
+
+@pytest.mark.parametrize("header, allowed, expected", [
+    ("en-GB,en;q=0.9,fr;q=0.8", ["en"], "en"),
+    ("en-GB,en;q=0.9,fr;q=0.8", [], "fr_FR"),  # the tenant allows no other language
+    ("de-DE,fr;q=0.5,en;q=0.4", ["en"], "fr_FR"),  # its own language preferred
+    ("fr;q=0.4, en;q=0.6", ["en"], "en"),
+    ("en;q=0, fr", ["en"], "fr_FR"),  # q=0: not acceptable
+    ("EN", ["en"], "en"),
+    ("de, es", ["en"], "fr_FR"),
+    ("en;q=abc", ["en"], "fr_FR"),
+    ("", ["en"], "fr_FR"),
+    (None, ["en"], "fr_FR"),
+])
+def test_accept_language_only_among_the_tenants_languages(header, allowed, expected):
+    from ccctl.i18n import negotiate
+
+    assert negotiate(header, "fr_FR", allowed) == expected
+
+
+@given(st.one_of(st.none(), st.text(max_size=200)), st.lists(st.sampled_from(["en", "fr", "de", ""]), max_size=3))
+def test_negotiate_never_fails_and_stays_within_what_the_tenant_allows(header, allowed):
+    from ccctl.i18n import negotiate
+
+    chosen = negotiate(header, "fr_FR", allowed)
+    assert chosen == "fr_FR" or chosen in allowed

@@ -40,3 +40,19 @@ def test_contact_form_error_and_thanks_in_the_tenants_language(app, ccctl, tenan
         assert words["thanks"] in html.unescape(thanks.text)
         script = client.get("/t/acme/embed.js").text
         assert f'frame.title = "{words["frame"]}";' in script
+
+
+def test_accept_language_picks_among_the_languages_the_tenant_allows(app, ccctl, tenant_file):
+    ccctl("tenant", "apply", "-f", str(tenant_file("acme", name="Acme", locale="fr_FR", languages=["en"])))
+    ccctl("tenant", "apply", "-f", str(tenant_file("solo", name="Solo", locale="fr_FR")))
+    english = {"accept-language": "en-GB,en;q=0.9,fr;q=0.5"}
+    with TestClient(create_web_app(app)) as client:
+        assert "<h1>Contact Acme</h1>" in client.get("/t/acme/contact", headers=english).text
+        assert "<h1>Contacter Acme</h1>" in client.get("/t/acme/contact").text  # no header: the tenant's locale
+        assert "<h1>Contacter Acme</h1>" in client.get("/t/acme/contact", headers={"accept-language": "de"}).text
+        assert "<h1>Contacter Solo</h1>" in client.get("/t/solo/contact", headers=english).text  # only fr allowed
+
+
+def test_a_language_without_a_catalogue_is_refused(ccctl, tenant_file):
+    result = ccctl("tenant", "apply", "-f", str(tenant_file("acme", languages=["de"])), code=2)
+    assert "no catalogue for 'de'" in result.stderr and "languages" in result.stderr

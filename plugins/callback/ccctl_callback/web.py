@@ -74,8 +74,9 @@ def _form_page(request: Request, ctx: TenantContext, values: dict, error: str | 
     from ccctl_callback.slots import local_zone, open_slots
 
     from ccctl.i18n import translate, translator
+    from ccctl.web.pages import page_locale
 
-    t = translator(ctx.tenant.config.get("locale"), DOMAIN)
+    t = translator(page_locale(request), DOMAIN)
     cfg = enabled_config(ctx.tenant)
     now = utcnow()
     zone = local_zone(ctx.tenant)
@@ -133,18 +134,19 @@ def _submit(request: Request, ctx: TenantContext) -> Response:
         return _form_page(request, ctx, values, error=getattr(exc, "message", str(exc)), status=status)
     return _page(request, "callback_done.html", tenant_name=ctx.tenant.name, name=callback_request.name,
                    phone=callback_request.phone, request_id=callback_request.id,
-                   when=_when(ctx, callback_request.slot_start))
+                   when=_when(request, ctx, callback_request.slot_start))
 
 
-def _when(ctx: TenantContext, start) -> str | None:
+def _when(request: Request, ctx: TenantContext, start) -> str | None:
     """The booked slot for the visitor: day name in the tenant's language, local time, zone named."""
     from ccctl.i18n import translate, translator
+    from ccctl.web.pages import page_locale
     from ccctl_callback.slots import local_zone
 
     if start is None:
         return None
     local = start.astimezone(local_zone(ctx.tenant))
-    day = translate(DAY_NAMES[local.weekday()], translator(ctx.tenant.config.get("locale"), DOMAIN))
+    day = translate(DAY_NAMES[local.weekday()], translator(page_locale(request), DOMAIN))
     return f"{day} {local:%d/%m %H:%M %Z}"
 
 
