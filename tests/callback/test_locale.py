@@ -11,13 +11,18 @@ from starlette.testclient import TestClient
 from ccctl.web.app import create_web_app
 
 
+def apply_tenant(ccctl, tmp_path, slug: str, top: str) -> None:
+    """A call-back tenant like 'rappel' with ``top`` (YAML lines) added at the top level, applied."""
+    folder = tmp_path / slug
+    folder.mkdir()
+    path = write_tenant(folder, slug, name=slug.title())
+    path.write_text(path.read_text().replace("timezone:", f"{top}\ntimezone:"))
+    ccctl("tenant", "apply", "-f", str(folder))
+
+
 @pytest.fixture
 def client(cb, app, ccctl, tmp_path):
-    folder = tmp_path / "english"
-    folder.mkdir()
-    path = write_tenant(folder, "callme", name="Call Me")
-    path.write_text(path.read_text().replace("timezone:", "locale: en_GB\ntimezone:"))
-    ccctl("tenant", "apply", "-f", str(folder))
+    apply_tenant(ccctl, tmp_path, "callme", "locale: en_GB")
     with TestClient(create_web_app(app)) as test_client:
         yield test_client
 
@@ -53,11 +58,7 @@ def test_confirmation_sms_in_the_tenants_language(cb, app, ccctl, tmp_path):
     from ccctl.db.models import Tenant
     from ccctl_sms.models import SmsMessage
 
-    folder = tmp_path / "english-sms"
-    folder.mkdir()
-    path = write_tenant(folder, "callme", name="Call Me")
-    path.write_text(path.read_text().replace("timezone:", "locale: en_GB\ntimezone:"))
-    ccctl("tenant", "apply", "-f", str(folder))
+    apply_tenant(ccctl, tmp_path, "callme", "locale: en_GB")
     slot = tomorrow(10, 0)
     day, hour = slot.split()
     shown = "/".join(reversed(day.split("-")))
@@ -71,11 +72,7 @@ def test_confirmation_sms_in_the_tenants_language(cb, app, ccctl, tmp_path):
 
 
 def test_visitor_language_when_the_tenant_allows_it(cb, app, ccctl, tmp_path):
-    folder = tmp_path / "both"
-    folder.mkdir()
-    path = write_tenant(folder, "both", name="Both")
-    path.write_text(path.read_text().replace("timezone:", "languages: [en]\ntimezone:"))
-    ccctl("tenant", "apply", "-f", str(folder))
+    apply_tenant(ccctl, tmp_path, "both", "languages: [en]")
     english = {"accept-language": "en-US,en;q=0.8"}
     with TestClient(create_web_app(app)) as client:
         page = client.get("/t/both/callback", headers=english)
