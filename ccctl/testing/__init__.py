@@ -12,6 +12,9 @@ Fixtures (see :mod:`ccctl.testing.fixtures`):
 * ``tenant_file("client-a", plugins={"chat": {...}})``: a tenant YAML file (text from
   :func:`tenant_yaml`); ``live_server``: ``ccctl serve`` in its own process; ``free_port``.
 
+Catalogues (:mod:`ccctl.testing.catalogues`, needs Babel): ``assert problems("ccctl_mine") == []``
+checks a plugin's gettext catalogues against its sources (docs/developing.md, locales).
+
 Helpers: :func:`tenant_yaml`, :func:`plugin_manager`, :class:`Runner`, :func:`running_server`,
 :func:`threaded_server`, :func:`free_port`.  Mark long tests ``@pytest.mark.slow``.
 """
