@@ -56,12 +56,12 @@ def kpi_cmd(tenant_slug, start, end, by, html_file, wide, actor, fmt) -> None:
         rows, columns = kpi_rows(session, tenant, period, by, ctx=app.context(session, tenant))
         audit(session, tenant.id, actor, "report.kpi", f"tenant:{tenant.slug}",
               {"from": period.start, "to": period.end, "by": by, "html": bool(html_file)})
-        name = tenant.name
+        name, locale = tenant.name, tenant.config.get("locale")
     if html_file:
         from ccctl.reports.html import kpi_page
 
         with open(html_file, "w", encoding="utf-8") as out:
-            out.write(kpi_page(name, period.label(), by, rows, columns))
+            out.write(kpi_page(name, period.label(), by, rows, columns, locale))
         click.echo(f"wrote {html_file}", err=True)
     parameters = {"tenant": tenant.slug, "from": period.start, "to": period.end, "by": by, "timezone": tenant.timezone}
     emit_report("kpi", parameters, rows, columns, fmt, table_columns=None if wide else TABLE_COLUMNS)

@@ -132,6 +132,8 @@ class TenantConfig(Strict):
     name: str
     timezone: str = "Europe/Paris"
     locale: str = "fr_FR"
+    # Further languages public pages may speak, picked from the visitor's Accept-Language (ccctl.i18n).
+    languages: list[str] = []
     default_region: str | None = None
     business_hours: dict[str, list[str] | str] = {"mon-fri": ["09:00-18:00"]}
     holidays: str | None = "FR"
@@ -159,6 +161,16 @@ class TenantConfig(Strict):
     def _locale(cls, value: str) -> str:
         if not re.match(r"^[a-z]{2}(_[A-Z]{2})?$", value):
             raise ValueError(f"'{value}' is not a locale like fr_FR or en_GB")
+        return value
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, value: list[str]) -> list[str]:
+        from ccctl.i18n import LANGUAGES
+
+        unknown = [lang for lang in value if lang not in LANGUAGES]
+        if unknown:
+            raise ValueError(f"no catalogue for {', '.join(map(repr, unknown))} (languages: {', '.join(LANGUAGES)})")
         return value
 
     @field_validator("holidays")

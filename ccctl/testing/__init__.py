@@ -15,6 +15,9 @@ Fixtures (see :mod:`ccctl.testing.fixtures`):
   it), with programmable failures, signed webhooks and a check of its traffic against Twilio's
   OpenAPI description (``contract_problems()``).
 
+Catalogues (:mod:`ccctl.testing.catalogues`, needs Babel): ``assert problems("ccctl_mine") == []``
+checks a plugin's gettext catalogues against its sources (docs/developing.md, locales).
+
 Helpers: :func:`tenant_yaml`, :func:`plugin_manager`, :class:`Runner`, :func:`running_server`,
 :func:`threaded_server`, :func:`free_port`, :class:`TwilioTestServer`.  Mark long tests
 ``@pytest.mark.slow``.

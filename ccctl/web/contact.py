@@ -6,6 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from ccctl.i18n import N_
 from ccctl.web.contact_form import MAX_PAGE, ContactForm, clean_referral, read_form, validate
 from ccctl.web.cookies import set_cookie
 from ccctl.web.pages import csrf_ok, page, render
@@ -13,10 +14,10 @@ from ccctl.web.pages import csrf_ok, page, render
 REF_COOKIE = "ccctl_ref"
 REF_MAX_AGE = 30 * 86400
 FIELDS = (
-    ("name", "Name", "text", ""),
-    ("email", "Email", "email", "An email address or a phone number, so we can answer."),
-    ("phone", "Phone", "tel", ""),
-    ("message", "Message", "textarea", ""),
+    ("name", N_("Name"), "text", ""),
+    ("email", N_("Email"), "email", N_("An email address or a phone number, so we can answer.")),
+    ("phone", N_("Phone"), "tel", ""),
+    ("message", N_("Message"), "textarea", ""),
 )
 
 
@@ -45,7 +46,7 @@ def submit_form(request: Request) -> Response:
     if not csrf_ok(request, data):
         # A forged post, or a visitor whose cookie was lost: nothing stored; a fresh token to retry with.
         return _form_page(request, form, {}, embed, status=403,
-                          banner="Your session expired (or cookies are blocked). Please send the form again.")
+                          banner=N_("Your session expired (or cookies are blocked). Please send the form again."))
     info = request.state.tenant_info
     if data.get("website"):  # the hidden trap field: a bot filled it
         return _thanks_redirect(request, embed)
@@ -69,7 +70,7 @@ async def thanks(request: Request) -> Response:
 
 async def embed_script(request: Request) -> Response:
     info = request.state.tenant_info
-    body = render("embed.js", {"tenant": info.slug, "tenant_name": info.name})
+    body = render("embed.js", {"tenant": info.slug, "tenant_name": info.name}, info.locale)
     return Response(body, media_type="text/javascript; charset=utf-8",
                     headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"})
 

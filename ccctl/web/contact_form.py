@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from ccctl.contacts import normalize_email, normalize_phone
 from ccctl.errors import InputError
+from ccctl.i18n import N_
 
 REFERRAL = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 SUBMISSION = re.compile(r"^[0-9a-f]{32}$")
@@ -50,26 +51,27 @@ def read_form(data: Mapping[str, str], referral_code: str) -> ContactForm:
 
 
 def validate(form: ContactForm, region: str) -> dict[str, str]:
-    """Error message per field name (empty when the form is fine); fills the normalised values."""
+    """Error message per field name (empty when the form is fine); fills the normalised values.
+    The messages are English :class:`ccctl.i18n.Text`, shown translated by the page."""
     errors: dict[str, str] = {}
     if not form.name:
-        errors["name"] = "Please give your name."
+        errors["name"] = N_("Please give your name.")
     elif len(form.name) > MAX_NAME:
-        errors["name"] = f"Your name must be at most {MAX_NAME} characters."
+        errors["name"] = N_("Your name must be at most %(max)d characters.", max=MAX_NAME)
     if form.email:
         try:
             form.email_value = normalize_email(form.email)
         except InputError:
-            errors["email"] = "This is not a valid email address."
+            errors["email"] = N_("This is not a valid email address.")
     if form.phone:
         try:
             form.phone_value = normalize_phone(form.phone, region)
         except InputError:
-            errors["phone"] = "This is not a valid phone number."
+            errors["phone"] = N_("This is not a valid phone number.")
     if not form.email and not form.phone:
-        errors["email"] = "Please give an email address or a phone number."
+        errors["email"] = N_("Please give an email address or a phone number.")
     if not form.message:
-        errors["message"] = "Please write your message."
+        errors["message"] = N_("Please write your message.")
     elif len(form.message) > MAX_MESSAGE:
-        errors["message"] = f"Your message must be at most {MAX_MESSAGE} characters."
+        errors["message"] = N_("Your message must be at most %(max)d characters.", max=MAX_MESSAGE)
     return errors

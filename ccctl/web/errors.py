@@ -15,7 +15,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ccctl.i18n import N_
+
 log = logging.getLogger("ccctl.web")
+# Page titles of the usual answers, translated with the tenant's locale (other statuses: HTTP's phrase).
+TITLES = {400: N_("Bad Request"), 403: N_("Forbidden"), 404: N_("Not Found"), 405: N_("Method Not Allowed"),
+          409: N_("Conflict"), 413: N_("Content Too Large"), 415: N_("Unsupported Media Type"),
+          429: N_("Too Many Requests"), 500: N_("Internal Server Error"), 503: N_("Service Unavailable")}
 
 
 def as_http_error(request: Request, exc: Exception) -> HTTPException:
@@ -28,8 +34,8 @@ def as_http_error(request: Request, exc: Exception) -> HTTPException:
         return HTTPException(400, getattr(exc, "message", None) or str(exc))
     error_id = secrets.token_hex(4)
     log.error("error %s: %s %s failed", error_id, request.method, request.url.path, exc_info=exc)
-    return HTTPException(500, f"Something went wrong on our side (error {error_id}). It has been logged; "
-                              "please try again later.")
+    return HTTPException(500, N_("Something went wrong on our side (error %(id)s). It has been logged; "
+                                 "please try again later.", id=error_id))
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -46,7 +52,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if "application/json" in accept and "text/html" not in accept:
         return harden(JSONResponse({"error": detail}, status_code=status, headers=headers))
     try:
-        title = http.HTTPStatus(status).phrase
+        title = TITLES.get(status) or http.HTTPStatus(status).phrase
     except ValueError:
         title = "Error"
     context = {"status": status, "title": title, "detail": detail, "tenant_name": title}

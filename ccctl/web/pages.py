@@ -30,15 +30,22 @@ DEFAULT_CSP = "default-src 'none'; base-uri 'none'; form-action 'self'; frame-an
 class PageKit:
     """Templates of one folder (core's as a fallback), rendered into pages with core's headers and CSRF."""
 
-    def __init__(self, folder: Path = TEMPLATES) -> None:
+    def __init__(self, folder: Path = TEMPLATES, domain: str | None = None) -> None:
         from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
         folders = [folder] if Path(folder) == TEMPLATES else [folder, TEMPLATES]
         self.env = Environment(loader=ChoiceLoader([FileSystemLoader(f) for f in folders]),
-                               autoescape=select_autoescape(["html", "js"]), trim_blocks=True, lstrip_blocks=True)
+                               autoescape=select_autoescape(["html", "js"]), trim_blocks=True, lstrip_blocks=True,
+                               extensions=["jinja2.ext.i18n"])
+        self.env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks are one line in the catalogues
+        # The gettext domain: core's, or the package holding the folder (``ccctl_callback/templates``).
+        self.domain = domain or ("ccctl" if Path(folder) == TEMPLATES else Path(folder).parent.name)
 
-    def render(self, name: str, context: dict[str, Any]) -> str:
-        return self.env.get_template(name).render(**context)
+    def render(self, name: str, context: dict[str, Any], locale: str | None = None) -> str:
+        """``name`` rendered with ``context``, its texts in the language of ``locale`` (ccctl.i18n)."""
+        from ccctl.i18n import jinja_context
+
+        return self.env.get_template(name).render({**jinja_context(locale, self.domain), **context})
 
     def page(self, request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200,
              embed: bool = False, headers: dict[str, str] | None = None) -> HTMLResponse:
@@ -46,7 +53,7 @@ class PageKit:
         nonce = secrets.token_urlsafe(12)
         token = _CsrfToken(request)
         html = self.render(name, {"csrf_token": token, "csrf_field": "csrf_token", **(context or {}),
-                                  "nonce": nonce, "embed": embed})
+                                  "nonce": nonce, "embed": embed}, locale=page_locale(request))
         response = HTMLResponse(html, status_code=status, headers={**security_headers(nonce, embed), **(headers or {})})
         token.set_cookie_if_used(response)
         return response
@@ -54,7 +61,8 @@ class PageKit:
 
 @lru_cache(maxsize=None)
 def page_kit(folder: Path | str = TEMPLATES) -> PageKit:
-    """The kit of a template folder, e.g. ``page_kit(Path(__file__).parent / "templates")`` in a plugin."""
+    """The kit of a template folder, e.g. ``page_kit(Path(__file__).parent / "templates")`` in a plugin.
+    Its texts come from the gettext domain of the package holding the folder (docs/developing.md)."""
     return PageKit(Path(folder))
 
 
@@ -80,6 +88,17 @@ def harden(response: Response) -> Response:
         response.headers["Content-Security-Policy"] = DEFAULT_CSP
         response.headers.setdefault("X-Frame-Options", "DENY")
     return response
+
+
+def page_locale(request: Request) -> str | None:
+    """The locale of a page for ``request``: the tenant's, or one of its ``languages`` the visitor's
+    Accept-Language prefers (:func:`ccctl.i18n.negotiate`). Plugins translate their texts with it."""
+    from ccctl.i18n import negotiate
+
+    info = getattr(request.state, "tenant_info", None)
+    if info is None:
+        return None
+    return negotiate(request.headers.get("accept-language"), info.locale, info.languages)
 
 
 def csrf_ok(request: Request, form: Any) -> bool:
@@ -119,9 +138,9 @@ class _CsrfToken:
             set_cookie(response, self.request, csrf.COOKIE, self.fresh_cookie)
 
 
-def render(name: str, context: dict[str, Any]) -> str:
+def render(name: str, context: dict[str, Any], locale: str | None = None) -> str:
     """A core template rendered (no response): e.g. the embed script."""
-    return page_kit().render(name, context)
+    return page_kit().render(name, context, locale)
 
 
 def page(request: Request, name: str, context: dict[str, Any], status: int = 200, embed: bool = False) -> HTMLResponse:

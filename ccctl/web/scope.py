@@ -25,6 +25,8 @@ class TenantInfo:
     name: str
     plugins: frozenset[str]
     region: str  # default phone region
+    locale: str | None = None  # the tenant's ``locale`` (fr_FR): the language of its pages (ccctl.i18n)
+    languages: tuple[str, ...] = ()  # further languages its pages may speak (Accept-Language)
     # The tenant row as loaded (detached): merged into each request's session without a SELECT.
     row: Any = field(default=None, compare=False, repr=False)
 
@@ -62,7 +64,8 @@ class TenantDirectory:
             if tenant is None or tenant.archived_at is not None:  # an archived client's pages are gone
                 return None
             return TenantInfo(tenant.id, tenant.slug, tenant.name, frozenset(tenant.enabled_plugins()),
-                              tenant.default_region, tenant)
+                              tenant.default_region, tenant.config.get("locale"),
+                              tuple(tenant.config.get("languages") or ()), tenant)
 
 
 async def tenant_info(request: Request) -> TenantInfo:

@@ -59,13 +59,14 @@ def test_form_errors_are_shown_on_the_form(cb, client):
         cb("callback", "request", "-t", "rappel", "--phone", phone, "--slot", tomorrow(14, 0))
     fields = form_fields(client.get("/t/rappel/callback").text)
     bad_phone = client.post("/t/rappel/callback", data={**fields, "phone": "12", "when": "now"})
-    assert bad_phone.status_code == 400 and "is not a valid phone number" in bad_phone.text
+    # The tenant's locale is fr_FR: the visitor reads French (ccctl_callback/locale/fr).
+    assert bad_phone.status_code == 400 and "Ce numéro de téléphone n&#39;est pas valide." in bad_phone.text
     assert 'value="12"' in bad_phone.text  # what the visitor typed is kept
     full = client.post("/t/rappel/callback", data={**fields, "phone": "0612345678", "when": "slot",
                                                    "slot": full_slot})
-    assert full.status_code == 409 and "is full" in full.text
+    assert full.status_code == 409 and "est complet (2 rappels)" in full.text
     no_slot = client.post("/t/rappel/callback", data={**fields, "phone": "0612345678", "when": "slot"})
-    assert no_slot.status_code == 400 and "choisissez un créneau" in no_slot.text
+    assert no_slot.status_code == 400 and "Veuillez choisir un créneau." in no_slot.text
     forged = client.post("/t/rappel/callback", data={**fields, "csrf_token": "abc", "phone": "0612345678",
                                                      "when": "now"})
     assert forged.status_code == 403 and "session a expiré" in forged.text

@@ -271,3 +271,19 @@ def test_the_table_fits_120_columns_and_wide_shows_everything(story):
     wide = story("report", "kpi", "-t", "voyages-lumiere", *DAY1, "--format", "table", "--wide").stdout
     assert "callback_reach_pct" in wide and "callback_reach_pct" not in narrow.stdout
     assert len(wide.splitlines()[0]) > 120
+
+
+def test_html_report_speaks_the_tenants_language(example_tenants, tmp_path):
+    """voyages-lumiere is fr_FR: headings, cards and chart titles in French; the same page in English for en_GB."""
+    from ccctl.reports.html import kpi_page
+
+    page_file = tmp_path / "kpi.html"
+    example_tenants("report", "kpi", "-t", "voyages-lumiere", *DAY1, "--html", str(page_file))
+    html = page_file.read_text(encoding="utf-8")
+    assert '<html lang="fr">' in html and "<h1>Indicateurs · Voyages Lumière</h1>" in html
+    assert "Délai respecté" in html and "Demandes créées par canal" in html and "<h2>Chiffres</h2>" in html
+    assert "SLA met" not in html and "Backlog" not in html
+    rows = [{"period": "total", "items": 0, "sla_pct": None, "first_response_median_min": None, "backlog": 0,
+             "fcr_pct": None, "callback_reach_pct": None, "deflection_pct": None}]
+    english = kpi_page("Acme", "p", "day", rows, ["period", "items"], "en_GB")
+    assert '<html lang="en">' in english and "<h1>KPIs · Acme</h1>" in english and "SLA met" in english

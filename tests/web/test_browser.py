@@ -32,7 +32,7 @@ def test_visitor_fills_form_and_item_is_queued(app, example_tenants, live_server
     console_errors = []
     page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
     page.goto(f"{live_server}/t/{TENANT}/contact?ref=PARTNER42")
-    assert page.locator("h1").inner_text() == "Contact Voyages Lumière"
+    assert page.locator("h1").inner_text() == "Contacter Voyages Lumière"  # fr_FR tenant
     assert page.evaluate("getComputedStyle(document.querySelector('button')).color") == "rgb(255, 255, 255)"
     fill(page)
     page.wait_for_selector("#thanks")
@@ -66,8 +66,8 @@ def test_bad_input_shows_errors_and_keeps_what_was_typed(app, example_tenants, l
     page.goto(f"{live_server}/t/{TENANT}/contact")
     fill(page, email="not-an-email", phone="12")
     page.wait_for_selector("#errors")
-    assert page.text_content("#email-error") == "This is not a valid email address."
-    assert page.text_content("#phone-error") == "This is not a valid phone number."
+    assert page.text_content("#email-error") == "Cette adresse e-mail n'est pas valide."
+    assert page.text_content("#phone-error") == "Ce numéro de téléphone n'est pas valide."
     assert page.input_value("#name") == "Élodie Martin"
     assert page.input_value("#message") == "Je voudrais un devis pour Lisbonne en mai."
     assert web_items(app) == []
@@ -110,6 +110,6 @@ def test_a_hostile_tenant_name_runs_no_code_on_the_client_site(app, ccctl, live_
         page.goto(site)
         page.frame_locator("iframe").locator("#name").wait_for()
         assert page.evaluate("typeof window.pwned") == "undefined"
-        assert page.evaluate("document.querySelector('iframe').title") == "Contact " + name
+        assert page.evaluate("document.querySelector('iframe').title") == "Contacter " + name
         heading = page.frame_locator("iframe").locator("h1").inner_text()
-    assert heading == "Contact " + name and dialogs == []
+    assert heading == "Contacter " + name and dialogs == []

@@ -3,6 +3,7 @@ re-shows the form with errors and stores nothing; CSRF, size and tenant checks."
 
 from __future__ import annotations
 
+import html
 import re
 
 import httpx
@@ -38,7 +39,7 @@ class Visitor:
 
 
 def errors_in(response: httpx.Response) -> dict[str, str]:
-    return dict(re.findall(r'<p class="error" id="(\w+)-error">([^<]+)</p>', response.text))
+    return {k: html.unescape(v) for k, v in re.findall(r'<p class="error" id="(\w+)-error">([^<]+)</p>', response.text)}
 
 
 def count(app, model) -> int:
@@ -83,15 +84,16 @@ def test_known_customer_is_reused_and_gets_the_new_phone(app, visitor):
         assert {c.value for c in customer.contacts} == {"jean.dupont@example.org", "+33612345678"}
 
 
+# The example tenant's locale is fr_FR: its visitors read French (catalogue ccctl/locale/fr).
 @pytest.mark.parametrize("fields, expected", [
-    ({"name": ""}, {"name": "Please give your name."}),
-    ({"message": "   "}, {"message": "Please write your message."}),
-    ({"email": "", "phone": ""}, {"email": "Please give an email address or a phone number."}),
-    ({"email": "jean@", "phone": ""}, {"email": "This is not a valid email address."}),
-    ({"email": "", "phone": "12"}, {"phone": "This is not a valid phone number."}),
-    ({"phone": "call me maybe"}, {"phone": "This is not a valid phone number."}),
-    ({"message": "x" * 5001}, {"message": "Your message must be at most 5000 characters."}),
-    ({"name": "n" * 201}, {"name": "Your name must be at most 200 characters."}),
+    ({"name": ""}, {"name": "Veuillez indiquer votre nom."}),
+    ({"message": "   "}, {"message": "Veuillez écrire votre message."}),
+    ({"email": "", "phone": ""}, {"email": "Veuillez indiquer une adresse e-mail ou un numéro de téléphone."}),
+    ({"email": "jean@", "phone": ""}, {"email": "Cette adresse e-mail n'est pas valide."}),
+    ({"email": "", "phone": "12"}, {"phone": "Ce numéro de téléphone n'est pas valide."}),
+    ({"phone": "call me maybe"}, {"phone": "Ce numéro de téléphone n'est pas valide."}),
+    ({"message": "x" * 5001}, {"message": "Votre message doit faire au plus 5000 caractères."}),
+    ({"name": "n" * 201}, {"name": "Votre nom doit faire au plus 200 caractères."}),
 ])
 def test_bad_input_reshows_form_with_errors_and_stores_nothing(app, visitor, fields, expected):
     response = visitor.post({**GOOD, **fields})
@@ -112,7 +114,7 @@ def test_missing_csrf_token_is_403_and_stores_nothing(app, visitor):
     visitor.token = ""
     response = visitor.post(GOOD)
     assert response.status_code == 403
-    assert "session expired" in response.text
+    assert "Votre session a expiré" in response.text  # fr_FR tenant
     assert count(app, WorkItem) == 0
 
 

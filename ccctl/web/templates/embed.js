@@ -14,7 +14,7 @@
     encodeURIComponent(window.location.href.slice(0, 500)) + (ref ? "&ref=" + encodeURIComponent(ref) : "");
   var frame = document.createElement("iframe");
   frame.src = src;
-  frame.title = "Contact " + {{ tenant_name | tojson }};
+  frame.title = {{ _("Contact %(tenant_name)s") | format(tenant_name=tenant_name) | tojson }};
   frame.style.cssText = "width:100%;min-height:560px;border:0";
   holder.appendChild(frame);
   window.addEventListener("message", function (event) {

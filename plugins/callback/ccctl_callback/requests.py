@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from ccctl.context import TenantContext
 from ccctl.db.models import Tenant, utcnow
 from ccctl.errors import CcctlError, InputError
+from ccctl.i18n import N_
 from ccctl_callback.config import CallbackConfig, callback_config
 from ccctl_callback.models import CallbackRequest
 from ccctl_callback.slots import check_slot, full_error, local_zone, next_open_time, slot_hours, take_seat, within
@@ -118,9 +119,10 @@ def is_open_now(tenant: Tenant, cfg: CallbackConfig, now: datetime) -> bool:
 def _check_open_now(tenant: Tenant, cfg: CallbackConfig, now: datetime) -> None:
     if is_open_now(tenant, cfg, now):
         return
-    opens = next_open_time(tenant, cfg, now).astimezone(local_zone(tenant))
-    raise InputError(f"the call-back service is closed now; it opens {opens:%a %Y-%m-%d %H:%M} "
-                     "(book a slot with --slot)")
+    opens = f"{next_open_time(tenant, cfg, now).astimezone(local_zone(tenant)):%a %Y-%m-%d %H:%M}"
+    # Translators: shown on the call-back form too, where there is no --slot: say "choose a slot".
+    raise InputError(N_("the call-back service is closed now; it opens %(opens)s (book a slot with --slot)",
+                        opens=opens))
 
 
 def _store(ctx: TenantContext, cfg: CallbackConfig, data: RequestInput, phone: str, now: datetime) -> CallbackRequest:
@@ -166,6 +168,9 @@ def describe_when(tenant: Tenant, request: CallbackRequest) -> str:
     return f"at {request.slot_start.astimezone(local_zone(tenant)):%a %Y-%m-%d %H:%M %Z}"  # one clock: zone named
 
 
+SLOT_TEXT = N_("%(date)s at %(time)s")  # a booked slot in the confirmation SMS: 24/11/2026 at 10:30
+
+
 def _confirm_by_sms(ctx: TenantContext, request: CallbackRequest) -> None:
     """Ask whichever plugin sends notifications (sms) for a confirmation; none when the tenant has no sms."""
     if request.slot_start is None:
@@ -174,13 +179,18 @@ def _confirm_by_sms(ctx: TenantContext, request: CallbackRequest) -> None:
 
     from ccctl.errors import DomainError
 
+    from ccctl.i18n import translate, translator
+
     local = request.slot_start.astimezone(local_zone(ctx.tenant))
+    date, time = f"{local:%d/%m/%Y}", f"{local:%H:%M}"
+    # The SMS template is picked in the tenant's language; the slot is written in it too.
+    slot = translate(SLOT_TEXT, translator(ctx.tenant.config.get("locale"), "ccctl_callback")) % {
+        "date": date, "time": time}
     try:
         with ctx.session.begin_nested():
             ctx.hook("ccctl_send_notification")(
                 to=request.phone, template="callback_confirmation",
-                data={"name": request.name, "tenant": ctx.tenant.name, "slot": f"{local:%d/%m/%Y à %H:%M}",
-                      "date": f"{local:%d/%m/%Y}", "time": f"{local:%H:%M}"},
+                data={"name": request.name, "tenant": ctx.tenant.name, "slot": slot, "date": date, "time": time},
                 ctx=ctx, kind="transactional", idempotency_key=f"callback-confirm-{request.id}", send_at=None,
             )
     except DomainError as exc:

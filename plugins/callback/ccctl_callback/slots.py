@@ -19,6 +19,7 @@ from ccctl.config.model import DAYS
 from ccctl.db.models import Tenant
 from ccctl.db.upsert import insert_or_skip
 from ccctl.errors import CcctlError, InputError
+from ccctl.i18n import N_
 from ccctl_callback.config import CallbackConfig
 from ccctl_callback.models import CallbackSlot
 
@@ -129,7 +130,7 @@ def parse_slot(text: str, tenant: Tenant) -> datetime:
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise InputError(f"slot '{text}' is not a date and time like 2026-11-24 10:30") from None
+        raise InputError(N_("slot '%(text)s' is not a date and time like 2026-11-24 10:30", text=text)) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=local_zone(tenant))
     return value.astimezone(timezone.utc)
@@ -142,7 +143,8 @@ def check_slot(session: Session, tenant: Tenant, cfg: CallbackConfig, start: dat
     shown = local.strftime("%a %Y-%m-%d %H:%M")
     holiday = holiday_name(tenant, local.date())
     if holiday:
-        raise InputError(f"slot {shown} is on a public holiday ({holiday}); the call-back service is closed")
+        raise InputError(N_("slot %(slot)s is on a public holiday (%(holiday)s); the call-back service is closed",
+                              slot=shown, holiday=holiday))
     if start not in day_slots(tenant, cfg, local.date()):
         hours = slot_hours(tenant, cfg).get(DAYS[local.weekday()])
         opening = ", ".join(hours) if hours else "closed all day"
@@ -152,11 +154,11 @@ def check_slot(session: Session, tenant: Tenant, cfg: CallbackConfig, start: dat
     booked = booked_counts(session, tenant, [start]).get(start, 0)
     status = _status(cfg, start, booked, now)
     if status == "past":
-        raise InputError(f"slot {shown} is in the past")
+        raise InputError(N_("slot %(slot)s is in the past", slot=shown))
     if status == "too-soon":
-        raise InputError(f"slot {shown} starts in less than {cfg.min_lead}; pick a later one")
+        raise InputError(N_("slot %(slot)s starts in less than %(lead)s; pick a later one", slot=shown, lead=cfg.min_lead))
     if status == "too-far":
-        raise InputError(f"slot {shown} is more than {cfg.horizon_days} days ahead")
+        raise InputError(N_("slot %(slot)s is more than %(days)d days ahead", slot=shown, days=cfg.horizon_days))
     if status == "full":
         raise full_error(session, tenant, cfg, start, now)
 
@@ -165,9 +167,11 @@ def full_error(session, tenant, cfg, start: datetime, now: datetime) -> CcctlErr
     zone = local_zone(tenant)
     nearby = [s.start.astimezone(zone).strftime("%Y-%m-%d %H:%M")
               for s in open_slots(session, tenant, cfg, now, limit=3)]
-    hint = f"; next open: {', '.join(nearby)}" if nearby else ""
-    return CcctlError(f"slot {start.astimezone(zone):%a %Y-%m-%d %H:%M} is full "
-                      f"({cfg.capacity} call-backs){hint}")
+    slot = f"{start.astimezone(zone):%a %Y-%m-%d %H:%M}"
+    if nearby:
+        return CcctlError(N_("slot %(slot)s is full (%(capacity)d call-backs); next open: %(next)s",
+                             slot=slot, capacity=cfg.capacity, next=", ".join(nearby)))
+    return CcctlError(N_("slot %(slot)s is full (%(capacity)d call-backs)", slot=slot, capacity=cfg.capacity))
 
 
 def take_seat(session: Session, tenant: Tenant, start: datetime, capacity: int) -> bool:

@@ -15,17 +15,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ccctl.context import TenantContext
+from ccctl.i18n import N_
 
 FORM_PATH = "/callback"
 STATUS_ROUTE = "/callback/twilio/status/{attempt_id:int}"
 TEMPLATES = Path(__file__).parent / "templates"
-JOURS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+DAY_NAMES = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"),
+             N_("Sunday"))
 # Query parameters of the embedding page kept as the request's context.
 CONTEXT_PARAMS = ("page", "title", "utm_source", "utm_medium", "utm_campaign", "form")
 MAX_SHOWN_SLOTS = 400
 SUBMISSION = re.compile(r"^[0-9a-f]{32}$")
-EXPIRED = ("Votre session a expiré (ou les cookies sont bloqués) : vérifiez le formulaire et envoyez-le "
-           "à nouveau. (Your session expired: please send the form again.)")
+EXPIRED = N_("Your session expired (or cookies are blocked): check the form and send it again.")
+NO_SLOT = N_("Please choose a slot.")
+BAD_PHONE = N_("This is not a valid phone number.")
+DOMAIN = "ccctl_callback"
 
 
 def register_routes(register) -> None:
@@ -69,24 +73,30 @@ def _form_page(request: Request, ctx: TenantContext, values: dict, error: str | 
     from ccctl_callback.requests import enabled_config, is_open_now
     from ccctl_callback.slots import local_zone, open_slots
 
+    from ccctl.i18n import translate, translator
+    from ccctl.web.pages import page_locale
+
+    t = translator(page_locale(request), DOMAIN)
     cfg = enabled_config(ctx.tenant)
     now = utcnow()
     zone = local_zone(ctx.tenant)
     days: dict[str, list[dict]] = {}
     for slot in open_slots(ctx.session, ctx.tenant, cfg, now, limit=MAX_SHOWN_SLOTS):
         local = slot.start.astimezone(zone)
-        label = f"{JOURS[local.weekday()]} {local:%d/%m}"
+        label = f"{translate(DAY_NAMES[local.weekday()], t)} {local:%d/%m}"
         days.setdefault(label, []).append({"value": slot.start.isoformat(), "label": f"{local:%H:%M}"})
     submission = values.get("submission_id") or ""
-    return _page(request, "callback_form.html", status, tenant_name=ctx.tenant.name, error=error, values=values,
+    return _page(request, "callback_form.html", status, tenant_name=ctx.tenant.name, values=values,
+                 error=None if error is None else translate(error, t),
                  submission_id=submission if SUBMISSION.match(submission) else uuid.uuid4().hex,
                  days=list(days.items()), open_now=is_open_now(ctx.tenant, cfg, now))
 
 
 def _submit(request: Request, ctx: TenantContext) -> Response:
+    from ccctl.contacts import normalize_phone
     from ccctl.errors import DomainError, InputError
     from ccctl.web.pages import csrf_ok
-    from ccctl_callback.requests import RequestInput, create_request, describe_when, write_transaction
+    from ccctl_callback.requests import RequestInput, create_request, write_transaction
     from ccctl_callback.slots import parse_slot
 
     form = request.state.form
@@ -103,10 +113,14 @@ def _submit(request: Request, ctx: TenantContext) -> Response:
     context = {k: values[k] for k in CONTEXT_PARAMS if values[k]}
     context["via"] = "web form"
     try:
+        normalize_phone(values["phone"], ctx.tenant.default_region)
+    except InputError:  # the operator's message names the region; the visitor gets the plain one
+        return _form_page(request, ctx, values, error=BAD_PHONE, status=400)
+    try:
         if values["when"] == "now":
             slot = None
         elif not values["slot"]:
-            raise InputError("choisissez un créneau (choose a slot)")
+            raise InputError(NO_SLOT)
         else:
             slot = parse_slot(values["slot"], ctx.tenant)
         write_transaction(ctx.session)
@@ -118,10 +132,22 @@ def _submit(request: Request, ctx: TenantContext) -> Response:
         ctx.session.rollback()
         status = 400 if isinstance(exc, InputError) else 409
         return _form_page(request, ctx, values, error=getattr(exc, "message", str(exc)), status=status)
-    when = describe_when(ctx.tenant, callback_request)
     return _page(request, "callback_done.html", tenant_name=ctx.tenant.name, name=callback_request.name,
                    phone=callback_request.phone, request_id=callback_request.id,
-                   when=None if callback_request.slot_start is None else when.removeprefix("at "))
+                   when=_when(request, ctx, callback_request.slot_start))
+
+
+def _when(request: Request, ctx: TenantContext, start) -> str | None:
+    """The booked slot for the visitor: day name in the tenant's language, local time, zone named."""
+    from ccctl.i18n import translate, translator
+    from ccctl.web.pages import page_locale
+    from ccctl_callback.slots import local_zone
+
+    if start is None:
+        return None
+    local = start.astimezone(local_zone(ctx.tenant))
+    day = translate(DAY_NAMES[local.weekday()], translator(page_locale(request), DOMAIN))
+    return f"{day} {local:%d/%m %H:%M %Z}"
 
 
 def twilio_status(request: Request) -> Response:

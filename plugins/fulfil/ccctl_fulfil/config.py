@@ -29,6 +29,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ccctl.config.model import PluginSection
+from ccctl.i18n import N_
 
 NAME = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 
@@ -52,16 +53,28 @@ class Document(_Strict):
         return value
 
 
+# The product's default mail body (a Jinja template), in the tenant's language from the ccctl_fulfil
+# catalogues; a tenant's ``email.body`` replaces it as written.
+DEFAULT_BODY = N_("Hello {{ name }},\n\nPlease find attached the brochure “{{ title }}” you asked for.\n")
+
+
 class EmailTemplate(_Strict):
     subject: str = "{{ title }}"
-    body: str = "Bonjour {{ name }},\n\nVous trouverez ci-joint la brochure « {{ title }} » demandée.\n"
+    body: str | None = Field(default=None, description="Default: DEFAULT_BODY in the tenant's language.")
+
+    def body_for(self, locale: str | None) -> str:
+        """The body template: the tenant's own, else the product's default in the tenant's language."""
+        from ccctl.i18n import translate, translator
+
+        return self.body if self.body is not None else translate(DEFAULT_BODY, translator(locale, "ccctl_fulfil"))
 
     @field_validator("subject", "body")
     @classmethod
-    def _template(cls, value: str) -> str:
+    def _template(cls, value: str | None) -> str | None:
         from ccctl_fulfil.render import check_template
 
-        check_template(value)
+        if value is not None:
+            check_template(value)
         return value
 
 

@@ -89,7 +89,7 @@ def _email(ctx: TenantContext, config: FulfilConfig, item: WorkItem, document: D
 
     data = {"name": name or "", "title": document.title, "item": item.id}
     outbox_id = ctx.hook("ccctl_send_email")(
-        item=item, to=to, subject=render(config.email.subject, data), body=render(config.email.body, data),
+        item=item, to=to, subject=render(config.email.subject, data), body=render(config.email.body_for(ctx.tenant.config.get("locale")), data),
         attachments=[(path.name, path.read_bytes(), "application/pdf")], kind="brochure", ctx=ctx)
     if outbox_id is None:
         raise CcctlError(f"tenant {ctx.tenant.slug}: no plugin sends e-mail (enable email with an smtp section)")

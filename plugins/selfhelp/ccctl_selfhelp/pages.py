@@ -6,20 +6,21 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-LABELS = {
-    "fr": {"faq": "Aide", "heading": "Comment pouvons-nous vous aider ?", "placeholder": "Votre question…",
-           "search": "Rechercher", "no_results": "Aucun article ne correspond. Essayez d'autres mots.",
-           "all_articles": "Tous les articles", "back": "Toutes les questions",
-           "helped": "Cet article vous a-t-il aidé ?", "yes": "Oui", "no": "Non", "thanks": "Merci pour votre avis !"},
-    "en": {"faq": "Help", "heading": "How can we help?", "placeholder": "Your question…", "search": "Search",
-           "no_results": "No article matches. Try other words.", "all_articles": "All articles",
-           "back": "All questions", "helped": "Did this article help?", "yes": "Yes", "no": "No",
-           "thanks": "Thank you for your feedback!"},
-}
+from ccctl.i18n import N_
+
+# The words of the FAQ pages; their translations are in locale/<lang>/LC_MESSAGES/ccctl_selfhelp.po.
+LABELS = {"faq": N_("Help"), "heading": N_("How can we help?"), "placeholder": N_("Your question…"),
+          "search": N_("Search"), "no_results": N_("No article matches. Try other words."),
+          "all_articles": N_("All articles"), "back": N_("All questions"), "helped": N_("Did this article help?"),
+          "yes": N_("Yes"), "no": N_("No"), "thanks": N_("Thank you for your feedback!")}
 
 
 def labels(lang: str) -> dict[str, str]:
-    return LABELS.get(lang, LABELS["en"])
+    """The page words in ``lang`` (``fr``, ``en``; others get English), from the plugin's catalogues."""
+    from ccctl.i18n import translate, translator
+
+    t = translator(lang, "ccctl_selfhelp")
+    return {key: translate(text, t) for key, text in LABELS.items()}
 
 
 @lru_cache(maxsize=1)

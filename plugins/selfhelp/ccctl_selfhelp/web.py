@@ -15,12 +15,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from ccctl.i18n import N_
 from ccctl_selfhelp.analysis import language
 from ccctl_selfhelp.pages import labels
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 MAX_QUERY_CHARS = 200
+EXPIRED = N_("This form has expired: reload the page and vote again.")
 
 
 def routes(register) -> None:
@@ -78,7 +80,10 @@ def vote(request: Request) -> Response:
 
     form = request.state.form or {}
     if not csrf_ok(request, form):
-        raise HTTPException(403, "this form has expired: reload the page and vote again")
+        from ccctl.i18n import translate, translator
+
+        locale = getattr(getattr(request.state, "tenant_info", None), "locale", None)
+        raise HTTPException(403, translate(EXPIRED, translator(locale, "ccctl_selfhelp")))
     helpful = {"yes": True, "no": False}.get(form.get("helpful") or "")
     if helpful is None:
         raise HTTPException(400, "helpful must be yes or no")

@@ -28,50 +28,30 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ccctl.config.model import SLUG, PluginSection, Strict, TenantConfig, parse_duration
 from ccctl.config.secrets import is_reference
+from ccctl.i18n import N_
 
-# What the caller hears, per language; {placeholders} are filled in. A value starting with
-# http(s):// is an audio file, played with <Play> instead of <Say>.
+# What the caller hears by default, in English (the msgids); the other languages come from the
+# ccctl_voice catalogues (locale/<lang>/LC_MESSAGES), a tenant's ``texts`` override them.
+# {placeholders} are filled in. A value starting with http(s):// is an audio file, played with <Play>.
 DEFAULT_TEXTS = {
-    "fr": {
-        "greeting": "Bonjour, merci de votre appel.",
-        "consent": "Cet appel peut être enregistré pour la qualité du service.",
-        "case_prompt": "Si vous avez un numéro de dossier, tapez-le maintenant. Sinon, restez en ligne.",
-        "case_invalid": "Ce numéro de dossier n'est pas reconnu.",
-        "menu": "Pour les réservations, tapez 1. Pour toute autre demande, restez en ligne.",
-        "wait": "Vous êtes en position {position}. Attente estimée : {minutes} minutes.",
-        "callback_offer": "Pour être rappelé sans perdre votre place, tapez {digit}.",
-        "closed_callback_offer": "Pour être rappelé dès notre ouverture, tapez {digit}.",
-        "callback_done": "C'est noté, nous vous rappellerons. Au revoir.",
-        "callback_failed": "Le rappel n'est pas disponible. Merci de patienter.",
-        "closed": "Nos bureaux sont fermés.",
-        "voicemail": "Laissez-nous un message après le bip.",
-        "thanks": "Merci, votre message est enregistré. Au revoir.",
-        "whisper": "Appel de {name}.",
-        "whisper_case": "Dossier {digits}.",
-        "goodbye": "Au revoir.",
-        "web_code_prompt": "Tapez le code affiché sur notre site.",
-        "web_code_invalid": "Ce code n'est pas reconnu.",
-    },
-    "en": {
-        "greeting": "Hello, thank you for calling.",
-        "consent": "This call may be recorded for quality purposes.",
-        "case_prompt": "If you have a case number, key it in now. Otherwise, please hold.",
-        "case_invalid": "That case number was not recognised.",
-        "menu": "For bookings, press 1. For anything else, please hold.",
-        "wait": "You are number {position} in the queue. Expected wait: {minutes} minutes.",
-        "callback_offer": "To be called back without losing your place, press {digit}.",
-        "closed_callback_offer": "To be called back when we open, press {digit}.",
-        "callback_done": "Thank you, we will call you back. Goodbye.",
-        "callback_failed": "Call-backs are not available. Please hold.",
-        "closed": "Our offices are closed.",
-        "voicemail": "Please leave a message after the tone.",
-        "thanks": "Thank you, your message has been recorded. Goodbye.",
-        "whisper": "Call from {name}.",
-        "whisper_case": "Case {digits}.",
-        "goodbye": "Goodbye.",
-        "web_code_prompt": "Key the code shown on our web site.",
-        "web_code_invalid": "That code was not recognised.",
-    },
+    "greeting": N_("Hello, thank you for calling."),
+    "consent": N_("This call may be recorded for quality purposes."),
+    "case_prompt": N_("If you have a case number, key it in now. Otherwise, please hold."),
+    "case_invalid": N_("That case number was not recognised."),
+    "menu": N_("For bookings, press 1. For anything else, please hold."),
+    "wait": N_("You are number {position} in the queue. Expected wait: {minutes} minutes."),
+    "callback_offer": N_("To be called back without losing your place, press {digit}."),
+    "closed_callback_offer": N_("To be called back when we open, press {digit}."),
+    "callback_done": N_("Thank you, we will call you back. Goodbye."),
+    "callback_failed": N_("Call-backs are not available. Please hold."),
+    "closed": N_("Our offices are closed."),
+    "voicemail": N_("Please leave a message after the tone."),
+    "thanks": N_("Thank you, your message has been recorded. Goodbye."),
+    "whisper": N_("Call from {name}."),
+    "whisper_case": N_("Case {digits}."),
+    "goodbye": N_("Goodbye."),
+    "web_code_prompt": N_("Key the code shown on our web site."),
+    "web_code_invalid": N_("That code was not recognised."),
 }
 SAY_LANGUAGES = {"fr": "fr-FR", "en": "en-GB", "de": "de-DE", "es": "es-ES", "it": "it-IT", "nl": "nl-NL"}
 E164 = r"^\+[1-9]\d{6,14}$"
@@ -147,7 +127,7 @@ class VoiceConfig(PluginSection):
     @field_validator("texts")
     @classmethod
     def _texts(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
-        known = set(DEFAULT_TEXTS["en"])
+        known = set(DEFAULT_TEXTS)
         for language, texts in value.items():
             unknown = set(texts) - known
             if unknown:
@@ -160,8 +140,12 @@ class VoiceConfig(PluginSection):
         return parse_duration(self.sticky) * 60
 
     def text(self, language: str, key: str, **values) -> str:
-        table = {**DEFAULT_TEXTS.get(language, DEFAULT_TEXTS["en"]), **self.texts.get(language, {})}
-        return table[key].format(**values) if values else table[key]
+        text = self.texts.get(language, {}).get(key)
+        if text is None:
+            from ccctl.i18n import translator
+
+            text = translator(language, "ccctl_voice").gettext(DEFAULT_TEXTS[key])
+        return text.format(**values) if values else text
 
 
 _VALIDATED: dict[tuple, VoiceConfig] = {}
