@@ -51,6 +51,15 @@ def ccctl_item_send(item, what, ctx):
 
 
 @hookimpl
+def ccctl_contact_form_documents(tenant, language):
+    """The contact form offers the tenant's documents that have a file in the form's language."""
+    from ccctl_fulfil.config import fulfil_config
+
+    return [{"name": name, "title": document.title, "send_by": document.send_by}
+            for name, document in fulfil_config(tenant).documents.items() if language in document.files]
+
+
+@hookimpl
 def ccctl_export_customer(customer, ctx):
     from ccctl_fulfil.privacy import export
 
