@@ -60,6 +60,13 @@ def ccctl_contact_form_documents(tenant, language):
 
 
 @hookimpl
+def ccctl_list_callbacks(state, limit, ctx):
+    from ccctl_fulfil.listing import callback_rows
+
+    return callback_rows(ctx, state, limit)
+
+
+@hookimpl
 def ccctl_export_customer(customer, ctx):
     from ccctl_fulfil.privacy import export
 

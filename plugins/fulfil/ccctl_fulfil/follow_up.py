@@ -27,10 +27,11 @@ def schedule(ctx: TenantContext, config: FulfilConfig, request: WorkItem, sent: 
     when = add_business_days(now, config.follow_up.after_business_days, tenant.get("business_hours"),
                              tenant.get("timezone") or "UTC", tenant.get("holidays"))
     item, _created = create_item(
-        ctx, CHANNEL, subject=f"Follow-up: {sent}"[:500], customer_id=request.customer_id,
-        queue=config.follow_up.queue, not_before=when, external_ref=f"{REF}{row_id}",
+        ctx, CHANNEL, subject=f"Follow-up: {sent} (request {request.id}: {request.subject})"[:500],
+        customer_id=request.customer_id, queue=config.follow_up.queue, not_before=when, external_ref=f"{REF}{row_id}",
         body=f"Request (item {request.id}): {request.subject}\n{request.body}".strip() + f"\n\nSent: {sent}",
-        attributes={"follow_up_of": request.id, "request": request.subject, "sent": sent})
+        attributes={"follow_up_of": request.id, "request": request.subject, "message": (request.body or "")[:500],
+                    "sent": sent})
     return item.id
 
 
