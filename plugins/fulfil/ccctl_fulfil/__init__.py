@@ -40,6 +40,15 @@ def ccctl_item_created(item, ctx):
 
 
 @hookimpl
+def ccctl_customer_contacted(customer_ids, channel, ctx):
+    """A mail (even one joining a thread) or a call: the customer got in touch, follow-ups are dropped."""
+    from ccctl_fulfil.config import fulfil_config
+    from ccctl_fulfil.follow_up import cancel_pending
+
+    cancel_pending(ctx, fulfil_config(ctx.tenant), customer_ids, f"by {channel}")
+
+
+@hookimpl
 def ccctl_item_send(item, what, ctx):
     kind, _, name = what.partition(":")
     if kind != "brochure":
