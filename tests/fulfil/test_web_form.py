@@ -10,6 +10,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
@@ -127,3 +129,21 @@ def test_a_forged_post_sends_nothing_and_a_plain_request_stays_for_an_agent(app,
     assert post(client, GOOD).status_code == 303  # no brochure asked: an information request like before
     [request] = items(app)
     assert request.state == "open" and "brochure" not in request.attributes and items(app, channel="fulfil") == []
+
+
+@given(asked=st.one_of(st.sampled_from(["japon", "perou", "", " perou "]), st.text(max_size=50)), email=st.sampled_from(["", "anna@example.fr"]),
+       address=st.lists(st.text(max_size=3), min_size=3, max_size=3))
+def test_only_an_offered_document_passes_and_post_always_needs_the_whole_address(asked, email, address):
+    from ccctl.web.contact_form import ContactForm, document_attributes, validate_document
+
+    offered = [{"name": "japon", "title": "Japon", "send_by": "email"},
+               {"name": "perou", "title": "Pérou", "send_by": "post"}]
+    form = ContactForm(email=email, brochure=asked.strip(), address=address[0], postcode=address[1], city=address[2])
+    errors = validate_document(form, offered)
+    chosen = next((d for d in offered if d["name"] == form.brochure), None)
+    assert ("brochure" in errors) == (bool(form.brochure) and chosen is None)
+    needs_address = chosen is not None and (chosen["send_by"] == "post" or not email)
+    assert ("address" in errors) == (needs_address and not all(address))
+    attributes = document_attributes(form, "fr")
+    assert attributes.get("brochure", "") == form.brochure and set(attributes) <= {
+        "brochure", "language", "address", "postcode", "city"}
