@@ -364,3 +364,44 @@ def ccctl_customer_unmerged(source: Customer, target: Customer, moved: Any, ctx:
 
     Example: ``move_back(ctx.session, ChatMessage, moved["chat_messages"], target.id, source.id)``.
     """
+
+
+# --- Fulfilment (issue 18): documents offered on the contact form, follow-ups listed with call-backs,
+# and every inbound contact heard (a follow-up is no longer needed when the customer got in touch).
+
+
+@spec(TENANT, COMMAND)
+def ccctl_contact_form_documents(tenant: Any, language: str) -> list[dict[str, str]] | None:
+    """Command, the tenant's enabled plugins: return the documents a visitor may ask for on the tenant's
+    contact form (``/t/<tenant>/contact``) in ``language`` (e.g. ``"fr"``), as dicts ``name``, ``title``
+    and ``send_by`` (``"email"`` or ``"post"``: the form then asks for a postal address). The form offers
+    them in a select; a submission naming one creates its item with the attributes ``brochure`` (the
+    name) and ``language``, which the plugin fulfils from ``ccctl_item_created``. ``tenant`` is the
+    tenant row (no session is open: read its settings only).
+
+    Example: ``return [{"name": "japon", "title": "Circuit Japon", "send_by": "email"}]``.
+    """
+
+
+@spec(TENANT, COMMAND)
+def ccctl_list_callbacks(state: str | None, limit: int, ctx: TenantContext) -> list[dict[str, Any]] | None:
+    """Command, the tenant's enabled plugins: return the calls this plugin has scheduled (e.g. fulfilment
+    follow-ups), at most ``limit``, only those in ``state`` when given (``scheduled``, ``cancelled``...),
+    for ``ccctl callback list`` to show beside the call-back requests. Each row has the list's keys
+    (``request``, ``item``, ``customer``, ``name``, ``phone``, ``state``, ``attempts``, ``source``,
+    ``reason``, ``context``) and ``slot``: an aware datetime (shown in the tenant's zone, zone named).
+
+    Example: ``return [{"item": 12, "slot": due, "state": "scheduled", "source": "fulfil", ...}]``.
+    """
+
+
+@spec(TENANT, EVENT)
+def ccctl_customer_contacted(customer_ids: list[int], channel: str, ctx: TenantContext) -> None:
+    """Event, the tenant's enabled plugins: these customers got in touch on ``channel``, fired by the
+    channel plugin as it records the contact, before any item it makes, in the same transaction: the
+    email plugin for each mail written by a person (a new thread or a reply joining one), the voice
+    plugin for each inbound call from a known number (answered, queued or not). A contact that creates
+    an item is also heard through ``ccctl_item_created``.
+
+    Example: ``cancel_follow_ups(ctx, customer_ids, reason=f"the customer got in touch by {channel}")``.
+    """

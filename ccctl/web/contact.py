@@ -3,11 +3,13 @@ and /t/<tenant>/embed.js, the script of the snippet clients paste into their sit
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ccctl.i18n import N_
-from ccctl.web.contact_form import MAX_PAGE, ContactForm, clean_referral, read_form, validate
+from ccctl.web.contact_form import (MAX_PAGE, ContactForm, clean_referral, document_attributes, read_form, validate,
+                                    validate_document)
 from ccctl.web.cookies import set_cookie
 from ccctl.web.pages import csrf_ok, page, render
 
@@ -35,7 +37,8 @@ async def show_form(request: Request) -> Response:
     embed = request.query_params.get("embed") == "1"
     form = ContactForm(referral_code=_referral(request, request.query_params.get("ref")),
                        page=request.query_params.get("page", "")[:MAX_PAGE])
-    return _form_page(request, form, {}, embed)
+    _language, documents = await run_in_threadpool(offered_documents, request)
+    return _form_page(request, form, {}, embed, documents)
 
 
 def submit_form(request: Request) -> Response:
@@ -43,18 +46,20 @@ def submit_form(request: Request) -> Response:
     data = request.state.form or {}
     embed = data.get("embed") == "1"
     form = read_form(data, _referral(request, None))
+    language, documents = offered_documents(request)
     if not csrf_ok(request, data):
         # A forged post, or a visitor whose cookie was lost: nothing stored; a fresh token to retry with.
-        return _form_page(request, form, {}, embed, status=403,
+        return _form_page(request, form, {}, embed, documents, status=403,
                           banner=N_("Your session expired (or cookies are blocked). Please send the form again."))
     info = request.state.tenant_info
     if data.get("website"):  # the hidden trap field: a bot filled it
         return _thanks_redirect(request, embed)
-    errors = validate(form, info.region)
+    errors = {**validate(form, info.region), **validate_document(form, documents)}
     if errors:
-        return _form_page(request, form, errors, embed, status=400)
+        return _form_page(request, form, errors, embed, documents, status=400)
     context = {"embed": embed, "referrer": request.headers.get("referer", "")[:500] or None,
-               "user_agent": request.headers.get("user-agent", "")[:300] or None}
+               "user_agent": request.headers.get("user-agent", "")[:300] or None,
+               **document_attributes(form, language)}
     # Stored with the submissions other requests sent meanwhile, in one transaction (see web/batch.py).
     request.app.state.contact_writer.run(info, (form, context))
     response = _thanks_redirect(request, embed)
@@ -80,11 +85,20 @@ def _referral(request: Request, from_query: str | None) -> str:
     return clean_referral(from_query) or clean_referral(request.cookies.get(REF_COOKIE))
 
 
+def offered_documents(request: Request) -> tuple[str, list[dict[str, str]]]:
+    """(language, documents): what the tenant's plugins offer to send (``ccctl_contact_form_documents``)
+    in the form's language, the tenant's (its ``locale``). Blocking: call it from a worker thread."""
+    tenant = request.state.tenant_info.row
+    language = str(tenant.config.get("locale") or "fr_FR").split("_")[0].lower()
+    answers = request.app.state.ccctl.hook(tenant, "ccctl_contact_form_documents")(tenant=tenant, language=language)
+    return language, [document for answer in answers if answer for document in answer]
+
+
 def _form_page(request: Request, form: ContactForm, errors: dict[str, str], embed: bool,
-               status: int = 200, banner: str = "") -> Response:
+               documents: list[dict[str, str]], status: int = 200, banner: str = "") -> Response:
     info = request.state.tenant_info
     context = {"tenant_name": info.name, "form": form, "errors": errors, "fields": FIELDS, "banner": banner,
-               "action": request.url.path}
+               "action": request.url.path, "documents": documents}
     response = page(request, "contact.html", context, status=status, embed=embed)
     if form.referral_code and request.method == "GET":
         set_cookie(response, request, REF_COOKIE, form.referral_code, REF_MAX_AGE)

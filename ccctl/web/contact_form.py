@@ -14,6 +14,8 @@ from ccctl.i18n import N_
 REFERRAL = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 SUBMISSION = re.compile(r"^[0-9a-f]{32}$")
 MAX_NAME, MAX_MESSAGE, MAX_PAGE = 200, 5000, 500
+MAX_ADDRESS = 200
+ADDRESS_FIELDS = ("address", "postcode", "city")
 
 
 @dataclass
@@ -24,6 +26,11 @@ class ContactForm:
     message: str = ""
     referral_code: str = ""
     page: str = ""
+    # A document asked for (offered by a plugin through ccctl_contact_form_documents) and where to post it.
+    brochure: str = ""
+    address: str = ""
+    postcode: str = ""
+    city: str = ""
     submission_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     # Normalised contact points, set by validate().
     email_value: str | None = None
@@ -46,6 +53,7 @@ def read_form(data: Mapping[str, str], referral_code: str) -> ContactForm:
         name=text("name"), email=text("email"), phone=text("phone"), message=text("message"),
         referral_code=clean_referral(text("ref")) or referral_code,
         page=text("page")[:MAX_PAGE],
+        brochure=text("brochure"), address=text("address"), postcode=text("postcode"), city=text("city"),
         submission_id=submission if SUBMISSION.match(submission) else uuid.uuid4().hex,
     )
 
@@ -75,3 +83,28 @@ def validate(form: ContactForm, region: str) -> dict[str, str]:
     elif len(form.message) > MAX_MESSAGE:
         errors["message"] = N_("Your message must be at most %(max)d characters.", max=MAX_MESSAGE)
     return errors
+
+
+def validate_document(form: ContactForm, documents: list[dict[str, str]]) -> dict[str, str]:
+    """Errors of the document part: one of ``documents`` (what the tenant's plugins offer) or none; a
+    document sent by post, or to a visitor who gave no e-mail address, needs a postal address."""
+    errors: dict[str, str] = {}
+    for key in ADDRESS_FIELDS:
+        if len(getattr(form, key)) > MAX_ADDRESS:
+            errors[key] = N_("At most %(max)d characters.", max=MAX_ADDRESS)
+    if not form.brochure:
+        return errors
+    chosen = next((d for d in documents if d.get("name") == form.brochure), None)
+    if chosen is None:
+        errors["brochure"] = N_("This document is not offered: please choose one from the list.")
+    elif (chosen.get("send_by") == "post" or not form.email) and not all(getattr(form, k) for k in ADDRESS_FIELDS):
+        errors["address"] = N_("Please give your postal address, postcode and city: this document is sent by post.")
+    return errors
+
+
+def document_attributes(form: ContactForm, language: str) -> dict[str, str]:
+    """Item attributes of a valid form's document request (none when no document was asked for)."""
+    if not form.brochure:
+        return {}
+    return {"brochure": form.brochure, "language": language,
+            **{key: getattr(form, key) for key in ADDRESS_FIELDS if getattr(form, key)}}

@@ -7,15 +7,19 @@ with ``call_hook`` on a real tenant and their rows checked.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from starlette.testclient import TestClient
 
+from ccctl.context import App
 from ccctl.db.models import WorkItem
 from ccctl.hookspecs import hookimpl
 from ccctl.plugins import call_hook, get_plugin_manager
+from ccctl.web.app import create_web_app
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 T = ("-t", "voyages-lumiere")
@@ -66,6 +70,27 @@ class Probe:
     @hookimpl
     def ccctl_item_answered(self, item, channel, ctx):
         self.heard.append(("answered", item.id, channel))
+
+    @hookimpl
+    def ccctl_contact_form_documents(self, tenant, language):
+        self.heard.append(("documents", tenant.slug, language))
+        return [{"name": "catalogue", "title": "Catalogue 2027", "send_by": "email"}]
+
+    @hookimpl
+    def ccctl_list_callbacks(self, state, limit, ctx):
+        if state not in (None, "scheduled"):
+            return []
+        return [{"request": None, "item": 999, "customer": None, "name": "Probe", "phone": "+33600000000",
+                 "slot": datetime(2030, 1, 2, 8, 0, tzinfo=UTC), "state": "scheduled", "attempts": None,
+                 "source": "probe", "reason": "probe follow-up", "context": {"sent": "catalogue"}}]
+
+    @hookimpl
+    def ccctl_item_created(self, item, ctx):
+        self.heard.append(("created", item.customer_id))
+
+    @hookimpl
+    def ccctl_customer_contacted(self, customer_ids, channel, ctx):
+        self.heard.append(("contacted", tuple(customer_ids), channel, ctx.tenant.slug))
 
 
 @pytest.fixture
@@ -170,3 +195,51 @@ def test_built_in_command_hooks_do_their_work(probed, app):
         call_hook(ctx, "ccctl_item_answered", item=item, channel="email")
         session.rollback()
     assert ("answered", item_id, "email") in probe.heard
+
+
+@pytest.fixture
+def probed_app(probed, db_url):
+    """An App on the probe's plugin manager (for ccctl serve's app and reading rows back)."""
+    app = App(probed[2], db_url)
+    yield app
+    app.close()
+
+
+def test_the_contact_form_offers_what_the_tenant_s_plugins_offer(probed, probed_app):
+    _run, probe, _pm = probed
+    app = probed_app
+    with TestClient(create_web_app(app)) as client:
+        page = client.get("/t/voyages-lumiere/contact")
+        assert '<option value="catalogue">Catalogue 2027</option>' in page.text
+        other = client.get("/t/assurance-horizon/contact")
+        assert 'name="brochure"' not in other.text  # the probe is not enabled there
+        hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page.text))
+        sent = client.post("/t/voyages-lumiere/contact", follow_redirects=False, data={
+            **hidden, "name": "Jean", "email": "jean@example.org", "message": "Le catalogue svp",
+            "brochure": "catalogue"})
+        assert sent.status_code == 303
+    assert ("documents", "voyages-lumiere", "fr") in probe.heard
+    assert all(slug == "voyages-lumiere" for kind, slug, *_ in probe.heard if kind == "documents")
+    with app.session() as s:
+        [attributes] = s.scalars(select(WorkItem.attributes).where(WorkItem.channel == "web")).all()
+    assert (attributes["brochure"], attributes["language"]) == ("catalogue", "fr")
+
+
+def test_callback_list_shows_the_plugin_s_rows_in_the_tenant_s_zone(probed):
+    run, _probe, _pm = probed
+    [row] = run.json("callback", "list", *T)
+    assert (row["source"], row["slot"], row["context"]) == ("probe", "2030-01-02T08:00:00+00:00",
+                                                            {"sent": "catalogue"})
+    assert "2030-01-02 09:00 CET" in run("callback", "list", *T, "--format", "table").stdout
+    assert run.json("callback", "list", *T, "--state", "cancelled") == []
+    assert run.json("callback", "list", "-t", "assurance-horizon") == []
+
+
+def test_an_inbound_mail_is_heard_as_a_contact_before_its_item(probed, probed_app):
+    run, probe, _pm = probed
+    app = probed_app
+    run("email", "ingest", str(EXAMPLES / "mail" / "annulation.eml"), *T, "--no-ack")
+    with app.session() as s:
+        [customer] = s.scalars(select(WorkItem.customer_id).where(WorkItem.channel == "email")).all()
+    assert [h for h in probe.heard if h[0] in ("contacted", "created")] == [
+        ("contacted", (customer,), "email", "voyages-lumiere"), ("created", customer)]

@@ -167,24 +167,34 @@ def slots_cmd(day, days, only_open, tenant_slug, fmt) -> None:
 @tenant_option
 @output_options
 def list_cmd(state, limit, tenant_slug, fmt) -> None:
-    """List call-back requests, soonest slot first.
+    """List call-back requests, soonest slot first, with the calls other plugins scheduled (source
+    ``fulfil``: the follow-up of a brochure sent, its reason naming the request and what was sent).
 
     \b
     Example:
       ccctl callback list --state scheduled --format json
     """
+    from datetime import UTC, datetime
+
     from sqlalchemy import select
 
+    from ccctl.output import resolve_format
     from ccctl_callback.models import CallbackRequest
 
-    with tenant_session(tenant_slug, commit=False) as (_app, session, tenant):
+    with tenant_session(tenant_slug, commit=False) as (app, session, tenant):
         query = select(CallbackRequest).where(CallbackRequest.tenant_id == tenant.id)
         if state:
             query = query.where(CallbackRequest.state == state)
         query = query.order_by(CallbackRequest.slot_start.is_(None).desc(), CallbackRequest.slot_start,
                                CallbackRequest.id).limit(limit)
-        rows = [_request_row(tenant, r) for r in session.scalars(query)]
-    emit(rows, REQUEST_COLUMNS, fmt)
+        keyed = [(r.slot_start, _request_row(tenant, r)) for r in session.scalars(query)]
+        ctx = app.context(session, tenant)
+        for answer in ctx.hook("ccctl_list_callbacks")(state=state, limit=limit, ctx=ctx):
+            keyed += [(row.get("slot"), row) for row in answer or []]
+    # "now" first, then by slot (a stable sort: the requests keep their order among equals)
+    keyed.sort(key=lambda pair: (pair[0] is not None, pair[0] or datetime.min.replace(tzinfo=UTC)))
+    columns = REQUEST_COLUMNS + (["reason"] if resolve_format(fmt) in ("table", "csv") else ["reason", "context"])
+    emit([row for _slot, row in keyed[:limit]], columns, fmt, tz=tenant.timezone)
 
 
 @callback.command("show")

@@ -237,6 +237,7 @@ class Ingester:
         from ccctl_email.threads import find_thread
 
         customer = self._customer_of([parsed])[parsed.from_addr]
+        self._contacted([parsed], {parsed.from_addr: customer})
         item, how = find_thread(self.session, self.tenant, parsed, customer.id)
         if item is None:
             with answerable(self.config, [parsed] if self.auto_replies else []):
@@ -262,6 +263,7 @@ class Ingester:
         repeated = [(n, p.mail.message_id) for n, p in enumerate(todo) if firsts[p.mail.message_id] != n]
         todo = [p for n, p in enumerate(todo) if firsts[p.mail.message_id] == n]
         customers = self._customer_of([p.mail for p in todo])
+        self._contacted([p.mail for p in todo], customers)
         known: dict[str, Any] = ref_items(session, tenant, [r for p in todo for r in p.mail.thread_refs])
         specs: list[dict[str, Any]] = []
         plan: list[Planned] = []
@@ -303,6 +305,15 @@ class Ingester:
         if wanted:
             self._customers.update(find_or_create_many(self.session, self.tenant, "email", wanted))
         return {p.from_addr: self._customers[p.from_addr] for p in mails}
+
+    def _contacted(self, mails: list[ParsedMail], customers: dict[str, Any]) -> None:
+        """``ccctl_customer_contacted`` for the senders, before any item is made (a reply joining a thread
+        makes none): a person wrote; an automatic message (out of office, bounce, list) is nobody's contact."""
+        from ccctl_email.ack import skip_reason
+
+        ids = sorted({customers[m.from_addr].id for m in mails if skip_reason(m, self.config) is None})
+        if ids:
+            self.ctx.hook("ccctl_customer_contacted")(customer_ids=ids, channel="email", ctx=self.ctx)
 
     def _item_spec(self, parsed: ParsedMail, customer) -> dict[str, Any]:
         """``create_item`` arguments for a message that starts a thread."""

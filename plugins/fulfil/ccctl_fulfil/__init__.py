@@ -40,6 +40,15 @@ def ccctl_item_created(item, ctx):
 
 
 @hookimpl
+def ccctl_customer_contacted(customer_ids, channel, ctx):
+    """A mail (even one joining a thread) or a call: the customer got in touch, follow-ups are dropped."""
+    from ccctl_fulfil.config import fulfil_config
+    from ccctl_fulfil.follow_up import cancel_pending
+
+    cancel_pending(ctx, fulfil_config(ctx.tenant), customer_ids, f"by {channel}")
+
+
+@hookimpl
 def ccctl_item_send(item, what, ctx):
     kind, _, name = what.partition(":")
     if kind != "brochure":
@@ -48,6 +57,22 @@ def ccctl_item_send(item, what, ctx):
 
     row = fulfil(ctx, item, name.strip())
     return f"brochure {row.document} ({row.language}) by {row.method}; follow-up item {row.follow_up_item_id}"
+
+
+@hookimpl
+def ccctl_contact_form_documents(tenant, language):
+    """The contact form offers the tenant's documents that have a file in the form's language."""
+    from ccctl_fulfil.config import fulfil_config
+
+    return [{"name": name, "title": document.title, "send_by": document.send_by}
+            for name, document in fulfil_config(tenant).documents.items() if language in document.files]
+
+
+@hookimpl
+def ccctl_list_callbacks(state, limit, ctx):
+    from ccctl_fulfil.listing import callback_rows
+
+    return callback_rows(ctx, state, limit)
 
 
 @hookimpl

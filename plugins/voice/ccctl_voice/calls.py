@@ -62,6 +62,8 @@ def open_call(ctx: TenantContext, cfg: VoiceConfig, params, now: datetime) -> tu
     ctx.session.add(call)
     ctx.session.flush()
     log_step(ctx, call, "incoming", f"call from {caller or 'a hidden number'} to {to}", now)
+    if customer_id is not None:  # they called: whether or not the call ends in a queue item
+        ctx.hook("ccctl_customer_contacted")(customer_ids=[customer_id], channel=CHANNEL, ctx=ctx)
     return call, True
 
 
