@@ -66,8 +66,8 @@ def items(app, **where) -> list[WorkItem]:
 
 def test_the_form_offers_the_tenant_s_brochures_only_where_fulfil_is_on(client):
     page, _hidden = load(client)
-    assert options(page.text) == {"": "No brochure, thank you", "japon": "Circuit Japon",
-                                  "perou": "Pérou en liberté (by post)"}
+    assert options(page.text) == {"": "Pas de brochure, merci", "japon": "Circuit Japon",
+                                  "perou": "Pérou en liberté (par courrier)"}
     csp = page.headers["content-security-policy"]
     assert "script-src 'nonce-" in csp and "frame-ancestors 'none'" in csp  # the page kit's headers, still
     assert 'name="postcode"' in page.text
@@ -95,13 +95,13 @@ def test_an_unknown_brochure_is_a_form_error_and_stores_nothing(app, client):
     for tenant, name in (("voyages", "chine"), ("voyages", "../japon"), ("sans", "japon")):
         refused = post(client, {**GOOD, "brochure": name}, tenant)
         assert refused.status_code == 400, (tenant, name)
-        assert "This document is not offered" in error(refused.text, "brochure")
+        assert "pas proposé" in error(refused.text, "brochure")  # the tenant is fr_FR
     assert items(app) == []
 
 
 def test_a_postal_brochure_needs_an_address_then_goes_to_the_mailing_batch(app, ccctl, client):
     missing = post(client, {**GOOD, "brochure": "perou", "postcode": "69003"})
-    assert missing.status_code == 400 and "postal address" in error(missing.text, "address")
+    assert missing.status_code == 400 and "adresse postale" in error(missing.text, "address")
     assert 'value="69003"' in missing.text  # what was typed is kept
     by_email_without_email = post(client, {**GOOD, "email": "", "phone": "06 12 34 56 78", "brochure": "japon"})
     assert by_email_without_email.status_code == 400 and error(by_email_without_email.text, "address")
