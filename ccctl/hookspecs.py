@@ -239,6 +239,19 @@ def ccctl_apply_retention(policy: dict[str, timedelta], now: datetime, dry_run: 
     """
 
 
+@spec(EVERY, COMMAND)
+def ccctl_list_tenant_files(ctx: TenantContext) -> list[Path] | None:
+    """The files and folders on this machine that hold ``ctx.tenant``'s data (token folders, dry-run
+    logs, documents of its YAML...): ``tenant delete`` lists them on ``--dry-run`` and deletes them
+    with the tenant's rows. Declare paths whether or not they exist; a path another tenant also
+    declares (or one inside the other) is kept and named as shared.
+
+    Kind: command. Reach: every loaded plugin (a switched-off plugin's files go too). Example::
+
+        return [token_dir() / ctx.tenant.slug]
+    """
+
+
 @spec(TENANT, REGISTER)
 def ccctl_tenant_status(app: Any, tenant: Any, report: Callable[..., None]) -> None:
     """Health checks for ``ccctl status``: call ``report(check, ok, detail, **figures)`` once per check

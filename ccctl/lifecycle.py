@@ -97,12 +97,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def delete_tenant(conn: Connection, tenant: Tenant) -> dict[str, int]:
-    """Delete every row of ``tenant`` in every table, then the tenant; returns rows per table.
-    The caller holds the transaction (all or nothing) and must have archived the tenant."""
+def require_archived(tenant: Tenant) -> None:
+    """Deleting needs the tenant archived first (no new work), so that it can be exported whole."""
     if tenant.archived_at is None:
         raise InputError(f"tenant {tenant.slug} is not archived: archive it first (ccctl tenant archive "
                          f"{tenant.slug}), export it (ccctl tenant export {tenant.slug}), then delete it")
+
+
+def delete_tenant(conn: Connection, tenant: Tenant) -> dict[str, int]:
+    """Delete every row of ``tenant`` in every table, then the tenant; returns rows per table.
+    The caller holds the transaction (all or nothing) and must have archived the tenant."""
+    require_archived(tenant)
     deleted = {}
     for table in reversed(tenant_tables(conn)):
         if table.name in KEPT:

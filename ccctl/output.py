@@ -139,6 +139,10 @@ def _csv_cell(value: Any) -> str:
     return _plain_cell(value)
 
 
+def _nested_table(value: Any) -> bool:
+    return isinstance(value, list) and any(isinstance(v, Mapping) for v in value)
+
+
 def emit_object(obj: Mapping[str, Any], fmt: str | None = None, file=None, tz=None) -> None:
     """Write one record: ``key: value`` lines on a table, the object itself otherwise.
 
@@ -160,6 +164,8 @@ def emit_object(obj: Mapping[str, Any], fmt: str | None = None, file=None, tz=No
     elif fmt == "jsonl":
         file.write(to_json(obj, indent=None) + "\n")
     elif fmt == "csv":
-        emit([{k: v for k, v in obj.items() if not isinstance(v, list)}], fmt="csv", file=file)
+        # One row: a list of values (emails, skills) is one cell joined as listings join it; a
+        # nested table (a timeline) has no place in one row and is left to json.
+        emit([{k: v for k, v in obj.items() if not _nested_table(v)}], fmt="csv", file=file)
     else:
         file.write(to_json(obj) + "\n")

@@ -96,10 +96,19 @@ run ccctl item close "$item" --agent marie --outcome resolved --note "Annulation
     --format table
 run ccctl queue stats "${T[@]}" --format table
 
+say "   Agents have a state (available, on a call, wrap-up, paused with a reason), kept as a history:" \
+    "only an available agent claims work; the history feeds the planner's figures in chapter 8."
+run ccctl agent set marie --state paused --reason lunch --format table
+run ccctl agent set marie --state available --format table
+
 say "8. The client's month: KPIs (with an HTML report to send) and the invoice lines from its YAML rates."
 month=$(date +%Y-%m)
 run ccctl report kpi "${T[@]}" --from "$month-01" --to "$(date +%Y-%m-%d)" --html "$OUT_DIR/kpi.html" --format table
 run ccctl report billing --month "$month" "${T[@]}" --format table
+
+say "   The planner's view: each agent's occupancy (time on calls, in wrap-up or holding an item, of the" \
+    "time logged in) and adherence (time logged in during the client's opening hours), from the states."
+run ccctl report staffing --agents "${T[@]}" --format table
 
 say "9. Clients never see each other: the same number is unknown to the other client."
 run ccctl customer find "06 12 34 56 78" -t assurance-horizon --format table

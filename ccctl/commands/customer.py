@@ -8,6 +8,7 @@ from ccctl.commands.options import tenant_option, tenant_session
 from ccctl.output import emit, emit_object, output_options
 
 CUSTOMER_COLUMNS = ["id", "name", "emails", "phones"]
+NESTED = ("context", "open_items", "timeline")  # customer show: tables inside the record
 
 
 def register(cli: click.Group) -> None:
@@ -203,7 +204,9 @@ def show_cmd(customer_id: int, limit, tenant_slug, fmt) -> None:
     across channels (newest first).
 
     Tables show times in the tenant's time zone; JSON keeps ISO 8601 UTC.
-    A merged customer's id leads to the customer it was merged into.
+    A merged customer's id leads to the customer it was merged into. CSV gives the
+    customer as one row with the columns of `customer list` (several emails or phones in
+    one cell, joined by ", "); the context, open items and timeline are in json and table.
 
     \b
     Examples:
@@ -224,4 +227,9 @@ def show_cmd(customer_id: int, limit, tenant_slug, fmt) -> None:
         record["open_items"] = [item_row(i) for i in open_items(session, tenant, found)]
         record["timeline"] = [interaction_row(i) for i in timeline(session, tenant, found, limit)]
         zone = tenant.timezone
+    from ccctl.output import resolve_format
+
+    if resolve_format(fmt) == "csv":
+        record = {k: v for k, v in record.items() if k not in NESTED}  # the same columns, whatever they hold
+        click.echo(f"({', '.join(NESTED)}: --format json or table)", err=True)
     emit_object(record, fmt, tz=zone)

@@ -98,10 +98,13 @@ def export_cmd(slug, output, actor) -> None:
 @actor_option
 @output_options
 def delete_cmd(slug, dry_run, yes, actor, fmt) -> None:
-    """Delete an archived client and every row it owns, in core and in every plugin's tables.
+    """Delete an archived client and every row it owns, in core and in every plugin's tables,
+    and the files its plugins keep for it (token folders, dry-run logs, brochures...).
 
     The audit log keeps its entries (ids and counts only) and gains one for the deletion.
-    Archive first, export, then delete: there is no undo.
+    Archive first, export, then delete: there is no undo. A file another tenant also uses is
+    kept (listed as shared). Files go first: if one cannot be removed, no row is deleted
+    (exit 1, the files named); fix it and run the command again.
 
     \b
     Examples:
@@ -111,20 +114,31 @@ def delete_cmd(slug, dry_run, yes, actor, fmt) -> None:
     """
     from ccctl import lifecycle
     from ccctl.audit import audit
-    from ccctl.errors import InputError
+    from ccctl.errors import CcctlError, InputError
+    from ccctl.tenant_files import remove, tenant_files
 
     with app_session(commit=not dry_run) as (app, session):
         tenant = app.tenant(session, slug)
+        files = tenant_files(app, session, tenant)
         if dry_run:
             rows = lifecycle.counts(session.connection(), tenant)
             rows.pop("audit_log", None)
         else:
+            lifecycle.require_archived(tenant)
             if not yes:
                 if not sys.stdin.isatty():
                     raise InputError("deleting a tenant asks for confirmation: pass --yes in scripts")
                 typed = click.prompt(f"Delete tenant {slug} and all its data? Type its slug to confirm")
                 if typed != slug:
                     raise InputError("not confirmed: nothing deleted")
+            failed = remove(files.owned)
+            if failed:
+                raise CcctlError(f"tenant {slug}: {len(failed)} file(s) could not be removed, so no row was "
+                                 f"deleted; fix this and run the command again: {'; '.join(failed)}")
             rows = lifecycle.delete_tenant(session.connection(), tenant)
-            audit(session, None, actor, "tenant.delete", f"tenant:{slug}", {"rows": rows})
-    emit_object({"tenant": slug, "dry_run": dry_run, "rows": rows, "total": sum(rows.values())}, fmt)
+            audit(session, None, actor, "tenant.delete", f"tenant:{slug}", {"rows": rows, "files": len(files.owned)})
+    for path, others in files.shared.items():
+        click.echo(f"kept {path}: also used by {', '.join(others)}", err=True)
+    emit_object({"tenant": slug, "dry_run": dry_run, "rows": rows, "total": sum(rows.values()),
+                 "files": [str(p) for p in files.owned],
+                 "shared_files": [str(p) for p in files.shared]}, fmt)

@@ -11,15 +11,24 @@ def register(cli: click.Group) -> None:
     cli.add_command(plugins)
 
 
+COLUMNS = ["name", "version", "package", "hooks", "tenants"]
+TENANTS_WIDTH = 60  # a table's tenants cell: with the other columns, fits 120 characters
+
+
 @click.command()
 @click.option("--no-tenants", is_flag=True, help="Do not open the database to list tenants.")
+@click.option("--wide", is_flag=True, help="A table with every hook name and every tenant.")
 @output_options
 @click.pass_obj
-def plugins(app, no_tenants: bool, fmt) -> None:
+def plugins(app, no_tenants: bool, wide: bool, fmt) -> None:
     """List loaded plugins with version, hooks and the tenants that enable each.
+
+    A table counts the hooks and shortens a long list of tenants to fit 120 columns;
+    --wide, --format json or csv give them all.
 
     If a plugin breaks ccctl, start with none: CCCTL_LOAD_PLUGINS='' ccctl plugins
     """
+    from ccctl.output import resolve_format
     from ccctl.plugins import plugin_distribution, plugin_names
 
     enabled_by: dict[str, list[str]] = {}
@@ -37,4 +46,19 @@ def plugins(app, no_tenants: bool, fmt) -> None:
         dist, version = plugin_distribution(app.pm, name)
         rows.append({"name": name, "version": version, "package": dist, "hooks": hooks,
                      "tenants": enabled_by.get(name, [])})
-    emit(rows, ["name", "version", "package", "hooks", "tenants"], fmt)
+    if resolve_format(fmt) == "table" and not wide:
+        rows = [{**row, "hooks": len(row["hooks"]), "tenants": shortened(row["tenants"], TENANTS_WIDTH)}
+                for row in rows]
+    emit(rows, COLUMNS, fmt)
+
+
+def shortened(names: list[str], width: int) -> str:
+    """``a, b, c`` or, past ``width`` characters, ``a, b (+3 more)``: as many whole names as fit."""
+    text = ", ".join(names)
+    if len(text) <= width:
+        return text
+    for keep in range(len(names) - 1, -1, -1):
+        text = ", ".join(names[:keep]) + f"{' ' if keep else ''}(+{len(names) - keep} more)"
+        if len(text) <= width:
+            return text
+    return f"({len(names)} tenants)"

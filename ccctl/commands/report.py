@@ -120,22 +120,34 @@ def billing_cmd(month, tenant_slug, actor, fmt) -> None:
 @click.option("--model", type=click.Choice(["erlang-c", "erlang-a"]), default="erlang-c", show_default=True,
               help="erlang-a: callers hang up after a while (patience measured, or --patience).")
 @click.option("--patience", type=click.FloatRange(1, 86400), help="Mean patience in seconds (erlang-a).")
+@click.option("--agents", "per_agent", is_flag=True,
+              help="Instead: occupancy and adherence per agent over --from/--to (from the state history).")
+@from_option
+@to_option
+@click.option("--wide", is_flag=True, help="With --agents: a table with every column.")
 @actor_option
 @output_options
-def staffing_cmd(tenant_slug, target, day, interval, weeks, aht, channel, queue, model, patience, actor,
-                 fmt) -> None:
-    """Agents needed per interval (Erlang C, or Erlang A) beside the agents on shift.
+def staffing_cmd(tenant_slug, target, day, interval, weeks, aht, channel, queue, model, patience, per_agent,
+                 start, end, wide, actor, fmt) -> None:
+    """Agents needed per interval (Erlang C, or Erlang A) beside the agents on shift;
+    with --agents, each agent's occupancy and adherence over a past period.
 
     Arrivals per interval are the mean of the same weekday and time over the last
     --weeks weeks; the handling time is the mean claim-to-close time of those weeks.
     Erlang A takes the callers' patience from the same weeks (abandoned items ÷ time
     waited) unless --patience is given; with no abandonment measured it is Erlang C.
 
+    --agents (period: --from/--to, default the last 7 days up to now): occupancy = time on a
+    call, in wrap-up or holding an item ÷ time logged in (not paused); adherence = time
+    logged in during the tenant's business hours ÷ those hours (ccctl keeps no shift plan).
+    Definitions in docs/reports.md.
+
     \b
     Examples:
       ccctl report staffing -t voyages-lumiere --target 80/20
       ccctl report staffing -t voyages-lumiere --date 2026-11-30 --interval 60 --aht 240
       ccctl report staffing -t voyages-lumiere --channel voice --model erlang-a
+      ccctl report staffing -t voyages-lumiere --agents --from 2026-11-01 --to 2026-11-30
     """
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
@@ -146,6 +158,10 @@ def staffing_cmd(tenant_slug, target, day, interval, weeks, aht, channel, queue,
     from ccctl.reports.period import parse_day
     from ccctl.reports.staffing import Target, staffing_rows
 
+    if per_agent:
+        return _agents_report(tenant_slug, start, end, wide, actor, fmt)
+    if start or end or wide:
+        raise InputError("--from, --to and --wide go with --agents (the forecast is for one --date)")
     wanted = Target.parse(target)
     with tenant_session(tenant_slug) as (_app, session, tenant):
         when = parse_day(day, "--date") if day else \
@@ -160,6 +176,44 @@ def staffing_cmd(tenant_slug, target, day, interval, weeks, aht, channel, queue,
     emit_report("staffing", parameters, rows, ["interval", "arrivals", "erlangs", "agents_needed",
                                                "service_level_pct", "asa_s", "abandon_pct", "on_shift", "gap"],
                 fmt)
+
+
+def _agents_report(tenant_slug, start, end, wide, actor, fmt) -> None:
+    """``report staffing --agents``: per-agent occupancy and adherence (ccctl.reports.occupancy)."""
+    from ccctl.audit import audit
+    from ccctl.commands.options import tenant_session
+    from ccctl.errors import InputError
+    from ccctl.db.models import utcnow
+    from ccctl.reports.occupancy import COLUMNS, TABLE_COLUMNS, agent_rows
+    from ccctl.reports.period import day_period
+
+    from click.core import ParameterSource
+
+    forecast_only = {"target": "--target", "day": "--date", "interval": "--interval", "weeks": "--weeks",
+                     "aht": "--aht", "channel": "--channel", "queue": "--queue", "model": "--model",
+                     "patience": "--patience"}
+    context = click.get_current_context()
+    given = [flag for name, flag in forecast_only.items()
+             if context.get_parameter_source(name) == ParameterSource.COMMANDLINE]
+    if given:
+        raise InputError(f"{', '.join(given)}: not with --agents (they shape the forecast of one day)")
+    with tenant_session(tenant_slug) as (_app, session, tenant):
+        period = day_period(start, end, tenant.timezone)
+        now = utcnow()
+        if period.start >= now:
+            raise InputError(f"--from {period.label().split('..')[0]} is in the future: occupancy is measured, "
+                             "not forecast")
+        rows = agent_rows(session, tenant, period, now)
+        parameters = {"tenant": tenant.slug, "from": period.start, "to": min(period.end, now),
+                      "timezone": tenant.timezone, "schedule": "business_hours",
+                      "holidays": tenant.config.get("holidays"),
+                      "occupancy": "(on_call + wrap_up + items) / logged_in",
+                      "adherence": "logged_in during business hours / business hours"}
+        audit(session, tenant.id, actor, "report.staffing", f"tenant:{tenant.slug}",
+              {"agents": len(rows) - 1, "from": period.start, "to": parameters["to"]})
+    click.echo(f"period: {period.label()} ({tenant.timezone}), up to now; schedule: the tenant's business hours",
+               err=True)
+    emit_report("staffing", parameters, rows, COLUMNS, fmt, table_columns=None if wide else TABLE_COLUMNS)
 
 
 @report.command("attribution")

@@ -59,6 +59,11 @@ def add_agent(session: Session, name: str, *, skills: list[str], serves: list[st
             session.flush()
     except IntegrityError:
         raise CcctlError(f"agent '{name}' exists already") from None
+    # The history starts with the first state, so time-in-state reports cover the agent's whole life.
+    from ccctl.db.models import AgentStateChange
+
+    session.add(AgentStateChange(agent_id=agent.id, state=agent.state, reason=agent.state_reason, source="agent add",
+                                 at=agent.created_at))
     return agent
 
 

@@ -101,6 +101,31 @@ def test_show_one_timeline_newest_first_with_open_items_in_the_tenant_zone(marti
     assert len(cli.json("customer", "show", customer["id"], "-t", "antilles", "--limit", "2")["timeline"]) == 2
 
 
+def test_show_as_csv_keeps_every_contact_point_in_the_columns_of_list(example_tenants, app):
+    cli = example_tenants
+    row = cli.json("customer", "add", "Inès Haddad", "--email", "ines@example.fr", "--email", "ines.h@example.com",
+                   "--phone", "07 81 00 00 01", "--phone", "+33 7 81 00 00 02", *T)
+    with app.session() as session:
+        tenant = app.tenant(session, "voyages-lumiere")
+        create_item(app.context(session, tenant), "email", subject="Devis", customer_id=row["id"])
+        session.commit()
+    result = cli("customer", "show", str(row["id"]), "--format", "csv", *T)
+    import csv
+    import io
+
+    header, values = list(csv.reader(io.StringIO(result.stdout)))
+    shown = dict(zip(header, values, strict=True))
+    assert header[:4] == ["id", "name", "emails", "phones"]  # as customer list --format csv
+    assert shown["emails"] == "ines@example.fr, ines.h@example.com"
+    assert shown["phones"] == "+33781000001, +33781000002"
+    assert not {"timeline", "open_items", "context"} & set(header)  # nested tables: json and table only
+    assert "timeline: --format json or table" in result.stderr
+    listed = cli("customer", "list", "--name", "haddad", "--format", "csv", *T).stdout.splitlines()
+    assert listed[1].startswith(f'{row["id"]},Inès Haddad,"{shown["emails"]}","{shown["phones"]}"')
+    agent = cli("agent", "add", "marie", "--skill", "booking,fr", "--serves", "voyages-lumiere", "--format", "csv")
+    assert '"booking, fr"' in agent.stdout  # one record's list values are kept by every command
+
+
 def test_show_unknown_customer_fails_cleanly(voyages):
     assert "no customer 999 for tenant voyages-lumiere" in voyages("customer", "show", "999", *T, code=1).stderr
 

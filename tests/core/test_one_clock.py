@@ -109,10 +109,8 @@ def _walk(run, ids, *global_options):
     return shown
 
 
-# Not done yet (see the closing note of issue #20): the call-back plugin's slot columns are
-# tenant-time strings that `--slot` reads back, printed without their zone. Strict: once
-# fixed, this entry must go.
-KNOWN_GAPS = {"callback list", "callback slots"}
+# Commands still printing a time without its zone (none left). Strict: a fixed one must go.
+KNOWN_GAPS: set[str] = set()
 
 
 def test_every_table_names_the_zone_of_its_times(day):

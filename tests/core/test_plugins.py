@@ -29,7 +29,23 @@ def test_plugins_lists_name_version_package_hooks_and_enabling_tenants(example_t
     assert rows["email"]["tenants"] == ["assurance-horizon", "voyages-lumiere"]
     assert rows["sms"]["tenants"] == ["voyages-lumiere"]   # the insurer has sms: enabled: false
     table = example_tenants("plugins", "--format", "table").stdout
-    assert "voyages-lumiere" in table and "ccctl_register_config_schema" in table
+    assert max(map(len, table.splitlines())) <= 120 and "assurance-horizon, voyages-lumiere" in table
+    email = next(line.split() for line in table.splitlines() if line.startswith("email "))
+    assert email[3] == str(len(rows["email"]["hooks"]))  # hooks counted; names with --wide
+    wide = example_tenants("plugins", "--format", "table", "--wide").stdout
+    assert "ccctl_register_config_schema" in wide and max(map(len, wide.splitlines())) > 120
+
+
+def test_a_long_list_of_tenants_is_shortened_to_whole_names():
+    from ccctl.commands.plugins_cmd import shortened
+
+    names = [f"client-{n:02d}" for n in range(30)]
+    assert shortened(names[:2], 60) == "client-00, client-01"
+    cut = shortened(names, 60)
+    assert cut.endswith("more)") and len(cut) <= 60 and cut.startswith("client-00, client-01, ")
+    kept = cut.split(" (+")[0].split(", ")
+    assert kept == names[:len(kept)] and cut.endswith(f"(+{30 - len(kept)} more)")
+    assert shortened(["a-very-long-client-name-that-alone-is-too-wide"], 20) == "(+1 more)"
 
 
 def test_load_plugins_env_selects_a_subset_or_none(monkeypatch):

@@ -13,6 +13,7 @@ import pytest
 from reports.test_privacy import NEEDLES, cli, database_text, faxes, person  # noqa: F401 (fixtures)
 
 from ccctl.errors import CcctlError
+from ccctl.hookspecs import hookimpl
 
 TENANT = "voyages-lumiere"
 
@@ -85,3 +86,84 @@ def test_export_values_are_exact_in_json():
     assert _plain(datetime(2026, 12, 6, 13, 0, tzinfo=UTC)) == "2026-12-06T13:00:00+00:00"
     assert _plain(Decimal("12.3400")) == "12.3400"
     assert _plain({"a": 1}) == {"a": 1}
+
+
+def _reapply(cli, tmp_path, slug, plugins):
+    """Apply example tenant ``slug`` again with more plugin settings."""
+    import yaml
+
+    from reports.report_helpers import EXAMPLES
+
+    document = yaml.safe_load((EXAMPLES / "clients" / f"{slug}.yaml").read_text(encoding="utf-8"))
+    for name, section in plugins.items():
+        document["plugins"][name] = {**document["plugins"].get(name, {}), **section}
+    path = tmp_path / f"{slug}.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    cli("tenant", "apply", "-f", str(path))
+
+
+def _bytes_under(folder) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()).lower()
+
+
+def test_delete_removes_the_files_plugins_keep_for_the_tenant_and_keeps_shared_ones(cli, person, tmp_path,
+                                                                                    monkeypatch):
+    from ccctl_email.tokenstore import TokenRecord, record_path, save
+
+    data = tmp_path / "data"
+    (data / "brochures").mkdir(parents=True)
+    for name in ("japon-fr.pdf", "commune-fr.pdf"):
+        (data / "brochures" / name).write_bytes(b"%PDF-1.4 brochure")
+    monkeypatch.setenv("CCCTL_TOKEN_DIR", str(data / "tokens"))
+    documents = {"japon": {"title": "Japon", "files": {"fr": str(data / "brochures" / "japon-fr.pdf")}},
+                 "commune": {"title": "Commune", "files": {"fr": str(data / "brochures" / "commune-fr.pdf")}}}
+    _reapply(cli, tmp_path, TENANT, {"sms": {"backend": "file", "file_path": str(data / "sms-sent.jsonl")},
+                                     "fulfil": {"enabled": True, "documents": documents}})
+    _reapply(cli, tmp_path, "assurance-horizon", {"fulfil": {"enabled": True, "documents": {  # shares one brochure
+        "commune": documents["commune"]}}})
+    cli("sms", "dispatch", "-t", TENANT)  # the file backend logs the confirmation: her name and number
+    token = record_path(TENANT, "reservations@voyages.example", "https://login.example/token", "app")
+    save(token, TokenRecord(user="reservations@voyages.example", client_id="app",
+                            token_url="https://login.example/token", access_token="secret-quintard", expires_at=1e10))
+    assert [n for n in NEEDLES if n in _bytes_under(data)]  # the files hold her data before
+    cli("tenant", "archive", TENANT)
+    dry = cli("tenant", "delete", TENANT, "--dry-run", "--format", "json")
+    listed = json.loads(dry.stdout)
+    assert sorted(listed["files"]) == sorted([str(data / "brochures" / "japon-fr.pdf"), str(data / "sms-sent.jsonl"),
+                                             str(data / "tokens" / TENANT)])
+    assert listed["shared_files"] == [str(data / "brochures" / "commune-fr.pdf")]
+    assert f"kept {data / 'brochures' / 'commune-fr.pdf'}: also used by assurance-horizon" in dry.stderr
+    assert token.exists() and (data / "sms-sent.jsonl").exists()  # a dry run deletes nothing
+    done = cli.json("tenant", "delete", TENANT, "--yes")
+    assert done["files"] == listed["files"]
+    left = sorted(str(p.relative_to(data)) for p in data.rglob("*"))
+    assert left == ["brochures", "brochures/commune-fr.pdf", "tokens"]  # the token root is every tenant's
+    assert not [n for n in NEEDLES if n in _bytes_under(data)] and b"secret-quintard" not in _bytes_under(data)
+    assert cli.json("audit")[0]["details"]["files"] == 3
+
+
+class _Unremovable:
+    """A plugin declaring a file the kernel will not let anyone delete, and then a non-path."""
+
+    answer = ["/proc/version"]
+
+    @hookimpl
+    def ccctl_list_tenant_files(self, ctx):
+        return self.answer if ctx.tenant.slug == TENANT else []
+
+
+def test_a_file_that_cannot_be_removed_leaves_every_row(person, ccctl_with, db_url):
+    from reports.report_helpers import runner_with
+
+    plugin = _Unremovable()
+    cli = runner_with(ccctl_with, plugin, "unremovable")
+    cli("tenant", "archive", TENANT)
+    assert "/proc/version" in cli.json("tenant", "delete", TENANT, "--dry-run")["files"]
+    failed = cli("tenant", "delete", TENANT, "--yes", code=1).stderr
+    assert f"tenant {TENANT}: 1 file(s) could not be removed, so no row was deleted" in failed
+    assert "/proc/version" in failed
+    assert TENANT in [t["tenant"] for t in cli.json("tenant", "list")]
+    assert [n for n in NEEDLES if n in database_text(db_url, vacuum=False)]
+    plugin.answer = [42]
+    assert "plugin 'unremovable' declared a file of tenant voyages-lumiere that is not a path: 42" in cli(
+        "tenant", "delete", TENANT, "--dry-run", code=1).stderr

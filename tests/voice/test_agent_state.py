@@ -23,7 +23,7 @@ def test_state_changes_are_kept_and_claims_follow_them(ccctl, app, tmp_path):
     with app.session() as session:
         states = [(c.state, c.reason, c.source) for c in session.scalars(
             select(AgentStateChange).order_by(AgentStateChange.id))]
-    assert states == [("paused", "lunch", "operator"), ("wrap-up", "", "operator"), ("available", "", "operator")]
+    assert states == [("available", "", "agent add"), ("paused", "lunch", "operator"), ("wrap-up", "", "operator"), ("available", "", "operator")]
     ccctl("agent", "set", "marie", "--state", "on-call")
     assert "not available" in ccctl("queue", "next", "--agent", "marie", code=1).stderr
 

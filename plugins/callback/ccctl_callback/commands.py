@@ -102,6 +102,18 @@ def _request_row(tenant, request) -> dict:
             "consent": request.consent}
 
 
+def _for_people(fmt) -> bool:
+    from ccctl.output import resolve_format
+
+    return resolve_format(fmt) == "table"
+
+
+def _zone_named(local_text: str, moment, zone) -> str:
+    """A slot as a person reads it: ``2026-11-24 10:30 CET``. JSON and CSV keep ``2026-11-24 10:30``,
+    the tenant's time that ``--slot`` reads back (with ``utc`` beside it on slot rows)."""
+    return f"{local_text} {moment.astimezone(zone).tzname()}"
+
+
 def _run_batch(stream, tenant_slug, fmt) -> None:
     from ccctl.errors import CcctlError
     from ccctl_callback.batch import read_batch, take_line
@@ -154,9 +166,13 @@ def slots_cmd(day, days, only_open, tenant_slug, fmt) -> None:
         cfg = enabled_config(tenant)
         zone = local_zone(tenant)
         first = day.date() if day else now.astimezone(zone).date()
-        rows = [s.row(zone) for offset in range(days)
-                for s in slots_on(session, tenant, cfg, first + timedelta(days=offset), now)
-                if not only_open or s.status == "open"]
+        slots = [s for offset in range(days)
+                 for s in slots_on(session, tenant, cfg, first + timedelta(days=offset), now)
+                 if not only_open or s.status == "open"]
+        rows = [s.row(zone) for s in slots]
+    if _for_people(fmt):
+        for row, slot in zip(rows, slots, strict=True):
+            row["start"] = _zone_named(row["start"], slot.start, zone)
     emit(rows, SLOT_COLUMNS, fmt)
 
 
@@ -180,6 +196,7 @@ def list_cmd(state, limit, tenant_slug, fmt) -> None:
 
     from ccctl.output import resolve_format
     from ccctl_callback.models import CallbackRequest
+    from ccctl_callback.slots import local_zone
 
     with tenant_session(tenant_slug, commit=False) as (app, session, tenant):
         query = select(CallbackRequest).where(CallbackRequest.tenant_id == tenant.id)
@@ -187,7 +204,13 @@ def list_cmd(state, limit, tenant_slug, fmt) -> None:
             query = query.where(CallbackRequest.state == state)
         query = query.order_by(CallbackRequest.slot_start.is_(None).desc(), CallbackRequest.slot_start,
                                CallbackRequest.id).limit(limit)
-        keyed = [(r.slot_start, _request_row(tenant, r)) for r in session.scalars(query)]
+        requests = list(session.scalars(query))
+        keyed = [(r.slot_start, _request_row(tenant, r)) for r in requests]
+        if _for_people(fmt):
+            zone = local_zone(tenant)
+            for slot_start, row in keyed:
+                if slot_start:
+                    row["slot"] = _zone_named(row["slot"], slot_start, zone)
         ctx = app.context(session, tenant)
         for answer in ctx.hook("ccctl_list_callbacks")(state=state, limit=limit, ctx=ctx):
             keyed += [(row.get("slot"), row) for row in answer or []]

@@ -111,3 +111,11 @@ def ccctl_tenant_status(app, tenant, report):
     from ccctl_email.health import tenant_status
 
     tenant_status(app, tenant, report)
+
+
+@hookimpl
+def ccctl_list_tenant_files(ctx):
+    """The tenant's OAuth2 token folder (one token file per mailbox login)."""
+    from ccctl_email.tokenstore import token_dir
+
+    return [token_dir() / ctx.tenant.slug]

@@ -109,3 +109,10 @@ def ccctl_apply_retention(policy, now, dry_run, ctx):
     from ccctl_fulfil.retention import apply
 
     return apply(ctx, policy, now, dry_run)
+
+
+@hookimpl
+def ccctl_list_tenant_files(ctx):
+    """The brochures the tenant's YAML names (its documents, sent by e-mail or post)."""
+    documents = ctx.tenant.plugin_config("fulfil").get("documents") or {}
+    return [path for document in documents.values() for path in (document.get("files") or {}).values()]

@@ -98,3 +98,10 @@ def ccctl_customer_unmerged(source, target, moved, ctx):
     from ccctl_sms.privacy import unmerged
 
     unmerged(ctx, source, target, moved)
+
+
+@hookimpl
+def ccctl_list_tenant_files(ctx):
+    """The file backend's log of sent messages (numbers and texts), when the tenant has one."""
+    path = ctx.tenant.plugin_config("sms").get("file_path")
+    return [path] if path else []
