@@ -152,6 +152,7 @@ def fetch_cmd(app, tenants, run, fmt) -> None:
       ccctl email fetch --quiet              # from cron, every tenant with an imap section
     """
     from ccctl_email.imap import fetch_tenant
+    from ccctl_email.lease import MailboxBusy
 
     rows = []
 
@@ -160,9 +161,14 @@ def fetch_cmd(app, tenants, run, fmt) -> None:
             tenant = session.merge(tenant, load=False)
             config = _config(tenant)
             ctx = app.context(session, tenant)
-            row = fetch_tenant(ctx, config, session.commit, progress=lambda total, slug=tenant.slug: (
-                click.progressbar(length=total, label=f"fetching {slug}", file=sys.stderr, show_pos=True,
-                                  hidden=run.quiet)))
+            try:
+                row = fetch_tenant(ctx, config, session.commit, progress=lambda total, slug=tenant.slug: (
+                    click.progressbar(length=total, label=f"fetching {slug}", file=sys.stderr, show_pos=True,
+                                      hidden=run.quiet)))
+            except MailboxBusy as busy:  # that run reads the mail: not a fault, nothing left undone
+                run.note(f"email fetch: tenant {tenant.slug}: mailbox skipped: {busy}")
+                run.ok(tenant)
+                return
             sent = _send_acks(ctx, config, session)
         rows.append({**row, "acks_sent": sent["sent"]})
         run.ok(tenant)

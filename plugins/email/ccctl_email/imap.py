@@ -14,12 +14,9 @@ import re
 import socket
 import ssl
 
-from sqlalchemy import select
-
 from ccctl.config.secrets import resolve_secret
 from ccctl.errors import CcctlError
 from ccctl_email.config import ImapSettings
-from ccctl_email.models import ImapState
 
 FETCH_CHUNK = 50
 UID_IN_FETCH = re.compile(rb"UID (\d+)")
@@ -132,11 +129,18 @@ def fetch_messages(conn: imaplib.IMAP4, uids: list[int]) -> list[tuple[int, byte
 def fetch_tenant(ctx, config, commit, progress=None) -> dict:
     """Ingest every message not yet read from the tenant's mailbox; return counts.
 
+    No transaction is open while the server is asked anything: the lease is taken and the
+    position read in a short transaction first (:mod:`ccctl_email.lease`), then each chunk is
+    fetched with none open and stored in one write transaction with the new position.
+    Raises :class:`ccctl_email.lease.MailboxBusy` when another run is reading the mailbox.
+
     ``progress(total)``, when given, returns a context manager with ``update(n)`` (a click progress bar).
     """
     import contextlib
 
+    from ccctl_email import lease as leases
     from ccctl_email.ingest import Ingester, summary
+    from ccctl_email.txn import write_transaction
 
     settings = config.imap
     if settings is None:
@@ -148,27 +152,32 @@ def fetch_tenant(ctx, config, commit, progress=None) -> dict:
         from ccctl_email.oauth import mailbox_for
 
         mailbox = mailbox_for(tenant.slug, config, "imap")
-    conn = connect(settings, mailbox)
+    commit()  # whatever the caller began ends here
+    lease = leases.acquire(session, tenant.id, key, leases.new_holder())
     try:
-        validity = select_folder(conn, settings)
-        state = session.scalar(select(ImapState).where(ImapState.tenant_id == tenant.id, ImapState.account == key))
-        if state is None:
-            state = ImapState(tenant_id=tenant.id, account=key, uidvalidity=validity, last_uid=0)
-            session.add(state)
-        elif state.uidvalidity != validity:
-            state.uidvalidity, state.last_uid = validity, 0
-        uids = new_uids(conn, state.last_uid)
-        ingester = Ingester(ctx, config)
-        with (progress(len(uids)) if progress else contextlib.nullcontext()) as bar:
-            for start in range(0, len(uids), FETCH_CHUNK):
-                fetched = fetch_messages(conn, uids[start:start + FETCH_CHUNK])
-                for _result in ingester.ingest_many((f"imap:{key};uid={uid}", raw) for uid, raw in fetched):
-                    if bar is not None:
-                        bar.update(1)
-                if fetched:
-                    state.last_uid = max(state.last_uid, fetched[-1][0])
-                commit()  # the messages and the position move together
-        commit()
-        return {"tenant": tenant.slug, "account": key, **summary(ingester.counts)}
+        conn = connect(settings, mailbox)
+        try:
+            validity = select_folder(conn, settings)
+            last_uid = lease.last_uid if lease.uidvalidity == validity else 0
+            uids = new_uids(conn, last_uid)
+            ingester = Ingester(ctx, config)
+            with (progress(len(uids)) if progress else contextlib.nullcontext()) as bar:
+                for start in range(0, len(uids), FETCH_CHUNK):
+                    fetched = fetch_messages(conn, uids[start:start + FETCH_CHUNK])
+                    write_transaction(session)
+                    for _result in ingester.ingest_many((f"imap:{key};uid={uid}", raw) for uid, raw in fetched):
+                        if bar is not None:
+                            bar.update(1)
+                    position = max([last_uid, *(uid for uid, _raw in fetched)])
+                    leases.advance(session, lease, validity, position)
+                    commit()  # the messages and the position move together
+                    last_uid = position
+            if not uids and (lease.uidvalidity, lease.last_uid) != (validity, last_uid):
+                write_transaction(session)
+                leases.advance(session, lease, validity, last_uid)
+                commit()
+        finally:
+            _close(conn)
     finally:
-        _close(conn)
+        leases.release(session, lease)
+    return {"tenant": tenant.slug, "account": key, **summary(ingester.counts)}

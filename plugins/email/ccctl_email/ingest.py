@@ -167,9 +167,13 @@ class Ingester:
         """Store new messages in bulk; on any failure, one at a time (quarantining the bad ones)."""
         if not todo:
             return []
+        from sqlalchemy.exc import OperationalError
+
         try:
             with self._savepoint():
                 results = self._store_many(todo)
+        except OperationalError:
+            raise  # the database's trouble (locked, gone), not the messages': the run stops, nothing lost
         except Exception:  # noqa: BLE001 - rolled back whole: the per-message path sorts it out
             return list(self._store_one_by_one(todo))
         for result in results:
@@ -205,11 +209,13 @@ class Ingester:
             yield index, result
 
     def _one(self, parsed: ParsedMail, raw: bytes, source: str) -> Result:
-        from sqlalchemy.exc import IntegrityError
+        from sqlalchemy.exc import IntegrityError, OperationalError
 
         try:
             with self._savepoint():
                 result = self._store(parsed, raw, source)
+        except OperationalError:
+            raise  # a locked or lost database is no reason to quarantine a good message
         except IntegrityError as exc:
             if self._exists(parsed.message_id):  # another ingester (MTA pipe, fetch) stored it first
                 self.counts[DUPLICATE] += 1

@@ -101,9 +101,15 @@ def queue_mail(ctx, config: EmailConfig, *, kind: str, item: WorkItem, to: str, 
 
 
 def send_queued(ctx, config: EmailConfig, only: list[int] | None = None, commit=None) -> dict[str, int]:
-    """Send the tenant's queued mails over one SMTP connection; ``commit`` runs after each one."""
+    """Send the tenant's queued mails over one SMTP connection.
+
+    ``commit`` (the session's) ends the transaction that read the outbox before the server is
+    contacted, and stores each mail's outcome right after the server answered: no transaction is
+    open while SMTP talks (without ``commit``, the caller's stays open: tests only).
+    """
     from ccctl.customers import record_interaction
     from ccctl_email.smtp import smtp_connection
+    from ccctl_email.txn import write_transaction
 
     session, tenant = ctx.session, ctx.tenant
     query = select(OutboundMail).where(OutboundMail.tenant_id == tenant.id, OutboundMail.status == "queued")
@@ -119,9 +125,11 @@ def send_queued(ctx, config: EmailConfig, only: list[int] | None = None, commit=
         from ccctl_email.oauth import mailbox_for
 
         mailbox = mailbox_for(tenant.slug, config, "smtp")
+    if commit is not None:
+        commit()
     with smtp_connection(config.smtp, mailbox) as conn:
         for row in rows:
-            row.attempts += 1
+            row.attempts += 1  # (in memory: stored with the outcome, after the server answered)
             recipient, needs_utf8 = envelope_address(row.to_addr)
             try:
                 if needs_utf8:
@@ -149,17 +157,20 @@ def send_queued(ctx, config: EmailConfig, only: list[int] | None = None, commit=
 
                 row.error = str(exc)[:2000]
                 if commit is not None:
+                    write_transaction(session)
                     commit()
                 raise CcctlError(f"SMTP {config.smtp.host}: connection lost after {counts['sent']} sent: {exc}") \
                     from None
             else:
                 row.status, row.sent_at, row.error = "sent", utcnow(), None
+                write_transaction(session)
                 record_interaction(session, tenant, "email", customer_id=row.customer_id, direction="out",
                                    item_id=row.item_id, external_id=row.message_id, actor=ctx.actor or "ccctl",
                                    summary=HISTORY_LABELS.get(row.kind, "Reply: ") + row.subject,
                                    payload={"to": row.to_addr, "kind": row.kind})
                 counts["sent"] += 1
             if commit is not None:
+                write_transaction(session)
                 commit()
     return counts
 
