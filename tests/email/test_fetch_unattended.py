@@ -69,7 +69,7 @@ def test_a_mailbox_being_read_is_skipped_with_a_line(ccctl, apply_tenant, doveco
         session.commit()
     result = ccctl("email", "fetch", "-t", "voyages-lumiere", "--format", "json", env=PASSWORD_ENV)
     assert json.loads(result.stdout) == []
-    assert "tenant voyages-lumiere: mailbox skipped: another `email fetch` (other-host:4242:abcd)" in result.stderr
+    assert "tenant voyages-lumiere: mailbox skipped: another email fetch run (other-host:4242:abcd)" in result.stderr
     quiet = ccctl("email", "fetch", "-t", "voyages-lumiere", "--quiet", env=PASSWORD_ENV)
     assert quiet.stdout == "" and quiet.stderr == ""
     # A run that died holding it: once the lease ran out, the next run takes over and reads on.

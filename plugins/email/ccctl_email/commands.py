@@ -174,7 +174,7 @@ def fetch_cmd(app, tenants, run, fmt) -> None:
         run.ok(tenant)
 
     run.each(tenants, one)
-    run.emit(rows, ["tenant", "account", "new", "joined", "duplicate", "quarantined", "acks_sent"], fmt)
+    run.emit(rows, ["tenant", "account", "new", "joined", "duplicate", "quarantined", "auto_reply", "acks_sent"], fmt)
 
 
 @email.command("send")

@@ -19,6 +19,7 @@ Example::
           templates:
             fr: {subject: "{{ article.title }} [#{{ item.id }}]", body: "... {{ article.url }} ..."}
         sla: 24h
+        auto_replies: history         # out-of-office replies: history only (or queue)
         canned:
           thanks: {body: "Merci {{ customer.name }} !"}
 """
@@ -251,6 +252,9 @@ class EmailConfig(PluginSection):
     # Time to answer a new email thread (e.g. 24h); overrides the queue's SLA for email items.
     sla: str | None = None
     canned: dict[str, MailTemplate] = {}
+    # Out-of-office and other automatic replies (ccctl_email.autoreply): "history" records them
+    # in the sender's history with no queue item; "queue" treats them as any mail.
+    auto_replies: Literal["history", "queue"] = "history"
 
     @field_validator("sla")
     @classmethod

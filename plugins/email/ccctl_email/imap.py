@@ -26,10 +26,8 @@ def account_key(settings: ImapSettings) -> str:
     return f"{settings.user}@{settings.host}:{settings.effective_port}/{settings.folder}"[:500]
 
 
-def connect(settings: ImapSettings, mailbox=None) -> imaplib.IMAP4:
-    """A logged-in connection; ``mailbox`` (an ``oauth.Mailbox``) for ``auth: oauth2``."""
-    where = f"IMAP {settings.host}:{settings.effective_port}"
-    password = resolve_secret(settings.password, "imap.password") if mailbox is None else None
+def greet(settings: ImapSettings) -> imaplib.IMAP4:
+    """A connection that got the server's greeting (and STARTTLS when set), not logged in."""
     try:
         if settings.ssl:
             conn = imaplib.IMAP4_SSL(settings.host, settings.effective_port, timeout=settings.timeout,
@@ -39,7 +37,15 @@ def connect(settings: ImapSettings, mailbox=None) -> imaplib.IMAP4:
             if settings.starttls:
                 conn.starttls(ssl.create_default_context())
     except (OSError, imaplib.IMAP4.error, socket.timeout) as exc:
-        raise CcctlError(f"{where}: cannot connect: {exc}") from None
+        raise CcctlError(f"IMAP {settings.host}:{settings.effective_port}: cannot connect: {exc}") from None
+    return conn
+
+
+def connect(settings: ImapSettings, mailbox=None) -> imaplib.IMAP4:
+    """A logged-in connection; ``mailbox`` (an ``oauth.Mailbox``) for ``auth: oauth2``."""
+    where = f"IMAP {settings.host}:{settings.effective_port}"
+    password = resolve_secret(settings.password, "imap.password") if mailbox is None else None
+    conn = greet(settings)
     try:
         if mailbox is None:
             conn.login(settings.user, password)
@@ -48,10 +54,10 @@ def connect(settings: ImapSettings, mailbox=None) -> imaplib.IMAP4:
 
             authenticate(mailbox, where, lambda token: _xoauth2(conn, settings.user, token))
     except imaplib.IMAP4.error as exc:
-        _close(conn)
+        close(conn)
         raise CcctlError(f"{where}: login failed for user {settings.user}: {_text(exc)}") from None
     except BaseException:
-        _close(conn)
+        close(conn)
         raise
     return conn
 
@@ -82,7 +88,7 @@ def _text(exc: Exception) -> str:
     return arg.decode(errors="replace") if isinstance(arg, bytes) else str(arg)
 
 
-def _close(conn: imaplib.IMAP4) -> None:
+def close(conn: imaplib.IMAP4) -> None:
     try:
         conn.logout()
     except (OSError, imaplib.IMAP4.error):
@@ -129,8 +135,8 @@ def fetch_messages(conn: imaplib.IMAP4, uids: list[int]) -> list[tuple[int, byte
 def fetch_tenant(ctx, config, commit, progress=None) -> dict:
     """Ingest every message not yet read from the tenant's mailbox; return counts.
 
-    No transaction is open while the server is asked anything: the lease is taken and the
-    position read in a short transaction first (:mod:`ccctl_email.lease`), then each chunk is
+    No transaction is open while the server is asked anything: once logged in, the lease is
+    taken and the position read in a short transaction (:mod:`ccctl_email.lease`), then each chunk is
     fetched with none open and stored in one write transaction with the new position.
     Raises :class:`ccctl_email.lease.MailboxBusy` when another run is reading the mailbox.
 
@@ -153,9 +159,9 @@ def fetch_tenant(ctx, config, commit, progress=None) -> dict:
 
         mailbox = mailbox_for(tenant.slug, config, "imap")
     commit()  # whatever the caller began ends here
-    lease = leases.acquire(session, tenant.id, key, leases.new_holder())
+    conn = connect(settings, mailbox)  # logged in first: a skipped run still proves the credentials
     try:
-        conn = connect(settings, mailbox)
+        lease = leases.acquire(session, tenant.id, key, leases.new_holder())
         try:
             validity = select_folder(conn, settings)
             last_uid = lease.last_uid if lease.uidvalidity == validity else 0
@@ -177,7 +183,7 @@ def fetch_tenant(ctx, config, commit, progress=None) -> dict:
                 leases.advance(session, lease, validity, last_uid)
                 commit()
         finally:
-            _close(conn)
+            leases.release(session, lease)
     finally:
-        leases.release(session, lease)
+        close(conn)
     return {"tenant": tenant.slug, "account": key, **summary(ingester.counts)}

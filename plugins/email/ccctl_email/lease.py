@@ -1,6 +1,6 @@
 """One `email fetch` run per mailbox at a time: a lease on the mailbox's ``email_imap_state`` row.
 
-A run takes the lease in a short write transaction before it connects, renews it with every
+A run takes the lease in a short write transaction once logged in, renews it with every
 chunk it commits (in the same transaction as the chunk's messages and position) and gives it
 back when it ends. A second run finding the lease held skips that mailbox (the first one is
 reading it); a run killed without giving it back holds it for :data:`LEASE` at most, then the
@@ -66,7 +66,7 @@ def acquire(session, tenant_id: int, account: str, holder: str, now: datetime | 
         if taken is None:
             other, until = session.execute(select(ImapState.lease_holder, ImapState.lease_until).where(*mine)).one()
             session.rollback()
-            raise MailboxBusy(f"another `email fetch` ({other}) is reading this mailbox "
+            raise MailboxBusy(f"another email fetch run ({other}) is reading this mailbox "
                               f"(its lease runs until {until:%Y-%m-%d %H:%M:%S} UTC)")
         session.commit()
     except BaseException:
