@@ -48,6 +48,9 @@ def probe_servers(tenant, report) -> None:
     for check, settings, probe in (("mail imap", config.imap, _imap), ("mail smtp", config.smtp, _smtp)):
         if settings is None:
             continue
+        if getattr(settings, "backend", "smtp") != "smtp":
+            report(check, True, _dry_run(settings))
+            continue
         if not report.probe:
             report(check, True, "not probed")
             continue
@@ -84,3 +87,9 @@ def _smtp(settings) -> str:
     if oauth:
         return "answered (OAuth2 login not tried)"
     return f"answered, login accepted for {settings.user}" if settings.user else "answered (no login configured)"
+
+
+def _dry_run(settings) -> str:
+    if settings.backend == "console":
+        return "console backend (dry run: mail is printed, nothing sent)"
+    return f"file backend (dry run: .eml files in {settings.folder}, nothing sent)"
