@@ -115,11 +115,14 @@ def ingest_cmd(sources, no_ack, jobs, tenant_slug, fmt) -> None:
     # the ingester's imports (they parse while this process loads SQLAlchemy and the models).
     with _few_collections(), ParsePool(messages, CHUNK, jobs) as parsed:
         from ccctl_email.ingest import Ingester, summary
+        from ccctl_email.txn import write_transaction
 
         with tenant_session(tenant_slug) as (app, session, tenant):
             config = _config(tenant)
             ctx = app.context(session, tenant)
             ingester = Ingester(ctx, config, acknowledge=not no_ack)
+            session.commit()  # the tenant was read: from here each batch is one write transaction
+            write_transaction(session)
             done = 0
             # One message from an MTA pipe needs no bar; a Maildir of thousands does.
             bar = click.progressbar(length=total, label="ingesting", file=sys.stderr, show_pos=True) \
@@ -131,6 +134,7 @@ def ingest_cmd(sources, no_ack, jobs, tenant_slug, fmt) -> None:
                         bar.update(1)
                     if done % COMMIT_EVERY == 0:
                         session.commit()  # batches: few transactions, and a kill loses one batch at most
+                        write_transaction(session)
             session.commit()
             sent = {"sent": 0, "failed": 0, "deferred": 0}
             if not no_ack:

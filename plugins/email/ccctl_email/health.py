@@ -69,12 +69,12 @@ def probe_servers(tenant, report) -> None:
 
 
 def _imap(settings) -> str:
-    from ccctl_email import imap
+    from ccctl_email.imap import close, connect, greet
 
     if settings.auth == "oauth2":
-        imap.close(imap.greet(settings))
+        close(greet(settings))
         return "answered (OAuth2 login not tried)"
-    imap.close(imap.connect(settings))
+    close(connect(settings))
     return f"answered, login accepted for {settings.user}"
 
 

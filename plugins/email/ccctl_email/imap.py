@@ -144,7 +144,7 @@ def fetch_tenant(ctx, config, commit, progress=None) -> dict:
     """
     import contextlib
 
-    from ccctl_email import lease as leases
+    import ccctl_email.lease as leases
     from ccctl_email.ingest import Ingester, summary
     from ccctl_email.txn import write_transaction
 
