@@ -89,13 +89,20 @@ def advance(session, lease: Lease, uidvalidity: int, last_uid: int, now: datetim
 
 
 def release(session, lease: Lease) -> None:
-    """Give the lease back (its own short transaction; harmless if it was lost)."""
+    """Give the lease back (its own short transaction; harmless if it was lost). Should the
+    database refuse now, the lease runs out by itself: a warning, never an error hiding the
+    run's own outcome."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     session.rollback()
-    write_transaction(session)
     try:
+        write_transaction(session)
         session.execute(update(ImapState).where(ImapState.id == lease.state_id, ImapState.lease_holder == lease.holder)
                         .values(lease_holder=None, lease_until=None))
         session.commit()
-    except BaseException:
+    except SQLAlchemyError as exc:
+        import click
+
         session.rollback()
-        raise
+        click.echo(f"warning: could not give back the fetch lease of {lease.holder} "
+                   f"({type(exc).__name__}); it runs out within {LEASE}", err=True)
