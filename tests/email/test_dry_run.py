@@ -55,6 +55,9 @@ def test_an_unwritable_folder_leaves_mail_queued_and_exits_1(ccctl, apply_tenant
     result = ccctl("email", "ingest", str(tmp_path / "m.eml"), "-t", "voyages-lumiere", code=1)
     assert f"smtp.folder {blocker / 'outbox'}: cannot create it" in result.stderr
     assert [o["status"] for o in ccctl.json("email", "outbox", "-t", "voyages-lumiere")] == ["queued"]
+    status = ccctl("status", "-t", "voyages-lumiere", "--no-probe", code=1)
+    assert f"problem: tenant voyages-lumiere: mail smtp: file backend: smtp.folder {blocker / 'outbox'} " \
+           "cannot be written" in status.stderr
 
 
 def test_backend_settings_are_checked_on_apply(ccctl, tmp_path):

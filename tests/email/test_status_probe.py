@@ -67,3 +67,19 @@ def test_refused_login_and_missing_secret_never_show_a_secret(ccctl, apply_tenan
     assert "w-r-o-n-g" not in result.stdout + result.stderr
     unset = ccctl("status", "-t", "voyages-lumiere", "--format", "json", env=ENV, code=1)
     assert "environment variable EMAIL_TEST_WRONG_PW is not set" in mail_checks(unset)["mail imap"]["detail"]
+
+
+def test_a_server_that_never_greets_is_a_problem_after_the_probe_timeout(ccctl, apply_tenant, dovecot, monkeypatch):
+    from ccctl_email import health
+
+    monkeypatch.setattr(health, "PROBE_TIMEOUT", 0.5)
+    user, _ = dovecot.add_user()
+    with socket.socket() as silent:  # accepts the connection, never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        port = silent.getsockname()[1]
+        apply_tenant(imap=imap(port, user), smtp_port=port)
+        result = ccctl("status", "-t", "voyages-lumiere", "--format", "json", env=ENV, code=1)
+    checks = mail_checks(result)
+    assert checks["mail imap"]["status"] == checks["mail smtp"]["status"] == "PROBLEM"
+    assert "timed out" in checks["mail imap"]["detail"] and "timed out" in checks["mail smtp"]["detail"]

@@ -49,7 +49,7 @@ def probe_servers(tenant, report) -> None:
         if settings is None:
             continue
         if getattr(settings, "backend", "smtp") != "smtp":
-            report(check, True, _dry_run(settings))
+            report(check, *_dry_run(settings))
             continue
         if not report.probe:
             report(check, True, "not probed")
@@ -89,7 +89,15 @@ def _smtp(settings) -> str:
     return f"answered, login accepted for {settings.user}" if settings.user else "answered (no login configured)"
 
 
-def _dry_run(settings) -> str:
+def _dry_run(settings) -> tuple[bool, str]:
+    """A dry-run backend: nothing to probe; the file backend's folder must be writable (or creatable)."""
+    import os
+    from pathlib import Path
+
     if settings.backend == "console":
-        return "console backend (dry run: mail is printed, nothing sent)"
-    return f"file backend (dry run: .eml files in {settings.folder}, nothing sent)"
+        return True, "console backend (dry run: mail is printed, nothing sent)"
+    folder = Path(settings.folder).expanduser()
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not (existing.is_dir() and os.access(existing, os.W_OK | os.X_OK)):
+        return False, f"file backend: smtp.folder {folder} cannot be written ({existing} is not a writable folder)"
+    return True, f"file backend (dry run: .eml files in {folder}, nothing sent)"
