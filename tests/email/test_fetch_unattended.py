@@ -110,16 +110,17 @@ def test_a_run_whose_lease_was_taken_over_commits_nothing(app, apply_tenant, dov
         assert session.scalar(select(ImapState.lease_holder)) == "thief"  # not released by the loser
 
 
-def _fetch_process(db_url: str, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "ccctl", "--database-url", db_url, "email", "fetch", *args,
+def _fetch_process(db_url: str, *args: str, command: str = "fetch") -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "ccctl", "--database-url", db_url, "email", command, *args,
                              "--format", "json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, **PASSWORD_ENV, "CCCTL_TENANT": ""})
 
 
 @pytest.mark.slow
-def test_two_runs_at_once_neither_fail_nor_ingest_twice(db_url, apply_tenant, dovecot, make_mail, app):
-    """Two cron runs on one mailbox, and a third on another tenant's, as real processes: every run
-    exits 0 with no traceback, each message is stored once, none is lost or quarantined."""
+def test_two_runs_at_once_neither_fail_nor_ingest_twice(db_url, apply_tenant, dovecot, make_mail, app, tmp_path):
+    """Two cron runs on one mailbox, a third on another tenant's, and a Maildir import into that
+    tenant, as real processes: every run exits 0 with no traceback, each message is stored once,
+    none is lost or quarantined."""
     user_a, password = dovecot.add_user()
     user_b, _ = dovecot.add_user()
     apply_tenant(imap=imap_settings(dovecot, user_a))
@@ -128,8 +129,16 @@ def test_two_runs_at_once_neither_fail_nor_ingest_twice(db_url, apply_tenant, do
                 for n in range(1, 301)]
     dovecot.append(user_a, password, *messages)
     dovecot.append(user_b, password, *messages)
+    imported = tmp_path / "import"
+    imported.mkdir()
+    for n in range(1, 201):
+        (imported / f"{n}.eml").write_bytes(make_mail(f"imp{n}", sender=f"i{n % 30}@example.fr"))
     runs = [_fetch_process(db_url, "-t", "voyages-lumiere"), _fetch_process(db_url, "-t", "voyages-lumiere"),
             _fetch_process(db_url, "-t", "assurance-horizon")]
+    importer = _fetch_process(db_url, str(imported), "-t", "assurance-horizon", "--jobs", "0", command="ingest")
+    out, err = importer.communicate(timeout=300)
+    assert importer.returncode == 0 and "Traceback" not in err, err
+    assert json.loads(out)["new"] == 200
     outputs = [run.communicate(timeout=300) for run in runs]
     for run, (out, err) in zip(runs, outputs):
         assert run.returncode == 0, err
@@ -142,8 +151,9 @@ def test_two_runs_at_once_neither_fail_nor_ingest_twice(db_url, apply_tenant, do
             tenant = app.tenant(session, slug)
             stored = session.execute(select(func.count(), func.count(func.distinct(EmailMessage.message_id))).where(
                 EmailMessage.tenant_id == tenant.id)).one()
-            assert tuple(stored) == (300, 300)
+            expected = 300 if slug == "voyages-lumiere" else 500
+            assert tuple(stored) == (expected, expected)
             assert session.scalar(select(func.count()).select_from(WorkItem).where(WorkItem.tenant_id == tenant.id)) \
-                == 300
+                == expected
         assert session.scalar(select(func.count()).select_from(QuarantinedMail)) == 0
         assert session.scalar(select(func.count()).select_from(OutboundMail)) == 0
