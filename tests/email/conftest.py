@@ -250,3 +250,57 @@ def mail(n: int | str = 1, *, sender: str = "Élodie Martin <elodie@example.fr>"
 @pytest.fixture
 def make_mail():
     return mail
+
+
+class NetworkWatch:
+    """Every IMAP/SMTP command this process sends (``calls``), and those sent while a database
+    transaction was open in it (``in_transaction``): the rule is that there are none."""
+
+    def __init__(self) -> None:
+        self.open: set[int] = set()
+        self.calls: list[str] = []
+        self.in_transaction: list[str] = []
+
+    def begin(self, conn) -> None:
+        self.open.add(id(conn))
+
+    def end(self, conn) -> None:
+        self.open.discard(id(conn))
+
+    def saw(self, what: str) -> None:
+        self.calls.append(what)
+        if self.open:
+            self.in_transaction.append(what)
+
+
+@pytest.fixture
+def network_watch(monkeypatch):
+    """Wraps the IMAP and SMTP clients (imaplib, smtplib: what ccctl uses against the real test
+    servers) and watches SQLAlchemy's transactions: see :class:`NetworkWatch`. Open no session of
+    your own in the test while ccctl talks to a server."""
+    import smtplib
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    watch = NetworkWatch()
+    listeners = [("begin", watch.begin), ("commit", watch.end), ("rollback", watch.end)]
+    for name, fn in listeners:
+        event.listen(Engine, name, fn)
+
+    def wrap(cls, method, label):
+        real = getattr(cls, method)
+
+        def wrapper(self, *args, **kwargs):
+            watch.saw(label(args))
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(cls, method, wrapper)
+
+    wrap(imaplib.IMAP4, "open", lambda a: "IMAP connect")
+    wrap(imaplib.IMAP4, "_command", lambda a: f"IMAP {a[0]}")
+    wrap(smtplib.SMTP, "connect", lambda a: "SMTP connect")
+    wrap(smtplib.SMTP, "putcmd", lambda a: f"SMTP {a[0].upper()}")
+    yield watch
+    for name, fn in listeners:
+        event.remove(Engine, name, fn)

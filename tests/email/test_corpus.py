@@ -41,7 +41,8 @@ def test_corpus_is_ingested_or_quarantined_on_this_database(ccctl, apply_tenant,
     out = ccctl.json("email", "ingest", str(folder), "-t", "voyages-lumiere")
     ok = [f.name for f in FILES if f.name.startswith("ok-")]
     bad = [f.name for f in FILES if f.name.startswith("bad-")]
-    assert (out["new"] + out["joined"], out["quarantined"]) == (len(ok), len(bad))
+    assert (out["new"] + out["joined"] + out["auto_reply"], out["quarantined"]) == (len(ok), len(bad))
+    assert out["auto_reply"] == len([n for n in ok if n.startswith("ok-autoreply-")])  # test_autoreply.py
     session.rollback()
     stored = {Path(s).name for s in session.scalars(select(EmailMessage.source))}
     kept = {Path(s).name for s in session.scalars(select(QuarantinedMail.source))}

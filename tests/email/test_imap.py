@@ -66,7 +66,7 @@ def test_killed_midway_loses_nothing_and_duplicates_nothing(app, apply_tenant, d
         def commit_then_die():
             session.commit()
             commits.append(1)
-            if len(commits) == 2:  # the process dies right after its second commit
+            if len(commits) == 3:  # the process dies right after its second chunk's commit (the first ends the caller's)
                 raise Killed
 
         with pytest.raises(Killed):

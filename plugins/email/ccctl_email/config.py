@@ -9,6 +9,7 @@ Example::
         imap: {host: imap.example.net, user: support, password: "${VL_IMAP_PASSWORD}"}
         smtp: {host: smtp.example.net, port: 587, starttls: true, user: support,
                password: "${VL_SMTP_PASSWORD}", from: "Voyages Lumière <support@voyages-lumiere.fr>"}
+        # a dry run: smtp: {backend: file, folder: ~/ccctl-mail, from: "..."} (or backend: console)
         ack:
           enabled: true
           max_per_sender_per_hour: 3
@@ -19,6 +20,7 @@ Example::
           templates:
             fr: {subject: "{{ article.title }} [#{{ item.id }}]", body: "... {{ article.url }} ..."}
         sla: 24h
+        auto_replies: history         # out-of-office replies: history only (or queue)
         canned:
           thanks: {body: "Merci {{ customer.name }} !"}
 """
@@ -232,7 +234,11 @@ class SmtpSettings(Strict):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True,
                               serialize_by_alias=True)
 
-    host: str
+    # smtp: send through ``host``; console: print each mail on stderr; file: write each as an .eml
+    # file into ``folder``. Dry runs (console, file) mark mail sent and send nothing.
+    backend: Literal["smtp", "console", "file"] = "smtp"
+    folder: str | None = Field(default=None, description="file backend: the folder the .eml files go to")
+    host: str | None = None
     port: int | None = Field(default=None, ge=1, le=65535, description="default 465 with ssl, else 25")
     user: str | None = None
     auth: Literal["password", "oauth2"] = "password"
@@ -254,6 +260,12 @@ class SmtpSettings(Strict):
 
     @model_validator(mode="after")
     def _auth_settings(self) -> SmtpSettings:
+        if self.backend == "smtp" and not self.host:
+            raise ValueError("backend smtp needs 'host' (or backend: console / file for a dry run)")
+        if self.backend == "file" and not self.folder:
+            raise ValueError("backend file needs 'folder': where the .eml files are written")
+        if self.backend != "file" and self.folder:
+            raise ValueError("'folder' is for backend: file only")
         return _check_auth(self, "smtp")
 
     @property
@@ -288,6 +300,9 @@ class EmailConfig(PluginSection):
     # Time to answer a new email thread (e.g. 24h); overrides the queue's SLA for email items.
     sla: str | None = None
     canned: dict[str, MailTemplate] = {}
+    # Out-of-office and other automatic replies (ccctl_email.autoreply): "history" records them
+    # in the sender's history with no queue item; "queue" treats them as any mail.
+    auto_replies: Literal["history", "queue"] = "history"
 
     @field_validator("sla")
     @classmethod

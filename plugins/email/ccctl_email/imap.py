@@ -14,12 +14,9 @@ import re
 import socket
 import ssl
 
-from sqlalchemy import select
-
 from ccctl.config.secrets import resolve_secret
 from ccctl.errors import CcctlError
 from ccctl_email.config import ImapSettings
-from ccctl_email.models import ImapState
 
 FETCH_CHUNK = 50
 UID_IN_FETCH = re.compile(rb"UID (\d+)")
@@ -29,10 +26,8 @@ def account_key(settings: ImapSettings) -> str:
     return f"{settings.user}@{settings.host}:{settings.effective_port}/{settings.folder}"[:500]
 
 
-def connect(settings: ImapSettings, mailbox=None) -> imaplib.IMAP4:
-    """A logged-in connection; ``mailbox`` (an ``oauth.Mailbox``) for ``auth: oauth2``."""
-    where = f"IMAP {settings.host}:{settings.effective_port}"
-    password = resolve_secret(settings.password, "imap.password") if mailbox is None else None
+def greet(settings: ImapSettings) -> imaplib.IMAP4:
+    """A connection that got the server's greeting (and STARTTLS when set), not logged in."""
     try:
         if settings.ssl:
             conn = imaplib.IMAP4_SSL(settings.host, settings.effective_port, timeout=settings.timeout,
@@ -42,7 +37,15 @@ def connect(settings: ImapSettings, mailbox=None) -> imaplib.IMAP4:
             if settings.starttls:
                 conn.starttls(ssl.create_default_context())
     except (OSError, imaplib.IMAP4.error, socket.timeout) as exc:
-        raise CcctlError(f"{where}: cannot connect: {exc}") from None
+        raise CcctlError(f"IMAP {settings.host}:{settings.effective_port}: cannot connect: {exc}") from None
+    return conn
+
+
+def connect(settings: ImapSettings, mailbox=None) -> imaplib.IMAP4:
+    """A logged-in connection; ``mailbox`` (an ``oauth.Mailbox``) for ``auth: oauth2``."""
+    where = f"IMAP {settings.host}:{settings.effective_port}"
+    password = resolve_secret(settings.password, "imap.password") if mailbox is None else None
+    conn = greet(settings)
     try:
         if mailbox is None:
             conn.login(settings.user, password)
@@ -51,10 +54,10 @@ def connect(settings: ImapSettings, mailbox=None) -> imaplib.IMAP4:
 
             authenticate(mailbox, where, lambda token: _xoauth2(conn, settings.user, token))
     except imaplib.IMAP4.error as exc:
-        _close(conn)
+        close(conn)
         raise CcctlError(f"{where}: login failed for user {settings.user}: {_text(exc)}") from None
     except BaseException:
-        _close(conn)
+        close(conn)
         raise
     return conn
 
@@ -85,7 +88,7 @@ def _text(exc: Exception) -> str:
     return arg.decode(errors="replace") if isinstance(arg, bytes) else str(arg)
 
 
-def _close(conn: imaplib.IMAP4) -> None:
+def close(conn: imaplib.IMAP4) -> None:
     try:
         conn.logout()
     except (OSError, imaplib.IMAP4.error):
@@ -132,11 +135,18 @@ def fetch_messages(conn: imaplib.IMAP4, uids: list[int]) -> list[tuple[int, byte
 def fetch_tenant(ctx, config, commit, progress=None) -> dict:
     """Ingest every message not yet read from the tenant's mailbox; return counts.
 
+    No transaction is open while the server is asked anything: once logged in, the lease is
+    taken and the position read in a short transaction (:mod:`ccctl_email.lease`), then each chunk is
+    fetched with none open and stored in one write transaction with the new position.
+    Raises :class:`ccctl_email.lease.MailboxBusy` when another run is reading the mailbox.
+
     ``progress(total)``, when given, returns a context manager with ``update(n)`` (a click progress bar).
     """
     import contextlib
 
+    import ccctl_email.lease as leases
     from ccctl_email.ingest import Ingester, summary
+    from ccctl_email.txn import write_transaction
 
     settings = config.imap
     if settings is None:
@@ -148,27 +158,32 @@ def fetch_tenant(ctx, config, commit, progress=None) -> dict:
         from ccctl_email.oauth import mailbox_for
 
         mailbox = mailbox_for(tenant.slug, config, "imap")
-    conn = connect(settings, mailbox)
+    commit()  # whatever the caller began ends here
+    conn = connect(settings, mailbox)  # logged in first: a skipped run still proves the credentials
     try:
-        validity = select_folder(conn, settings)
-        state = session.scalar(select(ImapState).where(ImapState.tenant_id == tenant.id, ImapState.account == key))
-        if state is None:
-            state = ImapState(tenant_id=tenant.id, account=key, uidvalidity=validity, last_uid=0)
-            session.add(state)
-        elif state.uidvalidity != validity:
-            state.uidvalidity, state.last_uid = validity, 0
-        uids = new_uids(conn, state.last_uid)
-        ingester = Ingester(ctx, config)
-        with (progress(len(uids)) if progress else contextlib.nullcontext()) as bar:
-            for start in range(0, len(uids), FETCH_CHUNK):
-                fetched = fetch_messages(conn, uids[start:start + FETCH_CHUNK])
-                for _result in ingester.ingest_many((f"imap:{key};uid={uid}", raw) for uid, raw in fetched):
-                    if bar is not None:
-                        bar.update(1)
-                if fetched:
-                    state.last_uid = max(state.last_uid, fetched[-1][0])
-                commit()  # the messages and the position move together
-        commit()
-        return {"tenant": tenant.slug, "account": key, **summary(ingester.counts)}
+        lease = leases.acquire(session, tenant.id, key, leases.new_holder())
+        try:
+            validity = select_folder(conn, settings)
+            last_uid = lease.last_uid if lease.uidvalidity == validity else 0
+            uids = new_uids(conn, last_uid)
+            ingester = Ingester(ctx, config)
+            with (progress(len(uids)) if progress else contextlib.nullcontext()) as bar:
+                for start in range(0, len(uids), FETCH_CHUNK):
+                    fetched = fetch_messages(conn, uids[start:start + FETCH_CHUNK])
+                    write_transaction(session)
+                    for _result in ingester.ingest_many((f"imap:{key};uid={uid}", raw) for uid, raw in fetched):
+                        if bar is not None:
+                            bar.update(1)
+                    position = max([last_uid, *(uid for uid, _raw in fetched)])
+                    leases.advance(session, lease, validity, position)
+                    commit()  # the messages and the position move together
+                    last_uid = position
+            if not uids and (lease.uidvalidity, lease.last_uid) != (validity, last_uid):
+                write_transaction(session)
+                leases.advance(session, lease, validity, last_uid)
+                commit()
+        finally:
+            leases.release(session, lease)
     finally:
-        _close(conn)
+        close(conn)
+    return {"tenant": tenant.slug, "account": key, **summary(ingester.counts)}

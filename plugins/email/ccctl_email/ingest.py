@@ -31,6 +31,7 @@ from ccctl_email.models import EmailAttachment, EmailBlob, EmailMessage, Quarant
 
 # Outcomes, as counted in the summary.
 NEW, JOINED, DUPLICATE, QUARANTINED = "new", "joined", "duplicate", "quarantined"
+AUTO_REPLY = "auto_reply"  # an out-of-office or other automatic reply: history only, no item
 
 
 @dataclass
@@ -156,6 +157,9 @@ class Ingester:
             elif mail.message_id in known:
                 self.counts[DUPLICATE] += 1
                 results.append(Result(DUPLICATE, mail.message_id))
+            elif self._auto_reply_reason(mail):
+                known.add(mail.message_id)  # the same one again in this chunk is a duplicate
+                results.append(self._one(mail, raw, source, self._store_auto_reply))
             else:  # a Message-ID repeated within the chunk is sorted out by _store_chunk
                 todo.append(Pending(len(results), mail, raw, source))
                 results.append(None)
@@ -167,9 +171,13 @@ class Ingester:
         """Store new messages in bulk; on any failure, one at a time (quarantining the bad ones)."""
         if not todo:
             return []
+        from sqlalchemy.exc import OperationalError
+
         try:
             with self._savepoint():
                 results = self._store_many(todo)
+        except OperationalError:
+            raise  # the database's trouble (locked, gone), not the messages': the run stops, nothing lost
         except Exception:  # noqa: BLE001 - rolled back whole: the per-message path sorts it out
             return list(self._store_one_by_one(todo))
         for result in results:
@@ -204,12 +212,22 @@ class Ingester:
                 stored.add(mail.message_id)
             yield index, result
 
-    def _one(self, parsed: ParsedMail, raw: bytes, source: str) -> Result:
-        from sqlalchemy.exc import IntegrityError
+    def _auto_reply_reason(self, parsed: ParsedMail) -> str | None:
+        from ccctl_email.autoreply import auto_reply_reason
+
+        if self.config.auto_replies != "history":
+            return None
+        return auto_reply_reason(parsed.headers, parsed.subject)
+
+    def _one(self, parsed: ParsedMail, raw: bytes, source: str, store=None) -> Result:
+        """Store one message (``store``: :meth:`_store` by default) in its own savepoint."""
+        from sqlalchemy.exc import IntegrityError, OperationalError
 
         try:
             with self._savepoint():
-                result = self._store(parsed, raw, source)
+                result = (store or self._store)(parsed, raw, source)
+        except OperationalError:
+            raise  # a locked or lost database is no reason to quarantine a good message
         except IntegrityError as exc:  # kept: any constraint of a whole message's rows (item, history,
             # message, attachments) sends it to quarantine; ON CONFLICT covers one INSERT, not this.
             if self._exists(parsed.message_id):  # another ingester (MTA pipe, fetch) stored it first
@@ -249,6 +267,22 @@ class Ingester:
         interaction, _ = record_interaction(self.session, self.tenant, **_interaction_event(parsed, customer, item.id))
         self._finish([Stored(parsed, source, customer, item.id, how, interaction.id, outcome)])
         return Result(outcome, parsed.message_id, item.id)
+
+    def _store_auto_reply(self, parsed: ParsedMail, raw: bytes, source: str) -> Result:
+        """An automatic reply goes to the sender's history, on the thread it answers if known;
+        it creates no item and reopens none (nobody has anything to do about it)."""
+        from ccctl.customers import record_interaction
+        from ccctl_email.threads import find_thread
+
+        customer = self._customer_of([parsed])[parsed.from_addr]
+        item, _how = find_thread(self.session, self.tenant, parsed, customer.id)
+        item_id = item.id if item is not None else None
+        event = _interaction_event(parsed, customer, item_id)
+        event["summary"] = f"Automatic reply: {event['summary']}"[:500]
+        event["payload"]["auto_reply"] = self._auto_reply_reason(parsed)
+        interaction, _ = record_interaction(self.session, self.tenant, **event)
+        self._finish([Stored(parsed, source, customer, item_id, AUTO_REPLY, interaction.id, AUTO_REPLY)])
+        return Result(AUTO_REPLY, parsed.message_id, item_id)
 
     def _store_many(self, todo: list[Pending]) -> list[Result]:
         """:meth:`_store` for a chunk: threads first (a reply may join a thread the chunk starts), then bulk inserts."""
@@ -407,4 +441,4 @@ def _occurred(parsed: ParsedMail):
 
 
 def summary(counts: Counter[str]) -> dict[str, Any]:
-    return {key: counts.get(key, 0) for key in (NEW, JOINED, DUPLICATE, QUARANTINED)}
+    return {key: counts.get(key, 0) for key in (NEW, JOINED, DUPLICATE, QUARANTINED, AUTO_REPLY)}

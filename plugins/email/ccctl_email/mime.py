@@ -37,7 +37,8 @@ SIMPLE_ADDRESS = re.compile(rf"[ \t]*(?:([\w .'-]*?)[ \t]*<({_ATOM}(?:\.{_ATOM})
 MAX_BODY = 200_000
 # Headers the loop and bulk checks look at (lower-case).
 KEPT_HEADERS = ("auto-submitted", "precedence", "list-id", "list-unsubscribe", "x-auto-response-suppress",
-                "x-autoreply", "x-autorespond", "return-path", "content-language")
+                "x-autoreply", "x-autorespond", "x-autoresponder", "x-ms-exchange-inbox-rules-loop", "return-path",
+                "content-language")
 
 
 class Unparseable(Exception):

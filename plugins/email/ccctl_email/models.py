@@ -74,6 +74,9 @@ class ImapState(Base):
     uidvalidity: Mapped[int] = mapped_column(BigInteger)
     last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The `email fetch` run reading the mailbox now (host:pid:random) and until when (ccctl_email.lease).
+    lease_holder: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (UniqueConstraint("tenant_id", "account"),)
 

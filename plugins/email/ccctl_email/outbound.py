@@ -101,9 +101,14 @@ def queue_mail(ctx, config: EmailConfig, *, kind: str, item: WorkItem, to: str, 
 
 
 def send_queued(ctx, config: EmailConfig, only: list[int] | None = None, commit=None) -> dict[str, int]:
-    """Send the tenant's queued mails over one SMTP connection; ``commit`` runs after each one."""
+    """Send the tenant's queued mails over one SMTP connection.
+
+    ``commit`` (the session's) ends the transaction that read the outbox before the server is
+    contacted, and stores each mail's outcome right after the server answered: no transaction is
+    open while SMTP talks (without ``commit``, the caller's stays open: tests only).
+    """
     from ccctl.customers import record_interaction
-    from ccctl_email.smtp import smtp_connection
+    from ccctl_email.txn import write_transaction
 
     session, tenant = ctx.session, ctx.tenant
     query = select(OutboundMail).where(OutboundMail.tenant_id == tenant.id, OutboundMail.status == "queued")
@@ -115,20 +120,22 @@ def send_queued(ctx, config: EmailConfig, only: list[int] | None = None, commit=
         return counts
     sender = email.utils.parseaddr(config.smtp.sender)[1]
     mailbox = None
-    if config.smtp.auth == "oauth2":
+    if config.smtp.backend == "smtp" and config.smtp.auth == "oauth2":
         from ccctl_email.oauth import mailbox_for
 
         mailbox = mailbox_for(tenant.slug, config, "smtp")
-    with smtp_connection(config.smtp, mailbox) as conn:
+    if commit is not None:
+        commit()
+    where = f"SMTP {config.smtp.host}" if config.smtp.backend == "smtp" else f"the {config.smtp.backend} backend"
+    with transport(config.smtp, mailbox) as conn:
         for row in rows:
-            row.attempts += 1
+            row.attempts += 1  # (in memory: stored with the outcome, after the server answered)
             recipient, needs_utf8 = envelope_address(row.to_addr)
             try:
                 if needs_utf8:
                     conn.ehlo_or_helo_if_needed()  # the server's extensions are known after EHLO
                 if needs_utf8 and not conn.has_extn("smtputf8"):
-                    raise Unsendable(f"the address needs SMTPUTF8 (RFC 6531), which SMTP {config.smtp.host} "
-                                     "does not offer")
+                    raise Unsendable(f"the address needs SMTPUTF8 (RFC 6531), which {where} does not offer")
                 conn.sendmail(sender, [recipient], row.raw,
                               mail_options=["SMTPUTF8", "BODY=8BITMIME"] if needs_utf8 else ())
             except (Unsendable, UnicodeError, ValueError) as exc:
@@ -149,19 +156,34 @@ def send_queued(ctx, config: EmailConfig, only: list[int] | None = None, commit=
 
                 row.error = str(exc)[:2000]
                 if commit is not None:
+                    write_transaction(session)
                     commit()
-                raise CcctlError(f"SMTP {config.smtp.host}: connection lost after {counts['sent']} sent: {exc}") \
-                    from None
+                raise CcctlError(f"{where}: connection lost after {counts['sent']} sent: {exc}") from None
             else:
                 row.status, row.sent_at, row.error = "sent", utcnow(), None
+                write_transaction(session)
                 record_interaction(session, tenant, "email", customer_id=row.customer_id, direction="out",
                                    item_id=row.item_id, external_id=row.message_id, actor=ctx.actor or "ccctl",
                                    summary=HISTORY_LABELS.get(row.kind, "Reply: ") + row.subject,
                                    payload={"to": row.to_addr, "kind": row.kind})
                 counts["sent"] += 1
             if commit is not None:
+                write_transaction(session)
                 commit()
     return counts
+
+
+def transport(settings, mailbox=None):
+    """A context manager giving what mail is sent through: an SMTP connection, or a dry run's."""
+    import contextlib
+
+    from ccctl_email.smtp import smtp_connection
+
+    if settings.backend == "smtp":
+        return smtp_connection(settings, mailbox)
+    from ccctl_email.dryrun import ConsoleTransport, FileTransport
+
+    return contextlib.nullcontext(ConsoleTransport() if settings.backend == "console" else FileTransport(settings.folder))
 
 
 class Unsendable(Exception):

@@ -13,10 +13,11 @@ from ccctl_email.config import SmtpSettings
 
 
 @contextlib.contextmanager
-def smtp_connection(settings: SmtpSettings, mailbox=None):
-    """A logged-in connection; ``mailbox`` (an ``oauth.Mailbox``) for ``auth: oauth2``."""
+def smtp_connection(settings: SmtpSettings, mailbox=None, login: bool = True):
+    """A logged-in connection; ``mailbox`` (an ``oauth.Mailbox``) for ``auth: oauth2``.
+    ``login=False``: greeting, EHLO and STARTTLS only (a reachability probe)."""
     where = f"SMTP {settings.host}:{settings.effective_port}"
-    password = resolve_secret(settings.password, "smtp.password") if settings.password else None
+    password = resolve_secret(settings.password, "smtp.password") if settings.password and login else None
     conn = None
     try:
         if settings.ssl:
@@ -26,7 +27,9 @@ def smtp_connection(settings: SmtpSettings, mailbox=None):
             conn = smtplib.SMTP(settings.host, settings.effective_port, timeout=settings.timeout)
             if settings.starttls:
                 conn.starttls(context=ssl.create_default_context())
-        if mailbox is not None:
+        if not login:
+            conn.ehlo_or_helo_if_needed()
+        elif mailbox is not None:
             from ccctl_email.oauth import authenticate
 
             conn.ehlo_or_helo_if_needed()
