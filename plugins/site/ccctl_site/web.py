@@ -19,7 +19,7 @@ def receive_event(request: Request) -> Response:
     """Plain def: Starlette runs it in a thread, where the database work belongs."""
     from ccctl.config.model import parse_duration
     from ccctl.config.secrets import resolve_secret
-    from ccctl.errors import CcctlError
+    from ccctl.errors import CcctlError, InputError
     from ccctl_site.config import site_config
     from ccctl_site.schema import EventError, parse_event
     from ccctl_site.signing import HEADER, BadSignature, verify
@@ -42,11 +42,27 @@ def receive_event(request: Request) -> Response:
     except BadSignature as exc:
         return _error(401, str(exc))
     try:
-        event, points = parse_event(body, info.region)
+        event, points = parse_event(body, info.region, _external_keys(info))
     except EventError as exc:
         return _error(422, exc.message, exc.field)
-    result = _writer(request).run(info, (event, points, config))
+    try:
+        result = _writer(request).run(info, (event, points, config))
+    except InputError as exc:  # what matching refuses (bad identity fields): the sender's to fix
+        return _error(422, exc.message.removeprefix("site events:0: "), "customer")
     return JSONResponse(result, status_code=200 if result["duplicate"] else 201)
+
+
+_keys: dict[int, tuple[object, tuple[str, ...]]] = {}  # tenant id -> (its directory row, external keys)
+
+
+def _external_keys(info) -> tuple[str, ...]:
+    """The tenant's customer keys (``customers.external_keys``), worked out once per directory row."""
+    cached = _keys.get(info.id)
+    if cached is None or cached[0] is not info.row:
+        from ccctl.identity.rules import rules_for
+
+        cached = _keys[info.id] = (info.row, tuple(rules_for(info.row).external_keys))
+    return cached[1]
 
 
 def _writer(request: Request):
