@@ -104,8 +104,9 @@ def load_process(base: str, phase: str, first_worker: int, clients: int, seconds
     queue.put(counts)
 
 
-def run_phase(base: str, phase: str, args) -> dict:
+def run_phase(base, phase: str, args) -> dict:
     ctx = multiprocessing.get_context("spawn")
+    cpu_before = base.cpu_seconds()
     queue = ctx.Queue()
     per = max(1, args.connections // args.load_procs)
     procs = [ctx.Process(target=load_process, args=(base, phase, p * per, per, args.seconds, queue))
@@ -118,7 +119,8 @@ def run_phase(base: str, phase: str, args) -> dict:
         p.join()
     seconds = time.perf_counter() - started
     ok = sum(r["ok"] for r in results)
-    return {"ok": ok, "errors": sum(r["errors"] for r in results), "rate": ok / args.seconds, "wall": seconds,
+    cpu_ms = 1000 * (base.cpu_seconds() - cpu_before) / max(1, ok)
+    return {"ok": ok, "cpu_ms": cpu_ms, "errors": sum(r["errors"] for r in results), "rate": ok / args.seconds, "wall": seconds,
             "first_error": next((r["first_error"] for r in results if "first_error" in r), "")}
 
 
@@ -195,12 +197,13 @@ def main() -> int:
               f"load average {os.getloadavg()[0]:.1f} before start")
         with running_server(url, "--workers", str(args.workers), "--rate-limit", "0", env=env) as base:
             floor = run_phase(base, "health", args)
-            print(f"  health (floor)  {floor['rate']:8.1f} req/s     {floor['errors']} errors")
+            print(f"  health (floor)  {floor['rate']:8.1f} req/s     {floor['errors']} errors   server CPU {floor['cpu_ms']:.2f} ms/req")
             events = run_phase(base, "events", args)
         history, items, outbox = stored(url)
         lost = events["ok"] - history
         print(f"  events          {events['rate']:8.1f} accepted/s  = {events['rate'] / floor['rate']:.2f} x floor"
-              f"   {events['ok']} accepted, {events['errors']} errors, {history} in history, lost {lost}")
+              f"   {events['ok']} accepted, {events['errors']} errors, {history} in history, lost {lost}"
+              f"   server CPU {events['cpu_ms']:.2f} ms/event")
         if events["errors"]:
             print("    first error:", events["first_error"][:300])
         started = time.perf_counter()

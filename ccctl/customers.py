@@ -221,20 +221,21 @@ def interaction_values(tenant: Tenant, channel: str, *, customer_id: int | None 
 
 
 def record_interactions(session: Session, tenant: Tenant, events: list[dict[str, Any]],
-                        ids: bool = False) -> list[tuple[Any, bool]]:
+                        ids: bool = False, fresh: bool = False) -> list[tuple[Any, bool]]:
     """Bulk :func:`record_interaction`: each event is its keyword arguments (``channel`` included).
 
     One query finds the external ids already stored, one INSERT stores the rest; the result
     is aligned with ``events``: ``(row, created)``, or ``(row id, created)`` with ``ids=True``
     (no ORM object built: cheaper for callers that keep only the id). A concurrent writer
     storing one of the ids first makes the INSERT fail: the batch is then redone one event
-    at a time (rare, correct, slower).
+    at a time (rare, correct, slower). ``fresh=True``: the caller has just looked the external ids
+    up in this transaction, so the query is skipped (the unique index and that redo still guard).
     """
     from ccctl.db.bulk import insert_ids, insert_missing
 
     keys = [(e["channel"], e["external_id"]) if e.get("external_id") is not None else None for e in events]
     known: dict[tuple[str, str], Any] = {}
-    for channel in {key[0] for key in keys if key}:  # channel = X AND id IN (...): a tuple IN costs 5x more
+    for channel in {key[0] for key in keys if key} if not fresh else ():  # channel = X AND id IN (...): a tuple IN costs 5x more
         where = (Interaction.tenant_id == tenant.id, Interaction.channel == channel,
                  Interaction.external_id.in_({key[1] for key in keys if key and key[0] == channel}))
         if ids:

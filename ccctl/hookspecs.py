@@ -311,8 +311,8 @@ def ccctl_kpi_columns(tenant: Any, period: Any, by: str, ctx: TenantContext) -> 
 def ccctl_item_assigned(item: WorkItem, agent: str, ctx: TenantContext) -> None:
     """Event, the tenant's enabled plugins: ``item`` was handed to agent ``agent`` (a claim or a transfer).
 
-    From a transfer it runs in the transfer's transaction; a claim commits in one statement, so
-    ``queue next`` and ``item close --next`` call it in a transaction of their own right after.
+    It runs in the transaction of the transfer or the claim (``queue next``, ``item close --next``):
+    what the plugin writes commits with the claim or not at all. Write only; no network call here.
 
     Example: ``outbox.add(ctx, "item.assigned", {"item": item.id, "agent": agent})``.
     """

@@ -55,7 +55,7 @@ def next_cmd(agent_name, queues, tenant_slug, fmt) -> None:
     app = current_app()
     with app.session() as session:
         tenant = app.tenant(session, tenant_slug) if tenant_slug else None
-    claim = claim_next(app.engine, agent_name, tenant=tenant, queues=list(queues) or None)
+    claim = claim_next(app.engine, agent_name, tenant=tenant, queues=list(queues) or None, app=app)
     show_claim(app, claim, fmt, agent_name)
 
 
@@ -69,10 +69,7 @@ def show_claim(app, claim, fmt, agent_name: str | None = None) -> None:
         click.echo(claim.reason, err=True)
         return
     extra = {}
-    if agent_name:
-        from ccctl.queue.claims import announce_assignment
-
-        announce_assignment(app, claim, agent_name)  # ccctl_item_assigned: e.g. the client's webhooks
+    if agent_name:  # (ccctl_item_assigned ran inside the claim's transaction: see claim_next)
         extra = announce_claim(app, claim, agent_name)  # ccctl_item_claimed: e.g. a waiting caller put through
     with app.session() as session:
         item = session.get(WorkItem, claim.item_id)

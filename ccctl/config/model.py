@@ -246,6 +246,25 @@ class PluginSection(BaseModel):
     model_config = ConfigDict(extra="forbid")
     enabled: bool = False
 
+    @classmethod
+    def of(cls, tenant: Any, name: str) -> Any:
+        """The tenant's section ``name`` validated into ``cls``, validated once per distinct section:
+        a web request or a batch asks for it every time, and the section changes only with
+        ``tenant apply``. Keyed by the section's content, so an edited section is never served stale."""
+        import json
+
+        section = tenant.plugin_config(name)
+        key = (cls, json.dumps(section, sort_keys=True, default=str))
+        found = _SECTIONS.get(key)
+        if found is None:
+            if len(_SECTIONS) > 512:  # many tenants: start over rather than grow without bound
+                _SECTIONS.clear()
+            found = _SECTIONS[key] = cls.model_validate(section)
+        return found
+
+
+_SECTIONS: dict[tuple, PluginSection] = {}
+
 
 def _loc_path(loc: tuple, prefix: tuple = ()) -> tuple:
     return prefix + tuple(p for p in loc if not (isinstance(p, str) and "[" in p))

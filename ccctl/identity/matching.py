@@ -97,6 +97,7 @@ def decide(row: Incoming, book: Book, rules: CustomerRules, on_conflict: str | N
             outcome.changes = _apply(row, target, book, index_keys, overwrite=True)
         elif on_conflict == "new" or (on_conflict == "update" and target is None):
             outcome.resolution = "new"
+            outcome.others = [target, *others] if target is not None else others  # whom it was kept apart from
             outcome.person = _create(row, book, index_keys)
         return outcome
     if target is None:

@@ -12,14 +12,17 @@ close runs in its own transaction with the listeners, then the claim.
 
 from __future__ import annotations
 
+import contextlib
+
 from sqlalchemy import Connection
 from ccctl.context import App, TenantContext
 from ccctl.db.driver import DriverStatement
 from ccctl.db.models import Tenant, utcnow
 from ccctl.errors import CcctlError
-from ccctl.queue.claims import Claim, Claimer, claim_after_close, claim_next, claim_params, sqlite_claim
+from ccctl.queue.claims import (Claim, Claimer, announce_in, assignment_listened, claim_after_close, claim_next,
+                                claim_params, sqlite_claim)
 from ccctl.queue.closing import close_item, close_params, closing_ctes, refuse
-from ccctl.queue.txn import autocommit, immediate_session, step_connection
+from ccctl.queue.txn import autocommit, immediate_session, step_connection, write_transaction
 
 
 def _postgresql_close_and_claim(in_queues: bool) -> DriverStatement:
@@ -36,11 +39,15 @@ def close_and_claim_next(ctx: TenantContext, conn: Connection, item_id: int, who
     next item; both commit. ``conn``: a connection kept for the agent's steps, outside any
     transaction; ``ctx.session`` is bound to ``conn``."""
     listened = ctx.hook("ccctl_item_closed").get_hookimpls()
+    announce = assignment_listened(ctx.app)  # then the claim's transaction is theirs too
     if conn.dialect.name == "postgresql" and not listened:
         now = utcnow()
         closing = close_params(ctx, item_id, outcome=outcome, agent=who.name, note=note, now=now)
-        closed, claimed, tenant_id = _PG_CLOSE_AND_CLAIM[bool(queues)].first(
-            autocommit(conn), {**closing, **claim_params(who, queues, now)})
+        with write_transaction(conn) if announce else contextlib.nullcontext(autocommit(conn)):
+            closed, claimed, tenant_id = _PG_CLOSE_AND_CLAIM[bool(queues)].first(
+                conn, {**closing, **claim_params(who, queues, now)})
+            if claimed is not None and announce:
+                announce_in(ctx.app, conn, claimed, tenant_id, who.name)
         if closed is None:
             try:
                 refuse(ctx, closing)
@@ -55,12 +62,15 @@ def close_and_claim_next(ctx: TenantContext, conn: Connection, item_id: int, who
             with step_connection(conn):
                 close_item(ctx, item_id, outcome=outcome, agent=who.name, note=note)
                 claimed = sqlite_claim(conn, claim_params(who, queues, utcnow()), bool(queues))
+                if claimed is not None and announce:
+                    ctx.session.flush()
+                    announce_in(ctx.app, conn, *claimed, who.name)
         finally:
             ctx.session.commit()
         if claimed is not None:
             return Claim(*claimed)
     try:
-        return claim_next(conn, who, queues=queues)  # also says why nothing was taken
+        return claim_next(conn, who, queues=queues, app=ctx.app)  # also says why nothing was taken
     except CcctlError as exc:  # e.g. the agent went unavailable: the close stands, nothing is taken
         return Claim(None, reason=exc.format_message())
 

@@ -31,7 +31,7 @@ from ccctl.queue.agents import get_agent
 from ccctl.queue.history import insert_step, step_insert
 from ccctl.queue.holding import recount
 from ccctl.queue.skills import allowed_skill_sets
-from ccctl.queue.txn import autocommit, step_connection
+from ccctl.queue.txn import autocommit, step_connection, write_transaction
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -178,22 +178,24 @@ def claimer(db: Session | Connection, agent_name: str, tenant: Tenant | None = N
 
 
 def claim_next(bind: Engine | Connection, who: str | Claimer, *, tenant: Tenant | None = None,
-               queues: list[str] | None = None, now: datetime | None = None) -> Claim:
+               queues: list[str] | None = None, now: datetime | None = None, app=None) -> Claim:
     """Claim for ``who`` (an agent name, or a :func:`claimer` prepared beforehand) and commit.
 
     ``bind``: the engine, or a connection a long-running client keeps for its claims (on
     PostgreSQL it is switched to autocommit; see :func:`ccctl.queue.txn.step_connection`).
+    ``app``: tell the claimed item's tenant's plugins (``ccctl_item_assigned``) inside the claim's
+    transaction, so what they write (a webhook outbox row) commits with the claim or not at all.
     """
     if isinstance(bind, Engine):
         with bind.connect() as conn:
-            return claim_next(conn, who, tenant=tenant, queues=queues, now=now)
+            return claim_next(conn, who, tenant=tenant, queues=queues, now=now, app=app)
     conn = bind
     if not isinstance(who, Claimer):
         who = claimer(conn, who, tenant)
         conn.commit()  # ends the read: the claim below runs on its own
     params = claim_params(who, queues, now or utcnow())
     for attempt in range(2):
-        claimed = _claim(conn, params, bool(queues))
+        claimed = _claim(conn, params, bool(queues), app)
         if claimed is not None:
             return Claim(*claimed)
         with step_connection(conn):
@@ -203,16 +205,23 @@ def claim_next(bind: Engine | Connection, who: str | Claimer, *, tenant: Tenant 
     return Claim(None, reason=reason)
 
 
-def announce_assignment(app, claim: Claim, agent_name: str) -> None:
-    """Fire ``ccctl_item_assigned`` for a claim just committed (a claim is one statement: no hook can
-    join its transaction), in a short transaction of its own, when the tenant enables a listener."""
-    if claim.item_id is None or not app.pm.hook.ccctl_item_assigned.get_hookimpls():
-        return
-    with app.transaction() as session:
-        ctx = app.context(session, session.get(Tenant, claim.tenant_id))
+def assignment_listened(app) -> bool:
+    """Whether a loaded plugin listens to ``ccctl_item_assigned``: then a claim is made in a transaction
+    that the listeners join (on PostgreSQL, rather than one statement in autocommit)."""
+    return app is not None and bool(app.pm.hook.ccctl_item_assigned.get_hookimpls())
+
+
+def announce_in(app, conn: Connection, item_id: int, tenant_id: int, agent_name: str) -> None:
+    """Fire ``ccctl_item_assigned`` for a claim just made on ``conn``, in its still open transaction,
+    when the item's tenant enables a listener: their writes commit with the claim or not at all."""
+    from sqlalchemy.orm import Session
+
+    with Session(bind=conn, expire_on_commit=False) as session:  # joins conn's transaction, leaves it open
+        ctx = app.context(session, session.get(Tenant, tenant_id))
         listeners = ctx.hook("ccctl_item_assigned")
         if listeners.get_hookimpls():
-            listeners(item=session.get(WorkItem, claim.item_id), agent=agent_name, ctx=ctx)
+            listeners(item=session.get(WorkItem, item_id), agent=agent_name, ctx=ctx)
+            session.flush()
 
 
 def claim_params(who: Claimer, queues: list[str] | None, now: datetime) -> dict:
@@ -223,12 +232,19 @@ def claim_params(who: Claimer, queues: list[str] | None, now: datetime) -> dict:
     return params
 
 
-def _claim(conn: Connection, params: dict, in_queues: bool) -> tuple[int, int] | None:
+def _claim(conn: Connection, params: dict, in_queues: bool, app=None) -> tuple[int, int] | None:
     """One claim attempt, committed: (item id, tenant id), or None when nothing was taken."""
-    if conn.dialect.name == "postgresql":  # one statement, in autocommit
-        return _PG_CLAIM[in_queues].first(autocommit(conn), params)
-    with step_connection(conn):
-        return sqlite_claim(conn, params, in_queues)
+    postgresql = conn.dialect.name == "postgresql"
+    if not assignment_listened(app):
+        if postgresql:  # one statement, in autocommit
+            return _PG_CLAIM[in_queues].first(autocommit(conn), params)
+        with step_connection(conn):
+            return sqlite_claim(conn, params, in_queues)
+    with write_transaction(conn):  # the claim and what its listeners write, all or nothing
+        claimed = _PG_CLAIM[in_queues].first(conn, params) if postgresql else sqlite_claim(conn, params, in_queues)
+        if claimed is not None:
+            announce_in(app, conn, *claimed, params["agent_name"])
+        return claimed
 
 
 _GIVE_BACK = (update(Agent).where(Agent.id == bindparam("agent_id"))

@@ -60,3 +60,22 @@ def autocommit(conn: Connection) -> Connection:
     if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
         conn.execution_options(isolation_level="AUTOCOMMIT")
     return conn
+
+
+@contextlib.contextmanager
+def write_transaction(conn: Connection) -> Iterator[Connection]:
+    """``conn`` in one ordinary transaction, committed when the block ends: a step whose statements
+    must commit with other writes (a plugin's outbox row). PostgreSQL: out of autocommit (it goes
+    back there at the next :func:`step_connection`); SQLite: ``BEGIN IMMEDIATE``."""
+    if conn.dialect.name == "postgresql" and conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        conn.execution_options(isolation_level=conn.default_isolation_level)
+    elif conn.dialect.name == "sqlite" and conn.get_execution_options().get("sqlite_begin") != "IMMEDIATE":
+        conn.execution_options(sqlite_begin="IMMEDIATE")
+    try:
+        if not conn.in_transaction():
+            conn.begin()
+        yield conn
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise

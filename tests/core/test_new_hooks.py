@@ -153,13 +153,40 @@ def test_a_booked_call_back_is_a_channel_event(probed):
     assert ("event", "callback.booked") in probe.heard
 
 
-def test_an_unmerge_hands_each_plugin_back_what_it_moved(probed):
+def test_an_unmerge_hands_each_plugin_back_what_it_moved(probed, app):
     run, probe, _pm = probed
     pair = run.json("customer", "duplicates", *T)[0]
     source, target = pair["customer_b"], pair["customer_a"]
+    rows = _plugin_rows(app, source)  # a voice call, a site webhook event, a fulfilment request
     merged = run.json("customer", "merge", str(source), str(target), *T)
+    assert _owners(app, rows) == {name: target for name in rows}
     run("customer", "unmerge", str(merged["merge_id"]), *T)
     assert ("unmerged", source, target, {"probe_rows": [source, 41]}) in probe.heard
+    assert _owners(app, rows) == {name: source for name in rows}  # before: left on the target
+
+
+def _plugin_rows(app, customer_id: int) -> dict[str, tuple[type, int]]:
+    """One row of each plugin that keeps its own per-customer rows, for ``customer_id``."""
+    from ccctl.db.models import Tenant
+    from ccctl_fulfil.models import FulfilRequest
+    from ccctl_site.models import WebhookEvent
+    from ccctl_voice.models import VoiceCall
+
+    with app.transaction() as session:
+        tenant = session.scalar(select(Tenant.id).where(Tenant.slug == "voyages-lumiere"))
+        made = {"voice": VoiceCall(tenant_id=tenant, call_sid="CA" + "7" * 32, customer_id=customer_id),
+                "site": WebhookEvent(tenant_id=tenant, customer_id=customer_id, event_id="e" * 36, webhook="crm",
+                                     event_type="item.created", payload={}),
+                "fulfil": FulfilRequest(tenant_id=tenant, customer_id=customer_id, item_id=1, document="japon",
+                                        language="fr", method="email", state="sent")}
+        session.add_all(made.values())
+        session.flush()
+        return {name: (type(row), row.id) for name, row in made.items()}
+
+
+def _owners(app, rows: dict[str, tuple[type, int]]) -> dict[str, int]:
+    with app.session() as session:
+        return {name: session.get(model, row_id).customer_id for name, (model, row_id) in rows.items()}
 
 
 def test_close_send_uses_the_plugin_that_sends_it(probed):

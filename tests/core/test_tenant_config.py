@@ -285,3 +285,17 @@ def test_dry_run_json_says_what_would_happen(ccctl, write_yaml):
     assert [r["action"] for r in ccctl.json("tenant", "apply", "-f", path, "--dry-run")] == ["would create"]
     ccctl("tenant", "apply", "-f", path)
     assert [r["action"] for r in ccctl.json("tenant", "apply", "-f", path, "--dry-run")] == ["unchanged"]
+
+
+def test_a_plugin_section_is_validated_once_per_content_and_never_served_stale():
+    from types import SimpleNamespace
+
+    from ccctl_site.config import SiteConfig
+
+    def tenant(section):
+        return SimpleNamespace(plugin_config=lambda name: dict(section) if name == "site" else {})
+
+    first = SiteConfig.of(tenant({"enabled": True, "context_events": 3}), "site")
+    assert SiteConfig.of(tenant({"context_events": 3, "enabled": True}), "site") is first  # same content
+    edited = SiteConfig.of(tenant({"enabled": True, "context_events": 7}), "site")
+    assert (first.context_events, edited.context_events) == (3, 7)

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from ccctl.db.models import Tenant
+from ccctl.hookspecs import hookimpl
 from site_helpers import apply_tenants
 
 CALLBACK = """  callback:
@@ -117,3 +118,48 @@ def test_an_email_reply_queued_is_an_answered_event(app, ccctl, tmp_path, site_e
     rows = ccctl.json("webhooks", "list", "-t", "voyages")
     answered = [r["payload"]["data"] for r in rows if r["type"] == "item.answered"]
     assert [(a["item"], a["answered_on"]) for a in answered] == [(item_id, "email")]
+
+
+class Crash:
+    """Dies, once armed, while a claim is announced: a process killed between the claim and its event."""
+
+    armed = False
+
+    @hookimpl
+    def ccctl_item_assigned(self, item, agent, ctx):
+        if self.armed:
+            raise RuntimeError("killed while announcing the claim")
+
+
+@pytest.mark.parametrize("command", ["queue next", "item close --next"])
+def test_a_claim_and_its_assigned_event_commit_together(app, ccctl_with, tmp_path, site_env, command):
+    """All or nothing: a crash while the claim is announced leaves the item unclaimed (and no event
+    owed for it); once the listener works, the claim and exactly one item.assigned land together."""
+    from ccctl.db.models import WorkItem
+    from ccctl.plugins import get_plugin_manager
+    from site_helpers import make_items
+
+    crash = Crash()
+    run = ccctl_with(get_plugin_manager(extra=[("crash", crash)]))
+    apply_tenants(run, tmp_path, {"voyages": "http://127.0.0.1:9/unused"}, extra="  crash:\n    enabled: true\n")
+    run("agent", "add", "marie", "--serves", "voyages", "--capacity", "5")
+    first, second = make_items(app, "voyages", 2)
+    args, target = ["queue", "next"], first
+    if command == "item close --next":
+        run("queue", "next", "--agent", "marie", "-t", "voyages")  # holds the first: closing it claims the next
+        args, target = ["item", "close", str(first), "--outcome", "resolved", "--next"], second
+
+    def assigned() -> list[int]:
+        return sorted(r["payload"]["data"]["item"] for r in run.json("webhooks", "list", "-t", "voyages")
+                      if r["type"] == "item.assigned")
+
+    owed = assigned()
+    crash.armed = True
+    with pytest.raises(RuntimeError, match="killed"):
+        run(*args, "--agent", "marie", "-t", "voyages")
+    crash.armed = False
+    with app.session() as session:
+        state = session.scalar(select(WorkItem.state).where(WorkItem.id == target))
+    assert (state, assigned()) == ("open", owed)  # before: claimed, and its event lost for good
+    run("queue", "next", "--agent", "marie", "-t", "voyages")
+    assert assigned() == sorted([*owed, target])

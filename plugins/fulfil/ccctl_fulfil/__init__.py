@@ -93,7 +93,14 @@ def ccctl_erase_customer(customer, ctx):
 def ccctl_customer_merged(source, target, ctx):
     from ccctl_fulfil.privacy import merged
 
-    merged(ctx, source, target)
+    return merged(ctx, source, target)
+
+
+@hookimpl
+def ccctl_customer_unmerged(source, target, moved, ctx):
+    from ccctl_fulfil.privacy import unmerged
+
+    unmerged(ctx, source, target, moved)
 
 
 @hookimpl

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from ccctl.context import TenantContext
 from ccctl_fulfil.models import FulfilRequest
@@ -21,6 +21,14 @@ def erase(ctx: TenantContext, customer) -> None:
         FulfilRequest.tenant_id == ctx.tenant.id, FulfilRequest.customer_id == customer.id))
 
 
-def merged(ctx: TenantContext, source, target) -> None:
-    ctx.session.execute(update(FulfilRequest).where(
-        FulfilRequest.tenant_id == ctx.tenant.id, FulfilRequest.customer_id == source.id).values(customer_id=target.id))
+def merged(ctx: TenantContext, source, target) -> dict[str, list[int]]:
+    """The rows go to the target; what moved is returned (the hook's answer) so an unmerge puts it back."""
+    from ccctl.identity.merging import move_rows
+
+    return move_rows(ctx.session, ctx.tenant, (FulfilRequest,), source.id, target.id)
+
+
+def unmerged(ctx: TenantContext, source, target, moved) -> None:
+    from ccctl.identity.merging import move_rows_back
+
+    move_rows_back(ctx.session, (FulfilRequest,), moved, source.id, target.id)

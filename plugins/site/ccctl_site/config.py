@@ -101,4 +101,5 @@ class SiteConfig(PluginSection):
 
 
 def site_config(tenant) -> SiteConfig:
-    return SiteConfig.model_validate(tenant.plugin_config("site"))
+    """Validated once per distinct section (every event asks): treat it as read-only."""
+    return SiteConfig.of(tenant, "site")

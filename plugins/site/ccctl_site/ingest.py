@@ -3,59 +3,42 @@ and, for the types the tenant names, creates a queue item that the routing rules
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from ccctl.context import TenantContext
-from ccctl.db.models import Customer
+from ccctl.identity.match import MatchResult
 from ccctl_site.config import SiteConfig
 from ccctl_site.schema import SiteEvent
 
+log = logging.getLogger("ccctl.site")
 CHANNEL = "site"
 SUBJECTS = {"pre_reservation": "Pre-reservation", "order": "Order", "quote": "Quote request",
             "page_view": "Page viewed", "info_request": "Information request"}
 
 
-def match_customers(ctx: TenantContext, jobs: list[tuple[SiteEvent, list[tuple[str, str]]]]) -> list[Customer]:
-    """The customer each event is about (aligned with ``jobs``): the one place that decides, so the
-    customer matching rules of imports replace it in one line when they land.
+def match_customers(ctx: TenantContext, events: list[SiteEvent]) -> list[MatchResult]:
+    """Who each event is about (aligned with ``events``), by the tenant's matching rules, as an import
+    decides (``ccctl.identity``): an external key wins, then email, then phone; a shared phone alone
+    never joins two people whose names differ. The whole batch costs a few statements.
 
-    An event giving one contact point is matched in bulk (one query and one INSERT per kind of point,
-    ``find_or_create_many``); one giving two goes through :func:`match_customer`.
+    A conflict never changes a stored customer: the event goes to a new customer, and the caller
+    records why (see :func:`conflict_event`).
     """
-    from ccctl.customers import find_or_create_many
+    from ccctl.identity.match import match_or_create_many
 
-    single: dict[str, dict[str, str]] = {}  # kind → {value: name}
-    for event, points in jobs:
-        if len(points) == 1:
-            single.setdefault(points[0][0], {}).setdefault(points[0][1], event.customer.name)
-    found = {kind: find_or_create_many(ctx.session, ctx.tenant, kind, names) for kind, names in single.items()}
-    return [found[points[0][0]][points[0][1]] if len(points) == 1 else match_customer(ctx, points, event.customer.name)
-            for event, points in jobs]
+    return match_or_create_many(ctx.session, ctx.tenant, [event.customer.identity_fields() for event in events],
+                                on_conflict="new", where="site events", actor=ctx.actor)
 
 
-def match_customer(ctx: TenantContext, points: list[tuple[str, str]], name: str) -> Customer:
-    """The owner of the event's email, else of its phone, else a new customer; a contact point nobody
-    owns yet is added to them (as the contact form does)."""
-    from sqlalchemy.exc import IntegrityError
-
-    from ccctl.customers import find_or_create, owner_of
-    from ccctl.db.models import ContactPoint
-
-    session, tenant = ctx.session, ctx.tenant
-    owners = {point: owner_of(session, tenant, *point) for point in points}
-    customer = next((c for c in owners.values() if c is not None), None)
-    if customer is None:
-        customer = find_or_create(session, tenant, *points[0], name=name)[0]
-        owners[points[0]] = customer
-    for (kind, value), owner in owners.items():
-        if owner is None:
-            try:
-                with session.begin_nested():
-                    session.add(ContactPoint(tenant_id=tenant.id, customer_id=customer.id, kind=kind, value=value))
-                    session.flush()
-            except IntegrityError:
-                pass  # taken meanwhile by another writer: `customer duplicates` shows such pairs
-    return customer
+def conflict_event(event: SiteEvent, match: MatchResult) -> dict[str, Any]:
+    """The history event telling, on the new customer, why the site event was not given to a stored one."""
+    apart = ", ".join(str(other) for other in match.others) or "another customer"
+    return dict(channel="system", customer_id=match.customer_id, direction="internal",
+                summary=f"Identity conflict on site event {event.id}: kept apart from customer {apart} "
+                        f"({'; '.join(match.why)})"[:500],
+                payload={"site_event": event.id, "kept_apart_from": match.others, "why": match.why},
+                occurred_at=event.occurred_at)
 
 
 def store_events(ctx: TenantContext, jobs: list[tuple[SiteEvent, list[tuple[str, str]], SiteConfig]],
@@ -68,7 +51,6 @@ def store_events(ctx: TenantContext, jobs: list[tuple[SiteEvent, list[tuple[str,
     """
     from sqlalchemy import select
 
-    from ccctl.customers import record_interactions
     from ccctl.db.models import Interaction
     from ccctl.queue.items import create_items
 
@@ -79,26 +61,36 @@ def store_events(ctx: TenantContext, jobs: list[tuple[SiteEvent, list[tuple[str,
             Interaction.tenant_id == tenant.id, Interaction.channel == CHANNEL, Interaction.external_id.in_(refs)))}
     first: dict[str, int] = {}  # ref → index of its first job in this batch (a repeat is a duplicate)
     fresh = [n for n, ref in enumerate(refs) if ref not in known and first.setdefault(ref, n) == n]
-    customers = dict(zip(fresh, match_customers(ctx, [jobs[n][:2] for n in fresh])))
-    events = {n: dict(channel=CHANNEL, customer_id=customers[n].id, direction="in", summary=summary(jobs[n][0]),
+    matches = dict(zip(fresh, match_customers(ctx, [jobs[n][0] for n in fresh])))
+    conflicts = [n for n in fresh if matches[n].action == "conflict"]
+    for n in conflicts:  # no personal data in the log: ids only, the reasons are in the history
+        log.warning("tenant %s: site event %s: identity conflict, stored on new customer %s, kept apart from %s "
+                    "(its history says why; `ccctl customer duplicates` lists the pair)", tenant.slug,
+                    jobs[n][0].id, matches[n].customer_id, matches[n].others)
+    customers = {n: match.customer_id for n, match in matches.items()}
+    events = {n: dict(channel=CHANNEL, customer_id=customers[n], direction="in", summary=summary(jobs[n][0]),
                       payload={"event_id": jobs[n][0].id, "type": jobs[n][0].type, "data": jobs[n][0].attributes()},
                       external_id=refs[n], occurred_at=jobs[n][0].occurred_at) for n in fresh}
     with_item = [n for n in fresh if jobs[n][0].type in jobs[n][2].create_items]
-    items = dict(zip(with_item, create_items(ctx, [
+    plain = set(fresh) - set(with_item)
+    made = create_items(ctx, [
         dict(channel=CHANNEL, subject=f"{SUBJECTS[jobs[n][0].type]}: {summary(jobs[n][0], 150)}",
-             body=jobs[n][0].data.message or "", customer_id=customers[n].id, attributes=jobs[n][0].attributes(),
+             body=jobs[n][0].data.message or "", customer_id=customers[n], attributes=jobs[n][0].attributes(),
              external_ref=refs[n]) for n in with_item],
-        history=lambda k, item: [{**events[with_item[k]], "item_id": item.id}], ids=True)))
-    plain = [n for n in fresh if n not in items]
-    record_interactions(session, tenant, [events[n] for n in plain], ids=True)
+        history=lambda k, item: [{**events[with_item[k]], "item_id": item.id}],
+        # The events without an item go in the same INSERT; ``known`` above was looked up in this
+        # transaction (an item's ref is its event's), so the lookups need not be made again.
+        events=[*(events[n] for n in fresh if n in plain), *(conflict_event(jobs[n][0], matches[n]) for n in conflicts)],
+        fresh=True)
+    items = {n: item.id for n, (item, _created) in zip(with_item, made)}  # ORM rows: the hooks need them anyway
     out = []
     for n, ref in enumerate(refs):
         if n in customers:
-            out.append({"id": jobs[n][0].id, "duplicate": False, "customer": customers[n].id,
-                        "item": items[n][0] if n in items else None})
+            out.append({"id": jobs[n][0].id, "duplicate": False, "customer": customers[n], "item": items.get(n)})
+            if n in conflicts:
+                out[-1]["conflict"] = {"kept_apart_from": matches[n].others}
         else:  # stored before, or earlier in this batch
-            customer, item = known.get(ref) or (customers[first[ref]].id, items[first[ref]][0] if first[ref] in items
-                                                else None)
+            customer, item = known.get(ref) or (customers[first[ref]], items.get(first[ref]))
             out.append({"id": jobs[n][0].id, "duplicate": True, "customer": customer, "item": item})
     return out
 

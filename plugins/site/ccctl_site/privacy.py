@@ -3,7 +3,7 @@ person's items). Site events themselves are history events: core exports and era
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from ccctl.context import TenantContext
 from ccctl_site.models import WebhookEvent
@@ -23,6 +23,14 @@ def erase(ctx: TenantContext, customer) -> None:
         WebhookEvent.tenant_id == ctx.tenant.id, WebhookEvent.customer_id == customer.id))
 
 
-def merged(ctx: TenantContext, source, target) -> None:
-    ctx.session.execute(update(WebhookEvent).where(
-        WebhookEvent.tenant_id == ctx.tenant.id, WebhookEvent.customer_id == source.id).values(customer_id=target.id))
+def merged(ctx: TenantContext, source, target) -> dict[str, list[int]]:
+    """The rows go to the target; what moved is returned (the hook's answer) so an unmerge puts it back."""
+    from ccctl.identity.merging import move_rows
+
+    return move_rows(ctx.session, ctx.tenant, (WebhookEvent,), source.id, target.id)
+
+
+def unmerged(ctx: TenantContext, source, target, moved) -> None:
+    from ccctl.identity.merging import move_rows_back
+
+    move_rows_back(ctx.session, (WebhookEvent,), moved, source.id, target.id)

@@ -35,15 +35,28 @@ class _Strict(BaseModel):
 
 
 class Person(_Strict):
+    """Who the event is about. Besides these, the tenant's external keys (``customers.external_keys``,
+    e.g. ``customer_ref``) may be given: they identify the customer first, as in an import."""
+
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
     email: Text | None = None
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
 
     @model_validator(mode="after")
     def _reachable(self) -> Person:
-        if not (self.email or self.phone):
+        for key, value in (self.model_extra or {}).items():
+            if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip() \
+                    or len(str(value)) > 100:
+                raise ValueError(f"{key[:50]} must be a non-empty string or an integer (at most 100 characters)")
+        if not (self.email or self.phone or self.model_extra):
             raise ValueError("give an email or a phone, so the customer can be found")
         return self
+
+    def identity_fields(self) -> dict[str, Any]:
+        """The fields customer matching reads (``ccctl.identity``), as an import row names them."""
+        return {"name": self.name, "email": self.email, "phone": self.phone,
+                **{key: str(value).strip() for key, value in (self.model_extra or {}).items()}}
 
 
 class EventData(_Strict):
@@ -111,8 +124,12 @@ class SiteEvent(_Strict):
         return {"event_type": self.type, **{k: v for k, v in self.data.model_dump().items() if v is not None}}
 
 
-def parse_event(body: bytes, region: str) -> tuple[SiteEvent, list[tuple[str, str]]]:
-    """(event, contact points as (kind, normalised value)); :class:`EventError` naming the field."""
+def parse_event(body: bytes, region: str, external_keys: tuple[str, ...] | list[str] = ("customer_ref",),
+                ) -> tuple[SiteEvent, list[tuple[str, str]]]:
+    """(event, contact points as (kind, normalised value)); :class:`EventError` naming the field.
+
+    ``external_keys``: the tenant's customer keys (``customers.external_keys``), the only other
+    fields ``customer`` may carry."""
     try:
         raw = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -125,6 +142,10 @@ def parse_event(body: bytes, region: str) -> tuple[SiteEvent, list[tuple[str, st
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"] if not str(p).startswith("function-"))
         raise EventError(field, first["msg"].removeprefix("Value error, ")) from None
+    unknown = [key for key in event.customer.model_extra or {} if key not in external_keys]
+    if unknown:
+        known = ", ".join(["email", "phone", "name", *external_keys])
+        raise EventError(f"customer.{unknown[0][:50]}", f"unknown field (a customer has: {known})")
     points = []
     try:
         if event.customer.email:

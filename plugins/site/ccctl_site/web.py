@@ -17,6 +17,23 @@ _writer_lock = threading.Lock()
 
 def receive_event(request: Request) -> Response:
     """Plain def: Starlette runs it in a thread, where the database work belongs."""
+    from ccctl.errors import InputError
+
+    info = request.state.tenant_info
+    writer = _writer(request)
+    with writer.arriving():  # the batch being formed waits for this event rather than leave it to the next
+        checked = _check(request, info)
+    if isinstance(checked, Response):
+        return checked
+    try:
+        result = writer.run(info, checked)
+    except InputError as exc:  # what matching refuses (bad identity fields): the sender's to fix
+        return _error(422, exc.message.removeprefix("site events:0: "), "customer")
+    return JSONResponse(result, status_code=200 if result["duplicate"] else 201)
+
+
+def _check(request: Request, info) -> Response | tuple:
+    """(event, contact points, tenant settings) ready to store, or the error answer."""
     from ccctl.config.model import parse_duration
     from ccctl.config.secrets import resolve_secret
     from ccctl.errors import CcctlError
@@ -24,7 +41,6 @@ def receive_event(request: Request) -> Response:
     from ccctl_site.schema import EventError, parse_event
     from ccctl_site.signing import HEADER, BadSignature, verify
 
-    info = request.state.tenant_info
     config = site_config(info.row)
     body: bytes = request.state.body
     if len(body) > config.max_event_bytes:
@@ -42,11 +58,23 @@ def receive_event(request: Request) -> Response:
     except BadSignature as exc:
         return _error(401, str(exc))
     try:
-        event, points = parse_event(body, info.region)
+        event, points = parse_event(body, info.region, _external_keys(info))
     except EventError as exc:
         return _error(422, exc.message, exc.field)
-    result = _writer(request).run(info, (event, points, config))
-    return JSONResponse(result, status_code=200 if result["duplicate"] else 201)
+    return event, points, config
+
+
+_keys: dict[int, tuple[object, tuple[str, ...]]] = {}  # tenant id -> (its directory row, external keys)
+
+
+def _external_keys(info) -> tuple[str, ...]:
+    """The tenant's customer keys (``customers.external_keys``), worked out once per directory row."""
+    cached = _keys.get(info.id)
+    if cached is None or cached[0] is not info.row:
+        from ccctl.identity.rules import rules_for
+
+        cached = _keys[info.id] = (info.row, tuple(rules_for(info.row).external_keys))
+    return cached[1]
 
 
 def _writer(request: Request):

@@ -59,9 +59,19 @@ def ccctl_erase_customer(customer, ctx):
 
 @hookimpl
 def ccctl_customer_merged(source, target, ctx):
-    from ccctl_voice.privacy import merged
+    """The calls go to the target; what moved is returned so that an unmerge can put it back."""
+    from ccctl.identity.merging import move_rows
+    from ccctl_voice.models import VoiceCall
 
-    merged(source, target, ctx)
+    return move_rows(ctx.session, ctx.tenant, (VoiceCall,), source.id, target.id)
+
+
+@hookimpl
+def ccctl_customer_unmerged(source, target, moved, ctx):
+    from ccctl.identity.merging import move_rows_back
+    from ccctl_voice.models import VoiceCall
+
+    move_rows_back(ctx.session, (VoiceCall,), moved, source.id, target.id)
 
 
 @hookimpl
