@@ -6,6 +6,7 @@ anything is written, then answers TwiML. Imported only by ``ccctl serve``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from starlette.exceptions import HTTPException
@@ -13,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 XML = "application/xml"
+log = logging.getLogger("ccctl.voice")
 
 
 def _steps() -> dict[str, Callable]:
@@ -62,23 +64,39 @@ def issue_web_code(request: Request) -> Response:
 
 def _endpoint(work: Callable) -> Callable[[Request], Response]:
     def endpoint(request: Request) -> Response:
-        from ccctl.config.secrets import resolve_secret
         from ccctl.db.models import utcnow
         from ccctl.web.scope import tenant_scope
-        from ccctl.web.twilio import verify_twilio
+        from ccctl.web.twilio import check_signature, remember_request
         from ccctl_voice.calls import Refused
         from ccctl_voice.config import voice_config
 
+        # The signature is checked before the transaction (on SQLite, before the write turn is
+        # taken): the directory's copy of the tenant row is the one tenant_scope then uses.
+        tenant = request.state.tenant_info.row
+        cfg = voice_config(tenant)
+        params, digest = check_signature(request, auth_token(tenant, cfg))
+        if not hasattr(params, "get"):
+            raise HTTPException(400, "a voice webhook is a form post")
         with tenant_scope(request) as ctx:
-            cfg = voice_config(ctx.tenant)
-            params = verify_twilio(request, ctx, resolve_secret(cfg.auth_token, "plugins.voice.auth_token"))
-            if not hasattr(params, "get"):
-                raise HTTPException(400, "a voice webhook is a form post")
+            remember_request(ctx, digest, request.app.state.settings.replay_window)
             try:
-                twiml = work(ctx, cfg, params, request.query_params, utcnow())
+                answer = work(ctx, cfg, params, request.query_params, utcnow())
             except Refused as exc:
                 raise HTTPException(exc.status, exc.detail) from None
-        return Response(twiml, media_type=XML)
+        return Response(str(answer), media_type=XML)  # TwiML written once the transaction is over
 
     endpoint.__name__ = f"voice_{work.__name__}"
     return endpoint
+
+
+def auth_token(tenant, cfg) -> str:
+    """The tenant's Twilio auth token; '' when its secret is unset (logged, naming the tenant and
+    the variable), so the webhook gets 403 like any unsigned request, not a 500."""
+    from ccctl.config.secrets import resolve_secret
+    from ccctl.errors import CcctlError
+
+    try:
+        return resolve_secret(cfg.auth_token, "plugins.voice.auth_token") or ""
+    except CcctlError as exc:
+        log.warning("tenant %s: %s: voice webhooks are refused (403) until it is set", tenant.slug, exc.message)
+        return ""
