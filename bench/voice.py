@@ -115,6 +115,7 @@ class TimedSimulator:
             def __init__(self, *a, **kw):
                 super().__init__(*a, **kw)
                 self.timings: list[float] = []
+                self.by_step: dict[str, list[float]] = {}
                 self.failures: list[str] = []
                 self.callbacks_kept = False
 
@@ -126,7 +127,9 @@ class TimedSimulator:
                 started = time.perf_counter()
                 status, body = super().post_webhook(url, params, auth_token, signature)
                 with self.lock:
-                    self.timings.append(time.perf_counter() - started)
+                    took = time.perf_counter() - started
+                    self.timings.append(took)
+                    self.by_step.setdefault(url.split("?")[0].rsplit("/", 1)[-1], []).append(took)
                     self.callbacks.clear()  # 12,000 answers: keep memory flat
                     if status != 200:
                         self.failures.append(f"{status} {url}: {body[:200]}")
@@ -205,7 +208,12 @@ def summary(label: str, sim, seconds: float, cpu: float) -> dict:
         f"p95 {p95:.1f} ms, server CPU {row['cpu_ms']:.2f} ms per answer, {row['failures']} non-200")
     if sim.failures:
         log("  first: " + sim.failures[0])
+    steps = {step: sorted(t) for step, t in sim.by_step.items()}
+    log("  p50/p95 ms per step: " + ", ".join(f"{step} {statistics.median(t) * 1000:.0f}/"
+                                                f"{t[max(0, int(len(t) * 0.95) - 1)] * 1000:.0f}"
+                                                for step, t in steps.items()))
     sim.timings.clear()
+    sim.by_step.clear()
     sim.failures.clear()
     return row
 
