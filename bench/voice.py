@@ -1,21 +1,37 @@
-"""Bench: simulated inbound calls arriving at once against `ccctl serve --workers 2` (voice webhooks).
+"""Bench: simulated inbound calls, 50 at once, against `ccctl serve --workers 2` (voice webhooks).
 
 For each database (SQLite in a temp file; PostgreSQL in a throwaway schema): two tenants on two
 numbers, `ccctl serve --workers N --rate-limit 0`, then --calls simulated calls, --concurrent at
 a time (tests/support/twilio_voice.py: signed webhooks, TwiML executed). Each call goes through
 incoming → menu (no key) → enqueue → wait (position, expected wait) → the caller hangs up →
-queue exit (abandoned) → status. Prints webhook answers/s and p50/p95 answer time, then checks
-the database: every call stored once, in the tenant whose number was called, ended "abandoned"
-(0 lost, 0 routed to another tenant).
+queue exit (abandoned) → status: 6 webhooks. Then the database is checked: every call stored
+once, in the tenant whose number was called, ended "abandoned" (0 lost, 0 routed to another
+tenant).
 
-The floor, measured in the same run: a bare Starlette app under uvicorn with the same worker
-count answering the same TwiML documents statically (it reads the form, checks nothing, stores
-nothing), driven by the same simulator. Ratios to it say what ccctl's work costs on this machine.
+Two load models, each run on the floor and on ccctl in the same run, because one figure cannot
+honestly give both targets:
 
-Targets: p95 <= 50 ms and >= 200 webhook answers/s on SQLite; 0 lost or cross-tenant.
+* saturation (closed loop): each of the 50 callers sends its next webhook the instant the
+  previous one is answered (no think time). This measures the most answers per second the
+  server gives: the ">= 200 webhook answers/s" target. Its answer times are queueing, not
+  service: with 50 requests always in flight, Little's law makes the mean answer time
+  50 / throughput (250 ms at 200/s) on any server, the floor included.
+* paced at --rate webhooks/s (200, the throughput target): the same 50 calls at once, each
+  webhook sent when a global pacer gives it a slot (a slot every 1/rate s; a late sender does
+  not get a burst of missed slots), so the offered load is the rate and answer time is what a
+  caller waits at that load: the "p95 <= 50 ms" target. Real Twilio calls pause between
+  webhooks (speech, Gather timeouts, waitUrl polls), so a paced load is the faithful one for
+  answer time. The time waiting for a slot is not counted, only send → answer.
+
+The floor: a bare Starlette app under uvicorn with the same worker count answering the same
+TwiML documents statically (it reads the form, checks nothing, stores nothing), driven by the
+same simulator the same way. Ratios to it say what ccctl's work costs on this machine.
+
+Targets on SQLite: >= 200 webhook answers/s at saturation; p95 <= 50 ms paced at 200/s;
+0 lost or cross-tenant (both DBs).
 
 Usage:
-  python bench/voice.py                                 # SQLite and PostgreSQL, 2,000 calls, 50 at once
+  python bench/voice.py                                 # SQLite and PostgreSQL, 2,000 calls per phase
   python bench/voice.py --only sqlite --calls 300
   python bench/voice.py --pg-url postgresql+psycopg://postgres@127.0.0.1:5432/test
 """
@@ -99,14 +115,21 @@ class TimedSimulator:
             def __init__(self, *a, **kw):
                 super().__init__(*a, **kw)
                 self.timings: list[float] = []
+                self.by_step: dict[str, list[float]] = {}
                 self.failures: list[str] = []
                 self.callbacks_kept = False
 
+            pacer = None  # a Pacer: each webhook waits for its slot (not timed)
+
             def post_webhook(self, url, params, auth_token=None, signature=None):
+                if self.pacer is not None:
+                    self.pacer.wait()
                 started = time.perf_counter()
                 status, body = super().post_webhook(url, params, auth_token, signature)
                 with self.lock:
-                    self.timings.append(time.perf_counter() - started)
+                    took = time.perf_counter() - started
+                    self.timings.append(took)
+                    self.by_step.setdefault(url.split("?")[0].rsplit("/", 1)[-1], []).append(took)
                     self.callbacks.clear()  # 12,000 answers: keep memory flat
                     if status != 200:
                         self.failures.append(f"{status} {url}: {body[:200]}")
@@ -115,8 +138,25 @@ class TimedSimulator:
         return Timed(*args, **kwargs)
 
 
-def drive(sim, calls: int, concurrent: int) -> tuple[float, list[str]]:
-    """Place ``calls`` calls, ``concurrent`` at a time; (seconds, sids per number in order)."""
+class Pacer:
+    """One slot every 1/rate s for all callers; a caller late for its slot sends at once, but
+    missed slots are not saved up (no burst), so the offered load never exceeds the rate."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval, self.next, self.lock = 1.0 / rate, 0.0, threading.Lock()
+
+    def wait(self) -> None:
+        with self.lock:
+            now = time.perf_counter()
+            slot = self.next = max(self.next, now)
+            self.next += self.interval
+        if slot > now:
+            time.sleep(slot - now)
+
+
+def drive(sim, calls: int, concurrent: int, first: int = 0) -> tuple[float, dict[str, list[str]], list[str]]:
+    """Place ``calls`` calls from callers ``first``, ``first + 1``..., ``concurrent`` at a time;
+    (seconds, sids per number, errors)."""
     numbers = list(NUMBERS.values())
     placed: dict[str, list[str]] = {n: [] for n in numbers}
     errors: list[str] = []
@@ -124,7 +164,7 @@ def drive(sim, calls: int, concurrent: int) -> tuple[float, list[str]]:
 
     def one(n: int) -> None:
         number = numbers[n % len(numbers)]
-        call = sim.place_call(f"+336{10000000 + n:08d}", number, keys=[None, None], background=True)
+        call = sim.place_call(f"+336{10000000 + first + n:08d}", number, keys=[None, None], background=True)
         try:
             call.waiting(timeout=120)
             call.hang_up()
@@ -141,17 +181,56 @@ def drive(sim, calls: int, concurrent: int) -> tuple[float, list[str]]:
     return time.perf_counter() - started, placed, errors
 
 
-def summary(label: str, sim, seconds: float) -> dict:
+def group_cpu(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by the live processes of process group ``pgid``
+    (the server and its workers): a figure the machine's load does not inflate."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # after the name: state ppid pgrp session ... utime(11) stime(12)
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def summary(label: str, sim, seconds: float, cpu: float) -> dict:
     times = sorted(sim.timings)
     p50 = statistics.median(times) * 1000
     p95 = times[int(len(times) * 0.95) - 1] * 1000
     row = {"label": label, "answers": len(times), "rps": len(times) / seconds, "p50": p50, "p95": p95,
-           "failures": len(sim.failures)}
+           "failures": len(sim.failures), "cpu_ms": cpu * 1000 / max(1, len(times))}
     log(f"{label}: {row['answers']} webhook answers in {seconds:.1f} s: {row['rps']:.0f}/s, p50 {p50:.1f} ms, "
-        f"p95 {p95:.1f} ms, {row['failures']} non-200")
+        f"p95 {p95:.1f} ms, server CPU {row['cpu_ms']:.2f} ms per answer, {row['failures']} non-200")
     if sim.failures:
         log("  first: " + sim.failures[0])
+    steps = {step: sorted(t) for step, t in sim.by_step.items()}
+    log("  p50/p95 ms per step: " + ", ".join(f"{step} {statistics.median(t) * 1000:.0f}/"
+                                                f"{t[max(0, int(len(t) * 0.95) - 1)] * 1000:.0f}"
+                                                for step, t in steps.items()))
+    sim.timings.clear()
+    sim.by_step.clear()
+    sim.failures.clear()
     return row
+
+
+def phases(sim, args, label: str, pgid: int) -> tuple[dict, dict, dict[str, list[str]], list[str]]:
+    """(saturation figures, paced figures, sids placed per number, simulator errors) on the server
+    (process group ``pgid``) the simulator's numbers point at now."""
+    sim.pacer = None
+    cpu = group_cpu(pgid)
+    seconds, placed, errors = drive(sim, args.calls, args.concurrent)
+    saturated = summary(f"{label}, saturation (closed loop)", sim, seconds, group_cpu(pgid) - cpu)
+    sim.pacer = Pacer(args.rate)
+    cpu = group_cpu(pgid)
+    seconds, more, more_errors = drive(sim, args.calls, args.concurrent, first=args.calls)  # new callers too
+    paced = summary(f"{label}, paced at {args.rate:g}/s", sim, seconds, group_cpu(pgid) - cpu)
+    sim.pacer = None
+    return saturated, paced, {n: placed[n] + more[n] for n in placed}, errors + more_errors
 
 
 @contextlib.contextmanager
@@ -172,7 +251,7 @@ def floor_server(workers: int):
                     httpx.post(f"http://127.0.0.1:{port}/t/x/voice/status", timeout=1)
                     break
                 time.sleep(0.05)
-            yield f"http://127.0.0.1:{port}"
+            yield f"http://127.0.0.1:{port}", process.pid
         finally:
             import signal
 
@@ -216,32 +295,35 @@ def run_one(url: str, kind: str, args) -> bool:
             path.write_text(TENANT.format(slug=slug, number=number, account=account))
         subprocess.run([sys.executable, "-m", "ccctl", "--database-url", url, "tenant", "apply", "-f", folder],
                        check=True, capture_output=True)
-        log(f"== {kind}: {args.calls} calls, {args.concurrent} at once, {args.workers} workers; "
+        log(f"== {kind}: {args.calls} calls per phase, {args.concurrent} at once, {args.workers} workers; "
             f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} before start")
-        with floor_server(args.workers) as base:
+        with floor_server(args.workers) as (base, pgid):
             for slug, number in NUMBERS.items():
                 sim.add_number(number, base, slug, account)
-            seconds, _placed, _errors = drive(sim, args.calls, args.concurrent)
-            floor = summary(f"{kind} floor (bare Starlette, static TwiML)", sim, seconds)
-        sim.timings.clear()
-        sim.failures.clear()
+            floor_sat, floor_paced, _placed, _errors = phases(sim, args, f"{kind} floor (bare Starlette, static TwiML)",
+                                                              pgid)
         with running_server(url, "--workers", str(args.workers), "--rate-limit", "0") as base:
             for slug, number in NUMBERS.items():
                 sim.add_number(number, base, slug, account)
-            seconds, placed, errors = drive(sim, args.calls, args.concurrent)
-            ours = summary(f"{kind} ccctl serve", sim, seconds)
+            sat, paced, placed, errors = phases(sim, args, f"{kind} ccctl serve", base.pid)
         sim.stop()
     lost, crossed = check_database(url, placed)
-    print(f"{kind}: {ours['rps']:.0f} webhook answers/s ({ours['rps'] / floor['rps']:.2f} of the floor's "
-          f"{floor['rps']:.0f}/s), p50 {ours['p50']:.1f} ms, p95 {ours['p95']:.1f} ms "
-          f"({ours['p95'] / floor['p95']:.1f}x the floor's {floor['p95']:.1f} ms); {args.calls} calls: "
-          f"{lost} lost, {crossed} in another tenant, {len(errors)} simulator errors, {ours['failures']} non-200")
+    calls = sum(len(sids) for sids in placed.values())
+    print(f"{kind} saturation: {sat['rps']:.0f} webhook answers/s ({sat['rps'] / floor_sat['rps']:.2f} of the "
+          f"floor's {floor_sat['rps']:.0f}/s); server CPU {sat['cpu_ms']:.2f} ms per answer (floor "
+          f"{floor_sat['cpu_ms']:.2f}); answer p50 {sat['p50']:.1f} ms, p95 {sat['p95']:.1f} ms (queueing: "
+          f"floor p50 {floor_sat['p50']:.1f}, p95 {floor_sat['p95']:.1f} ms)")
+    print(f"{kind} paced at {args.rate:g}/s offered: {paced['rps']:.0f} answers/s, answer p50 {paced['p50']:.1f} ms, "
+          f"p95 {paced['p95']:.1f} ms ({paced['p95'] / floor_paced['p95']:.1f}x the floor's p95 "
+          f"{floor_paced['p95']:.1f} ms, p50 {floor_paced['p50']:.1f} ms at {floor_paced['rps']:.0f}/s)")
+    print(f"{kind}: {calls} calls: {lost} lost, {crossed} in another tenant, {len(errors)} simulator errors, "
+          f"{sat['failures'] + paced['failures']} non-200")
     if errors:
         print("  first error: " + errors[0])
-    if kind != "sqlite":
-        return lost == crossed == 0
-    met = ours["p95"] <= TARGET_P95_MS and ours["rps"] >= TARGET_RPS
-    print(f"sqlite target p95 <= {TARGET_P95_MS:g} ms and >= {TARGET_RPS:g} answers/s: {'met' if met else 'MISSED'}")
+    if kind == "sqlite":
+        met = (sat["rps"] >= TARGET_RPS, paced["p95"] <= TARGET_P95_MS)
+        print(f"sqlite targets: >= {TARGET_RPS:g} answers/s at saturation {'met' if met[0] else 'MISSED'}; "
+              f"p95 <= {TARGET_P95_MS:g} ms at {args.rate:g}/s {'met' if met[1] else 'MISSED'}")
     return lost == crossed == 0
 
 
@@ -249,6 +331,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--concurrent", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=TARGET_RPS, help="webhooks/s offered in the paced phase")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")

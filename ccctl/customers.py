@@ -49,6 +49,12 @@ def add_customer(session: Session, tenant: Tenant, name: str, emails: Iterable[s
         other = owner_of(session, tenant, kind, value)
         if other is not None:
             raise CcctlError(f"{value} already belongs to customer {other.id} ({other.name})")
+    return _store_customer(session, tenant, name, points, attributes)
+
+
+def _store_customer(session: Session, tenant: Tenant, name: str, points: list[tuple[str, str]],
+                    attributes: dict[str, Any] | None = None) -> Customer:
+    """Insert a customer and its (normalised, checked) contact points."""
     customer = Customer(tenant_id=tenant.id, name=name.strip(), name_key=name_key(name),
                         attributes=attributes or {})
     customer.contacts = [ContactPoint(tenant_id=tenant.id, kind=k, value=v) for k, v in points]
@@ -66,8 +72,8 @@ def find_or_create(session: Session, tenant: Tenant, kind: str, value: str, name
             existing.name, existing.name_key = name, name_key(name)
         return existing, False
     try:
-        with session.begin_nested():
-            customer = add_customer(session, tenant, name or "", **{f"{kind}s": [value]})
+        with session.begin_nested():  # just looked up: the unique key catches a concurrent creator
+            customer = _store_customer(session, tenant, name or "", [(kind, value)])
         return customer, True
     except IntegrityError:  # another process created it first (kept: a customer and its contact point are
         # two rows, and ON CONFLICT on the contact point could not take back the customer made before it)

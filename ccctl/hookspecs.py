@@ -295,12 +295,14 @@ def ccctl_request_callback(phone: str, name: str, customer_id: int | None, due_a
 
 
 @spec(TENANT, COMMAND)
-def ccctl_kpi_columns(tenant: Any, period: Any, by: str, ctx: TenantContext) -> dict[str, Any] | None:
+def ccctl_kpi_columns(period: Any, by: str, ctx: TenantContext) -> dict[str, Any] | None:
     """More columns for ``report kpi`` over ``period`` (``ccctl.reports.period.Period``) cut by
-    ``by`` ("day" or "hour"). Kind: command. Reach: the tenant's enabled plugins.
+    ``by`` ("day" or "hour"), for ``ctx.tenant``. Kind: command. Reach: the tenant's enabled plugins.
 
     Return None or ``{"columns": [names], "rows": {period label or "total": {name: value}}}``;
-    a period with no entry shows empty cells.
+    a period with no entry shows empty cells. Figures per queue go in columns named
+    ``q_<queue>_<name>`` (as the volume columns ``q_<queue>``). The table shows the base
+    columns (120 wide); every plugin column is in ``--wide``, ``--format csv`` and ``json``.
 
     Example: ``return {"columns": ["calls_offered"], "rows": {"total": {"calls_offered": 42}}}``.
     """

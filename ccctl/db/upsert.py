@@ -20,9 +20,15 @@ def insert_or_skip(session: Session, model: type, values: dict[str, Any], confli
     Returns the ``returning`` column (or the ORM object when ``returning`` is the model) of the new
     row, or None when the row was already there.  Column defaults apply as for any INSERT.
     """
-    statement = dialect_insert(session, model).values(**values).on_conflict_do_nothing(index_elements=list(conflict))
-    statement = statement.returning(returning if returning is not None else model)
-    return session.scalars(statement).first()
+    key = (session.get_bind().dialect.name, model, conflict, returning)
+    statement = _STATEMENTS.get(key)
+    if statement is None:  # built once: the values go in as parameters (no statement rebuilt per row)
+        statement = dialect_insert(session, model).on_conflict_do_nothing(index_elements=list(conflict))
+        statement = _STATEMENTS[key] = statement.returning(returning if returning is not None else model)
+    return session.scalars(statement, values).first()
+
+
+_STATEMENTS: dict[tuple, Any] = {}
 
 
 def dialect_insert(session: Session, model: type):

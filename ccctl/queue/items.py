@@ -13,7 +13,7 @@ from ccctl.context import TenantContext
 from ccctl.db.models import Customer, WorkItem, utcnow
 from ccctl.db.upsert import insert_or_skip
 from ccctl.errors import CcctlError
-from ccctl.queue.history import record_step
+from ccctl.queue.history import insert_step
 from ccctl.queue.routing import Decision, Sample, needs_customer, parse_rules, route
 from ccctl.queue.skills import normalise, skill_key, skill_set_id
 from ccctl.queue.sla import due_at as sla_due_at
@@ -48,7 +48,8 @@ def create_item(ctx: TenantContext, channel: str, *, subject: str = "", body: st
         item = insert_or_skip(session, WorkItem, values, conflict=("tenant_id", "channel", "external_ref"))
         if item is None:
             return _by_ref(ctx, channel, external_ref), False
-    record_step(session, tenant, item, **created_step(ctx, item, how))
+    # A new item's "created" step cannot be there yet: one plain INSERT, no look-up first.
+    insert_step(session.connection(), tenant.id, item, now=utcnow(), **created_step(ctx, item, how))
     ctx.hook("ccctl_item_created")(item=item, ctx=ctx)
     return item, True
 

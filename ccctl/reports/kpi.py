@@ -19,7 +19,7 @@ Definitions (also in docs/reports.md):
   are the ``selfhelp`` interactions plus the events plugins report through
   ``ccctl_list_self_service_events`` (FAQ views that never reached the history);
 * plugins' own columns (``ccctl_kpi_columns``), e.g. the voice plugin's calls offered, answered,
-  abandoned, ASA and service level.
+  abandoned, ASA and service level, all queues together and per queue (``q_<queue>_calls_...``).
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def kpi_rows(session: Session, tenant: Tenant, period: Period, by: str = "day",
 def plugin_columns(ctx, period: Period, by: str, rows: list[dict[str, Any]]) -> list[str]:
     """Add the columns the tenant's plugins report per period label (``total`` included); their names."""
     added: list[str] = []
-    for answer in ctx.hook("ccctl_kpi_columns")(tenant=ctx.tenant, period=period, by=by, ctx=ctx):
+    for answer in ctx.hook("ccctl_kpi_columns")(period=period, by=by, ctx=ctx):
         if not answer:
             continue
         names = [n for n in answer["columns"] if n not in added and n not in rows[0]]

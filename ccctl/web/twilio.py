@@ -15,13 +15,16 @@ Twilio's retry of it is still accepted, while a replay of a handled one gets 403
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import bindparam, delete
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from ccctl.context import TenantContext
+from ccctl.db.models import SeenRequest, utcnow
 from ccctl.web.proxy import external_url
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
@@ -33,6 +36,17 @@ def verify_twilio(request: Request, ctx: TenantContext, auth_token: str) -> Any:
     Call it inside :func:`ccctl.web.scope.tenant_scope` before changing anything: the 403 it
     raises rolls the transaction back. Returns the form (a FormData) for form posts, or the
     body text for JSON webhooks (signed with ``?bodySHA256=``).
+    """
+    params, digest = check_signature(request, auth_token)
+    remember_request(ctx, digest, request.app.state.settings.replay_window)
+    return params
+
+
+def check_signature(request: Request, auth_token: str) -> tuple[Any, str]:
+    """The signature half of :func:`verify_twilio`: (the signed params, their replay digest), or 403.
+
+    Touches no database, so a hot route may run it before its transaction (on SQLite, before
+    taking the write turn), then call :func:`remember_request` with the digest inside it.
     """
     from twilio.request_validator import (
         SIGNATURE_SETTINGS_HEADER,
@@ -59,8 +73,7 @@ def verify_twilio(request: Request, ctx: TenantContext, auth_token: str) -> Any:
     algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
     if not RequestValidator(auth_token).validate(url, params, signature, algorithm):
         raise HTTPException(403, "bad Twilio signature")
-    remember_request(ctx, replay_key(url, params), request.app.state.settings.replay_window)
-    return params
+    return params, replay_key(url, params)
 
 
 def signed_text(url: str, params: Any) -> str:
@@ -85,16 +98,44 @@ def replay_key(url: str, params: Any) -> str:
 
 
 def remember_request(ctx: TenantContext, digest: str, window: int) -> None:
-    """Store a request's ``digest`` (:func:`replay_key`); 403 if it is already there (a replay),
-    forgetting ones older than ``window`` seconds."""
-    from sqlalchemy import delete
+    """Store a request's ``digest`` (:func:`replay_key`); 403 if it is already there (a replay).
 
-    from ccctl.db.models import SeenRequest, utcnow
-    from ccctl.db.upsert import insert_or_skip
+    Digests older than ``window`` seconds are forgotten: swept at most once a minute per
+    process (one DELETE per webhook was a fifth of a voice webhook's time), and a clash with
+    one of them is settled at once (the stale row goes, the request is accepted).
+    """
+    conn, now = ctx.session.connection(), utcnow()
+    cutoff = now - timedelta(seconds=window)
+    global _swept
+    if time.monotonic() - _swept > SWEEP_SECONDS:
+        conn.execute(_SWEEP, {"cutoff": cutoff})
+        _swept = time.monotonic()
+    row = {"tenant_id": ctx.tenant.id, "seen_at": now, "digest": digest}
+    store = _store(conn.dialect.name)
+    if conn.execute(store, row).first() is not None:
+        return
+    if conn.execute(_FORGET, {"digest": digest, "cutoff": cutoff}).rowcount and \
+            conn.execute(store, row).first() is not None:
+        return  # the digest seen before had outlived the window
+    raise HTTPException(403, "replayed Twilio request")
 
-    session, now = ctx.session, utcnow()
-    session.execute(delete(SeenRequest).where(SeenRequest.seen_at < now - timedelta(seconds=window)))
-    stored = insert_or_skip(session, SeenRequest, dict(tenant_id=ctx.tenant.id, seen_at=now, digest=digest),
-                            conflict=("digest",), returning=SeenRequest.id)
-    if stored is None:
-        raise HTTPException(403, "replayed Twilio request")
+
+SWEEP_SECONDS = 60.0
+_swept = float("-inf")
+_STORE: dict[str, Any] = {}
+
+
+def _store(name: str) -> Any:
+    """Dialect ``name``'s ``INSERT ... ON CONFLICT (digest) DO NOTHING RETURNING id`` (built once)."""
+    if name not in _STORE:
+        if name == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert
+        table = SeenRequest.__table__
+        _STORE[name] = insert(table).on_conflict_do_nothing(index_elements=["digest"]).returning(table.c.id)
+    return _STORE[name]
+
+
+_SWEEP = delete(SeenRequest).where(SeenRequest.seen_at < bindparam("cutoff"))
+_FORGET = delete(SeenRequest).where(SeenRequest.digest == bindparam("digest"), SeenRequest.seen_at < bindparam("cutoff"))

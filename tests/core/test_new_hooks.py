@@ -39,7 +39,7 @@ class Probe:
         return {"probe_seen": agent}
 
     @hookimpl
-    def ccctl_kpi_columns(self, tenant, period, by, ctx):
+    def ccctl_kpi_columns(self, period, by, ctx):
         return {"columns": ["probe_calls"], "rows": {"total": {"probe_calls": 7}}}
 
     @hookimpl

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from voice_helpers import CALLER, HORIZON, LUMIERE, MARIE, PAUL
-from voice_helpers import call_row, calls_of, history, item, make_case
+from voice_helpers import call_row, calls_of, history, item, make_case, write_tenant
 
 
 def case_number(phone, item_id, slug="lumiere"):
@@ -215,3 +215,48 @@ def test_out_of_hours_callback_offer_books_the_first_free_slot(phone):
     # No key: the voicemail, as without the offer.
     other = phone.sim.place_call("+33644444444", LUMIERE, keys=[None])
     assert call_row(phone.app, other.sid).outcome == "voicemail"
+
+
+def test_an_unset_auth_token_gets_403_and_a_log_line_naming_the_tenant_and_the_variable(
+        db_url, app, ccctl, tmp_path, monkeypatch, caplog):
+    """The token's variable missing from the server's environment: every webhook is refused (403,
+    nothing stored), and the log says which tenant and which variable, as the callback routes do."""
+    import logging
+
+    from ccctl.context import App
+    from ccctl.plugins import get_plugin_manager
+    from ccctl.testing.server import threaded_server
+    from ccctl.web.app import create_web_app
+    from ccctl.web.settings import WebSettings
+    from support.twilio_voice import VoiceSimulator
+
+    monkeypatch.delenv("VOICE_TOKEN_UNSET", raising=False)
+    with VoiceSimulator() as sim:
+        account_sid, token = sim.add_account()
+        write_tenant(tmp_path, "lumiere", LUMIERE, account_sid, "VOICE_TOKEN_UNSET", sim.url, "http://127.0.0.1:9")
+        ccctl("tenant", "apply", "-f", str(tmp_path / "lumiere.yaml"))
+        web = create_web_app(App(get_plugin_manager(), db_url), WebSettings(rate_limit=0))
+        with threaded_server(web) as base, caplog.at_level(logging.WARNING, logger="ccctl.voice"):
+            line = sim.add_number(LUMIERE, str(base), "lumiere", account_sid)
+            params = {"AccountSid": account_sid, "CallSid": "CA" + "2" * 32, "From": CALLER, "To": LUMIERE,
+                      "CallStatus": "ringing", "Direction": "inbound"}
+            status, body = sim.post_webhook(f"{line.base}/incoming", params, auth_token=token)
+    assert status == 403, body
+    assert calls_of(app, "lumiere") == []
+    lines = [r.getMessage() for r in caplog.records if r.name == "ccctl.voice"]
+    assert any("lumiere" in line and "VOICE_TOKEN_UNSET" in line for line in lines), lines
+
+
+def test_waiting_callers_hear_their_place_in_the_claim_order_and_the_expected_wait(phone):
+    """Position = callers ahead in ccctl's claim order (priority, then due time) + 1; expected wait =
+    position x seconds_per_caller (no call measured yet) / agents at work (none: 1), in minutes."""
+    first = phone.sim.place_call(CALLER, LUMIERE, keys=[None, None], background=True).waiting()
+    second = phone.sim.place_call("+33622222222", LUMIERE, keys=[None, None], background=True).waiting()
+    assert "Vous êtes en position 1. Attente estimée : 2 minutes." in first.heard("Say")
+    assert "Vous êtes en position 2. Attente estimée : 4 minutes." in second.heard("Say")
+    # A caller who keyed 1 (queue reservations) waits in another queue: first there.
+    third = phone.sim.place_call("+33633333333", LUMIERE, keys=[None, "1"], background=True).waiting()
+    assert "Vous êtes en position 1. Attente estimée : 2 minutes." in third.heard("Say")
+    for call in (first, second, third):
+        call.hang_up()
+        call.finished()

@@ -78,3 +78,24 @@ def test_report_kpi_gets_the_call_columns(ccctl, calls):
     assert next_day["calls_offered"] is None and total["calls_offered"] == 5
     csv = ccctl("report", "kpi", "-t", "t", "--from", "2026-11-20", "--to", "2026-11-20", "--format", "csv").stdout
     assert "calls_offered" in csv.splitlines()[0]
+
+
+def test_report_kpi_has_the_call_figures_per_queue_and_hour_and_its_table_fits_120_columns(ccctl, calls):
+    period = ("--from", "2026-11-20", "--to", "2026-11-20", "--by", "hour")
+    rows = ccctl.json("report", "kpi", "-t", "t", *period)["rows"]
+    ten = next(row for row in rows if row["period"] == "2026-11-20 10:00")
+    assert {k: v for k, v in ten.items() if k.startswith("q_accueil_calls")} == {
+        "q_accueil_calls_offered": 4, "q_accueil_calls_answered": 2, "q_accueil_calls_abandoned": 1,
+        "q_accueil_calls_asa_s": 20.0, "q_accueil_calls_sl_pct": 25.0}
+    assert (ten["q_ventes_calls_offered"], ten["q_ventes_calls_asa_s"], ten["q_ventes_calls_sl_pct"]) == (1, 0.0, 100.0)
+    assert (ten["calls_offered"], ten["calls_answered"], ten["calls_abandoned"]) == (5, 3, 1)
+    nine = next(row for row in rows if row["period"] == "2026-11-20 09:00")
+    assert nine["q_accueil_calls_offered"] is None and nine["calls_offered"] is None  # no call that hour
+    assert rows[-1]["period"] == "total" and rows[-1]["q_accueil_calls_offered"] == 4
+    table = ccctl("report", "kpi", "-t", "t", *period, "--format", "table")
+    assert max(len(line) for line in table.stdout.splitlines()) <= 120
+    assert "more columns: --wide" in table.stderr
+    wide = ccctl("report", "kpi", "-t", "t", *period, "--wide", "--format", "table").stdout
+    assert "q_accueil_calls_sl_pct" in wide.splitlines()[0]
+    header = ccctl("report", "kpi", "-t", "t", *period, "--format", "csv").stdout.splitlines()[0].split(",")
+    assert header.index("calls_offered") < header.index("q_accueil_calls_offered") < header.index("q_ventes_calls_offered")

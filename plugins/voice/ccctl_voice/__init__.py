@@ -82,10 +82,10 @@ def ccctl_report_usage(start, end, ctx):
 
 
 @hookimpl
-def ccctl_kpi_columns(tenant, period, by, ctx):
+def ccctl_kpi_columns(period, by, ctx):
     from ccctl_voice.reports import kpi_columns
 
-    return kpi_columns(ctx.session, tenant, period, by)
+    return kpi_columns(ctx.session, ctx.tenant, period, by)
 
 
 @hookimpl

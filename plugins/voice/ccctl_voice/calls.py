@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ccctl.context import TenantContext
 from ccctl.db.models import Tenant
@@ -67,9 +67,11 @@ def open_call(ctx: TenantContext, cfg: VoiceConfig, params, now: datetime) -> tu
     return call, True
 
 
+_BY_SID = select(VoiceCall).where(VoiceCall.tenant_id == bindparam("tenant"), VoiceCall.call_sid == bindparam("sid"))
+
+
 def find_call(ctx: TenantContext, sid: str) -> VoiceCall | None:
-    return ctx.session.scalar(select(VoiceCall).where(VoiceCall.tenant_id == ctx.tenant.id,
-                                                      VoiceCall.call_sid == sid))
+    return ctx.session.scalar(_BY_SID, {"tenant": ctx.tenant.id, "sid": sid})
 
 
 def load_call(ctx: TenantContext, params, call_id: str | None = None) -> VoiceCall:
@@ -89,14 +91,17 @@ def log_step(ctx: TenantContext, call: VoiceCall, step: str, summary: str, now: 
     """One event of the call in the customer's history.
 
     No idempotency key is needed: a webhook is handled at most once (its digest is stored in the
-    same transaction, so Twilio's retry of a handled request is refused as a replay).
+    same transaction, so Twilio's retry of a handled request is refused as a replay). One plain
+    INSERT on the session's connection: no ORM object, no flush (the customer and the item it
+    names are in the database already; pending changes to the call row go in at commit).
     """
-    from ccctl.customers import record_interaction
+    from ccctl.customers import interaction_values
+    from ccctl.db.models import Interaction
 
-    record_interaction(ctx.session, ctx.tenant, CHANNEL, customer_id=call.customer_id, direction="in",
-                       summary=summary, payload={"step": step, "call_sid": call.call_sid, **payload},
-                       item_id=call.item_id,
-                       occurred_at=now, actor=call.agent if step in ("answered", "missed") else None)
+    ctx.session.connection().execute(Interaction.__table__.insert(), interaction_values(
+        ctx.tenant, CHANNEL, customer_id=call.customer_id, direction="in", summary=summary,
+        payload={"step": step, "call_sid": call.call_sid, **payload}, item_id=call.item_id, occurred_at=now,
+        actor=call.agent if step in ("answered", "missed") else None))
 
 
 def is_open(tenant: Tenant, cfg: VoiceConfig, now: datetime) -> bool:

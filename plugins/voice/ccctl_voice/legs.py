@@ -12,13 +12,14 @@ from ccctl_voice.agent_state import agent_back
 from ccctl_voice.calls import Refused, int_param, load_call, log_step, script
 from ccctl_voice.casenumber import format_case
 from ccctl_voice.config import VoiceConfig
+from ccctl_voice.twiml import Script
 from ccctl_voice.models import VoiceCall
 from ccctl_voice.placing import enqueue, queue_priority, release_call_item, start_ringing
 
 ANSWERED = ("completed", "answered")
 
 
-def connect(ctx: TenantContext, cfg: VoiceConfig, params, query, now: datetime) -> str:
+def connect(ctx: TenantContext, cfg: VoiceConfig, params, query, now: datetime) -> Script:
     """The Queue Members API's ``Url``: the caller, taken out of the queue, now rings the claiming agent."""
     call = load_call(ctx, params, query.get("call"))
     if call.call_sid != params.get("CallSid"):
@@ -27,12 +28,12 @@ def connect(ctx: TenantContext, cfg: VoiceConfig, params, query, now: datetime) 
     agent = ctx.session.scalar(select(Agent).where(Agent.name == call.agent)) if call.agent else None
     if agent is None or not agent.phone:
         _requeue(ctx, cfg, call, s, now, "no agent phone to ring")
-        return str(s)
+        return s
     start_ringing(ctx, cfg, call, agent, s, now, cfg.owner_ring_seconds)
-    return str(s)
+    return s
 
 
-def whisper(ctx: TenantContext, cfg: VoiceConfig, params, query, now: datetime) -> str:
+def whisper(ctx: TenantContext, cfg: VoiceConfig, params, query, now: datetime) -> Script:
     """Played to the agent before the caller is put through: who calls, about which case."""
     call = load_call(ctx, params, query.get("call"))
     s = script(ctx, cfg, call)
@@ -41,16 +42,16 @@ def whisper(ctx: TenantContext, cfg: VoiceConfig, params, query, now: datetime) 
     s.speak("whisper", name=name)
     if call.case_item_id:
         s.speak("whisper_case", digits=" ".join(format_case(call.case_item_id, cfg.case_number)))
-    return str(s)
+    return s
 
 
-def dial_result(ctx: TenantContext, cfg: VoiceConfig, params, query, now: datetime) -> str:
+def dial_result(ctx: TenantContext, cfg: VoiceConfig, params, query, now: datetime) -> Script:
     """``<Dial action>``: the agent talked with the caller, or did not pick up (back to the queue)."""
     call = load_call(ctx, params, query.get("call"))
     s = script(ctx, cfg, call)
     status = params.get("DialCallStatus") or ""
     if call.state != "dialing":
-        return str(s.hangup())  # a retry of a result already taken
+        return s.hangup()  # a retry of a result already taken
     if status in ANSWERED:
         talk = int_param(params, "DialCallDuration") or 0
         call.outcome, call.state, call.talk_seconds = "answered", "ended", talk
@@ -61,12 +62,12 @@ def dial_result(ctx: TenantContext, cfg: VoiceConfig, params, query, now: dateti
             call.wait_seconds = 0
         log_step(ctx, call, "answered", f"talked with {call.agent} for {talk} s", now, talk_seconds=talk)
         agent_back(ctx, call, "available")
-        return str(s.hangup())
+        return s.hangup()
     log_step(ctx, call, "missed", f"{call.agent} did not answer ({status or 'no status'})", now)
     # A phone that is not picked up is not a free agent: pause them rather than ring it again.
     agent_back(ctx, call, "paused", f"missed a call ({status or 'no answer'})")
     _requeue(ctx, cfg, call, s, now, f"{call.agent} did not answer")
-    return str(s)
+    return s
 
 
 def _requeue(ctx: TenantContext, cfg: VoiceConfig, call: VoiceCall, s, now: datetime, why: str) -> None:
@@ -80,14 +81,14 @@ def _requeue(ctx: TenantContext, cfg: VoiceConfig, call: VoiceCall, s, now: date
         enqueue(ctx, cfg, call, s, now)
 
 
-def status(ctx: TenantContext, cfg: VoiceConfig, params, query, now: datetime) -> str:
+def status(ctx: TenantContext, cfg: VoiceConfig, params, query, now: datetime) -> Script:
     """The number's call status callback: the call ended (whatever happened before)."""
     from ccctl_voice.journey import abandon
 
     call = load_call(ctx, params)
     final = params.get("CallStatus") or ""
     if final not in ("completed", "busy", "failed", "no-answer", "canceled"):
-        return str(script(ctx, cfg, call))
+        return script(ctx, cfg, call)
     call.duration_seconds = int_param(params, "CallDuration")
     if call.state == "ivr":
         call.outcome, call.state = call.outcome or "hung-up", "ended"
@@ -99,17 +100,17 @@ def status(ctx: TenantContext, cfg: VoiceConfig, params, query, now: datetime) -
     call.state = "ended"
     log_step(ctx, call, "ended", f"call ended ({final}, {call.duration_seconds or 0} s)", now,
              duration_seconds=call.duration_seconds)
-    return str(script(ctx, cfg, call))
+    return script(ctx, cfg, call)
 
 
-def recorded(ctx: TenantContext, cfg: VoiceConfig, params, query, now: datetime) -> str:
+def recorded(ctx: TenantContext, cfg: VoiceConfig, params, query, now: datetime) -> Script:
     """``<Record action>``: a voicemail was left; it becomes a work item to call the person back."""
     from ccctl.queue.items import create_item
 
     call = load_call(ctx, params)
     s = script(ctx, cfg, call)
     if not params.get("RecordingUrl"):
-        return str(s.speak("goodbye").hangup())  # nothing said
+        return s.speak("goodbye").hangup()  # nothing said
     _keep_recording(call, params)
     call.outcome, call.state = "voicemail", "ended"
     item, _ = create_item(ctx, "voice", subject=f"Voicemail from {call.from_number or 'a hidden number'}",
@@ -119,17 +120,17 @@ def recorded(ctx: TenantContext, cfg: VoiceConfig, params, query, now: datetime)
     call.item_id = item.id
     log_step(ctx, call, "voicemail", f"left a voicemail ({call.recording_seconds or 0} s)", now,
              recording_sid=call.recording_sid)
-    return str(s.speak("thanks").hangup())
+    return s.speak("thanks").hangup()
 
 
-def recording(ctx: TenantContext, cfg: VoiceConfig, params, query, now: datetime) -> str:
+def recording(ctx: TenantContext, cfg: VoiceConfig, params, query, now: datetime) -> Script:
     """``recordingStatusCallback``: a recording (voicemail or conversation) is ready."""
     call = load_call(ctx, params)
     if (params.get("RecordingStatus") or "completed") == "completed":
         _keep_recording(call, params)
         log_step(ctx, call, "recording", f"recording ready ({call.recording_seconds or 0} s)", now,
                  recording_sid=call.recording_sid)
-    return str(script(ctx, cfg, call))
+    return script(ctx, cfg, call)
 
 
 def _keep_recording(call: VoiceCall, params) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 
 from ccctl.context import TenantContext
 from ccctl.db.models import Agent, AgentTenant, WorkItem
@@ -122,22 +122,54 @@ def enqueue(ctx: TenantContext, cfg: VoiceConfig, call: VoiceCall, script: Scrip
 
 
 def position_and_wait(ctx: TenantContext, cfg: VoiceConfig, call: VoiceCall, now: datetime) -> tuple[int, int]:
-    """(place among the callers waiting in the call's queue, expected wait in minutes)."""
-    item = ctx.session.get(WorkItem, call.item_id) if call.item_id else None
-    if item is None or item.state != "open":
+    """(place among the callers waiting in the call's queue, expected wait in minutes).
+
+    Every waiting caller asks this every few seconds: one query (the call's item, the callers
+    ahead of it in ccctl's claim order, the agents at work), the day's talk time cached a while.
+    """
+    row = ctx.session.execute(_WAIT_FIGURES, {"item": call.item_id or 0, "tenant": ctx.tenant.id}).first() \
+        if call.item_id else None
+    if row is None or row.state != "open":
         return 1, 1
-    ahead = ctx.session.scalar(select(func.count()).select_from(WorkItem).where(
-        WorkItem.tenant_id == ctx.tenant.id, WorkItem.queue == item.queue, WorkItem.state == "open",
-        WorkItem.channel == CHANNEL, WorkItem.id != item.id,
-        or_(WorkItem.priority > item.priority,
-            and_(WorkItem.priority == item.priority, or_(WorkItem.due_at < item.due_at,
-                                                         and_(WorkItem.due_at == item.due_at,
-                                                              WorkItem.id < item.id))))))
-    talk = ctx.session.execute(select(func.avg(VoiceCall.talk_seconds), func.count()).where(
+    talk = _talk_seconds(ctx, now)
+    per_caller = talk if talk is not None else cfg.seconds_per_caller
+    position = row.ahead + 1
+    return position, max(1, math.ceil(position * per_caller / (row.agents or 1) / 60))
+
+
+def _wait_figures():
+    mine, other = WorkItem.__table__.alias("mine"), WorkItem.__table__.alias("other")
+    ahead = (select(func.count()).select_from(other).where(
+        other.c.tenant_id == mine.c.tenant_id, other.c.queue == mine.c.queue, other.c.state == "open",
+        other.c.channel == CHANNEL, other.c.id != mine.c.id,
+        or_(other.c.priority > mine.c.priority,
+            and_(other.c.priority == mine.c.priority,
+                 or_(other.c.due_at < mine.c.due_at, and_(other.c.due_at == mine.c.due_at, other.c.id < mine.c.id)))))
+        .scalar_subquery())
+    agents = (select(func.count()).select_from(Agent.__table__.join(AgentTenant.__table__)).where(
+        AgentTenant.tenant_id == mine.c.tenant_id, Agent.state.in_(("available", *BUSY_STATES))).scalar_subquery())
+    return select(mine.c.state, ahead.label("ahead"), agents.label("agents")).where(
+        mine.c.id == bindparam("item"), mine.c.tenant_id == bindparam("tenant"))
+
+
+_WAIT_FIGURES = _wait_figures()
+_TALK: dict[tuple[str, int], tuple[float, float | None]] = {}  # (database, tenant id) -> (when read, mean)
+TALK_CACHE_SECONDS = 60.0
+
+
+def _talk_seconds(ctx: TenantContext, now: datetime) -> float | None:
+    """The mean talk time of the tenant's answered calls of the last day (None under 3 calls), read
+    at most once a minute per process: an estimate for the waiting message, not a report."""
+    import time
+
+    key = (str(ctx.app.engine.url), ctx.tenant.id)
+    hit = _TALK.get(key)
+    if hit is not None and time.monotonic() - hit[0] < TALK_CACHE_SECONDS:
+        return hit[1]
+    mean, count = ctx.session.execute(select(func.avg(VoiceCall.talk_seconds), func.count()).where(
         VoiceCall.tenant_id == ctx.tenant.id, VoiceCall.talk_seconds.is_not(None),
         VoiceCall.started_at >= now - timedelta(days=1))).one()
-    per_caller = float(talk[0]) if talk[1] >= 3 else cfg.seconds_per_caller
-    agents = ctx.session.scalar(select(func.count()).select_from(Agent).join(AgentTenant).where(
-        AgentTenant.tenant_id == ctx.tenant.id, Agent.state.in_(("available", *BUSY_STATES)))) or 1
-    position = ahead + 1
-    return position, max(1, math.ceil(position * per_caller / agents / 60))
+    if len(_TALK) > 1024:
+        _TALK.clear()
+    _TALK[key] = (time.monotonic(), float(mean) if count >= 3 else None)
+    return _TALK[key][1]

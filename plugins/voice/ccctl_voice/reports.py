@@ -29,18 +29,24 @@ KPI_COLUMNS = {"offered": "calls_offered", "answered": "calls_answered", "abando
 
 
 def kpi_columns(session: Session, tenant: Tenant, period: Period, by: str, threshold: int = 20) -> dict | None:
-    """The call columns of ``report kpi``: every queue together, per period and in total."""
+    """The call columns of ``report kpi`` per period and in total: every queue together
+    (``calls_offered``...), then each queue's (``q_<queue>_calls_offered``...)."""
     calls = _offered(session, tenant, period)
     if not calls:
         return None
-    groups: dict[datetime, list] = defaultdict(list)
+    groups: dict[tuple[str, str | None], list] = defaultdict(list)  # (period label, queue or None: all)
     for call in calls:
-        groups[bucket_start(call.started_at, period.zone, by)].append(call)
-    rows = {bucket_label(start, by, period.zone): _row("", "", group, threshold) for start, group in groups.items()}
-    rows["total"] = _row("", "", calls, threshold)
-    return {"columns": list(KPI_COLUMNS.values()),
-            "rows": {label: {KPI_COLUMNS[k]: v for k, v in row.items() if k in KPI_COLUMNS}
-                     for label, row in rows.items()}}
+        label = bucket_label(bucket_start(call.started_at, period.zone, by), by, period.zone)
+        for key in ((label, None), (label, call.queue), ("total", None), ("total", call.queue)):
+            groups[key].append(call)
+    rows: dict[str, dict] = defaultdict(dict)
+    for (label, queue), group in groups.items():
+        prefix = f"q_{queue}_" if queue is not None else ""
+        rows[label].update({prefix + KPI_COLUMNS[k]: v for k, v in _row("", "", group, threshold).items()
+                            if k in KPI_COLUMNS})
+    queues = sorted({call.queue for call in calls})
+    return {"columns": [*KPI_COLUMNS.values(), *(f"q_{q}_{name}" for q in queues for name in KPI_COLUMNS.values())],
+            "rows": dict(rows)}
 
 
 def _offered(session: Session, tenant: Tenant, period: Period) -> list:

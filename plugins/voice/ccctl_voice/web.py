@@ -6,13 +6,18 @@ anything is written, then answers TwiML. Imported only by ``ccctl serve``.
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
 XML = "application/xml"
+log = logging.getLogger("ccctl.voice")
 
 
 def _steps() -> dict[str, Callable]:
@@ -62,23 +67,96 @@ def issue_web_code(request: Request) -> Response:
 
 def _endpoint(work: Callable) -> Callable[[Request], Response]:
     def endpoint(request: Request) -> Response:
-        from ccctl.config.secrets import resolve_secret
-        from ccctl.db.models import utcnow
-        from ccctl.web.scope import tenant_scope
-        from ccctl.web.twilio import verify_twilio
-        from ccctl_voice.calls import Refused
+        from ccctl.web.twilio import check_signature
         from ccctl_voice.config import voice_config
 
-        with tenant_scope(request) as ctx:
-            cfg = voice_config(ctx.tenant)
-            params = verify_twilio(request, ctx, resolve_secret(cfg.auth_token, "plugins.voice.auth_token"))
-            if not hasattr(params, "get"):
-                raise HTTPException(400, "a voice webhook is a form post")
-            try:
-                twiml = work(ctx, cfg, params, request.query_params, utcnow())
-            except Refused as exc:
-                raise HTTPException(exc.status, exc.detail) from None
-        return Response(twiml, media_type=XML)
+        # The signature is checked before any transaction (on SQLite, before the write turn is
+        # taken): the directory's copy of the tenant row is the one the transaction then uses.
+        info = request.state.tenant_info
+        cfg = voice_config(info.row)
+        params, digest = check_signature(request, auth_token(info.row, cfg))
+        if not hasattr(params, "get"):
+            raise HTTPException(400, "a voice webhook is a form post")
+        step = Step(work, cfg, params, request.query_params, digest, request.app.state.settings.replay_window)
+        writer = _group_writer(request.app)
+        if writer is not None:
+            answer = writer.run(info, step)
+        else:
+            from ccctl.web.scope import tenant_scope
+
+            with tenant_scope(request) as ctx:
+                answer = step.run(ctx)
+        if isinstance(answer, HTTPException):
+            raise answer
+        return Response(str(answer), media_type=XML)  # TwiML written once the transaction is over
 
     endpoint.__name__ = f"voice_{work.__name__}"
     return endpoint
+
+
+@dataclass
+class Step:
+    """One verified webhook to handle: its replay digest is stored with its work, in one transaction."""
+
+    work: Callable
+    cfg: Any
+    params: Any
+    query: Any
+    digest: str
+    window: int
+
+    def run(self, ctx):
+        from ccctl.db.models import utcnow
+        from ccctl.web.twilio import remember_request
+        from ccctl_voice.calls import Refused
+
+        remember_request(ctx, self.digest, self.window)
+        try:
+            return self.work(ctx, self.cfg, self.params, self.query, utcnow())
+        except Refused as exc:
+            raise HTTPException(exc.status, exc.detail) from None
+
+
+def store_steps(ctx, steps: list[Step]) -> list[Any]:
+    """Group commit (SQLite): the webhooks that waited for this process's write turn together,
+    each in a savepoint, so a refused one (403 replay, 404...) undoes only its own writes."""
+    answers: list[Any] = []
+    for step in steps:
+        try:
+            with ctx.session.begin_nested():
+                answers.append(step.run(ctx))
+        except HTTPException as exc:
+            answers.append(exc)
+    return answers
+
+
+_WRITERS = threading.Lock()
+
+
+def _group_writer(web):
+    """The process's group writer of voice webhooks on SQLite (one write turn at a time: the requests
+    queued meanwhile share the next transaction); None on PostgreSQL, where they run side by side."""
+    writer = getattr(web.state, "voice_writer", False)
+    if writer is False:
+        from ccctl.web.batch import GroupWriter
+
+        with _WRITERS:
+            writer = getattr(web.state, "voice_writer", False)
+            if writer is False:
+                app = web.state.ccctl
+                writer = GroupWriter(app, store_steps) if app.engine.dialect.name == "sqlite" else None
+                web.state.voice_writer = writer
+    return writer
+
+
+def auth_token(tenant, cfg) -> str:
+    """The tenant's Twilio auth token; '' when its secret is unset (logged, naming the tenant and
+    the variable), so the webhook gets 403 like any unsigned request, not a 500."""
+    from ccctl.config.secrets import resolve_secret
+    from ccctl.errors import CcctlError
+
+    try:
+        return resolve_secret(cfg.auth_token, "plugins.voice.auth_token") or ""
+    except CcctlError as exc:
+        log.warning("tenant %s: %s: voice webhooks are refused (403) until it is set", tenant.slug, exc.message)
+        return ""
