@@ -1,11 +1,11 @@
-"""Data protection: a customer's calls are exported, erased (recordings too) and follow merges;
-a tenant's old calls go after its retention period (kind ``calls``)."""
+"""Data protection: a customer's calls are exported and erased (recordings too); a tenant's old
+calls go after its retention period (kind ``calls``). Merges move them through ``move_rows``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from ccctl.context import TenantContext
 from ccctl_voice.models import VoiceCall, VoiceRecordingPurge
@@ -59,8 +59,3 @@ def _forget(ctx: TenantContext, calls: list[VoiceCall]) -> None:
         ctx.session.execute(delete(VoiceCall).where(VoiceCall.tenant_id == ctx.tenant.id,
                                                     VoiceCall.id.in_([c.id for c in calls])))
 
-
-def merged(source, target, ctx: TenantContext) -> None:
-    ctx.session.execute(update(VoiceCall).where(
-        VoiceCall.tenant_id == ctx.tenant.id, VoiceCall.customer_id == source.id)
-        .values(customer_id=target.id).execution_options(synchronize_session=False))
