@@ -116,13 +116,15 @@ def tenant_hook(pm: pluggy.PluginManager, enabled: Iterable[str], hook_name: str
     return caller
 
 
+def reaches_tenant(name: str, enabled: Iterable[str]) -> bool:
+    """Whether plugin ``name`` is called for a tenant that enables ``enabled``: core, host code
+    (unnamed extras) and the enabled plugins are."""
+    return name in CORE_PLUGINS or name in enabled or _is_unnamed_extra(name)
+
+
 def _tenant_hook(pm: pluggy.PluginManager, enabled: frozenset[str], hook_name: str):
-    remove = [
-        plugin
-        for name, plugin in pm.list_name_plugin()
-        if plugin is not None and name not in CORE_PLUGINS and name not in enabled
-        and not _is_unnamed_extra(name)
-    ]
+    remove = [plugin for name, plugin in pm.list_name_plugin()
+              if plugin is not None and not reaches_tenant(name, enabled)]
     if not remove:
         return getattr(pm.hook, hook_name)
     return pm.subset_hook_caller(hook_name, remove_plugins=remove)

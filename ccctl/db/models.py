@@ -63,6 +63,12 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: AwareDateTime, dict[str, Any]: JSON}
 
 
+def enabled_plugins_of(config: dict[str, Any] | None) -> list[str]:
+    """The plugins a tenant's configuration switches on."""
+    return sorted(name for name, section in ((config or {}).get("plugins") or {}).items()
+                  if (section or {}).get("enabled"))
+
+
 class Tenant(Base):
     __tablename__ = "tenants"
 
@@ -78,10 +84,7 @@ class Tenant(Base):
     archived_at: Mapped[datetime | None] = mapped_column(default=None)
 
     def enabled_plugins(self) -> list[str]:
-        return sorted(
-            name for name, section in (self.config.get("plugins") or {}).items()
-            if section.get("enabled")
-        )
+        return enabled_plugins_of(self.config)
 
     def plugin_config(self, name: str) -> dict[str, Any]:
         """The tenant's section for plugin ``name`` (empty when absent)."""

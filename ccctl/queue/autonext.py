@@ -39,7 +39,7 @@ def close_and_claim_next(ctx: TenantContext, conn: Connection, item_id: int, who
     next item; both commit. ``conn``: a connection kept for the agent's steps, outside any
     transaction; ``ctx.session`` is bound to ``conn``."""
     listened = ctx.hook("ccctl_item_closed").get_hookimpls()
-    announce = assignment_listened(ctx.app)  # then the claim's transaction is theirs too
+    announce = assignment_listened(ctx.app, who)  # then the claim's transaction is theirs too
     if conn.dialect.name == "postgresql" and not listened:
         now = utcnow()
         closing = close_params(ctx, item_id, outcome=outcome, agent=who.name, note=note, now=now)

@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, Engine, String, bindparam, exists, literal_column, or_, select, text, update
 
 from ccctl.db.driver import DriverStatement
-from ccctl.db.models import OPEN_STATE, Agent, AgentTenant, Tenant, WorkItem, utcnow
+from ccctl.db.models import OPEN_STATE, Agent, AgentTenant, Tenant, WorkItem, enabled_plugins_of, utcnow
 from ccctl.errors import CcctlError
+from ccctl.plugins import reaches_tenant
 from ccctl.queue.agents import get_agent
 from ccctl.queue.history import insert_step, step_insert
 from ccctl.queue.holding import recount
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 _SERVED = select(AgentTenant.tenant_id).where(AgentTenant.agent_id == bindparam("agent_id"))
+_CONFIGS = select(Tenant.config).where(Tenant.id.in_(bindparam("tenant_ids", expanding=True)))
 _NOW = bindparam("now", type_=WorkItem.claimed_at.type)
 _RETURNED = (WorkItem.id, WorkItem.tenant_id, WorkItem.customer_id, WorkItem.queue, WorkItem.channel)
 
@@ -155,6 +157,7 @@ class Claimer:
     name: str
     tenants: list[int]
     skill_sets: list[int]
+    plugins: frozenset[str] = frozenset()  # what the agent's tenants enable (who hears the claim)
 
 
 _AGENT = select(Agent.id, Agent.name, Agent.available, Agent.skills).where(Agent.name == bindparam("agent_name"))
@@ -174,7 +177,9 @@ def claimer(db: Session | Connection, agent_name: str, tenant: Tenant | None = N
         served = [tenant.id]
     if not served:
         raise CcctlError(f"agent {agent.name} serves no tenant (ccctl agent set {agent.name} --serves SLUG)")
-    return Claimer(agent.id, agent.name, served, allowed_skill_sets(db, agent.skills))
+    plugins = frozenset(name for config in db.scalars(_CONFIGS, {"tenant_ids": served})
+                        for name in enabled_plugins_of(config))
+    return Claimer(agent.id, agent.name, served, allowed_skill_sets(db, agent.skills), plugins)
 
 
 def claim_next(bind: Engine | Connection, who: str | Claimer, *, tenant: Tenant | None = None,
@@ -195,7 +200,7 @@ def claim_next(bind: Engine | Connection, who: str | Claimer, *, tenant: Tenant 
         conn.commit()  # ends the read: the claim below runs on its own
     params = claim_params(who, queues, now or utcnow())
     for attempt in range(2):
-        claimed = _claim(conn, params, bool(queues), app)
+        claimed = _claim(conn, params, bool(queues), app if assignment_listened(app, who) else None)
         if claimed is not None:
             return Claim(*claimed)
         with step_connection(conn):
@@ -205,10 +210,12 @@ def claim_next(bind: Engine | Connection, who: str | Claimer, *, tenant: Tenant 
     return Claim(None, reason=reason)
 
 
-def assignment_listened(app) -> bool:
-    """Whether a loaded plugin listens to ``ccctl_item_assigned``: then a claim is made in a transaction
-    that the listeners join (on PostgreSQL, rather than one statement in autocommit)."""
-    return app is not None and bool(app.pm.hook.ccctl_item_assigned.get_hookimpls())
+def assignment_listened(app, who: Claimer) -> bool:
+    """Whether a plugin that one of ``who``'s tenants enables listens to ``ccctl_item_assigned``: then
+    a claim is made in a transaction that the listeners join (on PostgreSQL, rather than one
+    statement in autocommit). Agents whose tenants enable no listener keep the one-statement claim."""
+    return app is not None and any(reaches_tenant(impl.plugin_name, who.plugins)
+                                   for impl in app.pm.hook.ccctl_item_assigned.get_hookimpls())
 
 
 def announce_in(app, conn: Connection, item_id: int, tenant_id: int, agent_name: str) -> None:
@@ -233,9 +240,10 @@ def claim_params(who: Claimer, queues: list[str] | None, now: datetime) -> dict:
 
 
 def _claim(conn: Connection, params: dict, in_queues: bool, app=None) -> tuple[int, int] | None:
-    """One claim attempt, committed: (item id, tenant id), or None when nothing was taken."""
+    """One claim attempt, committed: (item id, tenant id), or None when nothing was taken. ``app``:
+    given when a listener must hear the claim in its transaction (:func:`assignment_listened`)."""
     postgresql = conn.dialect.name == "postgresql"
-    if not assignment_listened(app):
+    if app is None:
         if postgresql:  # one statement, in autocommit
             return _PG_CLAIM[in_queues].first(autocommit(conn), params)
         with step_connection(conn):

@@ -163,3 +163,15 @@ def test_a_claim_and_its_assigned_event_commit_together(app, ccctl_with, tmp_pat
     assert (state, assigned()) == ("open", owed)  # before: claimed, and its event lost for good
     run("queue", "next", "--agent", "marie", "-t", "voyages")
     assert assigned() == sorted([*owed, target])
+
+
+def test_only_agents_whose_tenants_enable_a_listener_claim_in_a_transaction(app):
+    """The site plugin is always loaded; an agent whose tenants do not enable it (nor any other
+    listener of ccctl_item_assigned) keeps the one-statement claim (bench/claims.py)."""
+    from ccctl.queue.claims import Claimer, assignment_listened
+
+    plain = Claimer(1, "marie", [1], [], frozenset({"email", "sms"}))
+    heard = Claimer(1, "marie", [1, 2], [], frozenset({"email", "site"}))
+    assert not assignment_listened(app, plain)
+    assert assignment_listened(app, heard)
+    assert not assignment_listened(None, heard)
