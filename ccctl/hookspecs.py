@@ -252,6 +252,20 @@ def ccctl_list_tenant_files(ctx: TenantContext) -> list[Path] | None:
     """
 
 
+@spec(EVERY, COMMAND)
+def ccctl_list_tenant_delete_blockers(ctx: TenantContext) -> list[str] | None:
+    """What ``ctx.tenant`` still holds outside this machine that only the plugin can delete (recordings at a
+    provider...), each a sentence naming how much and the command that deletes it. ``tenant delete`` (and
+    its ``--dry-run``) lists them and refuses while any is left: once the rows and the YAML's credentials
+    are gone, nobody could delete that data any more. Count from the database only: no network call.
+
+    Kind: command. Reach: every loaded plugin (a switched-off plugin's remote data counts too). Example::
+
+        n = recordings_left(ctx.session, ctx.tenant.id)
+        return [f"{n} recording(s) at Twilio: run ccctl voice purge-recordings -t {ctx.tenant.slug} --all-calls"]
+    """
+
+
 @spec(TENANT, REGISTER)
 def ccctl_tenant_status(app: Any, tenant: Any, report: Callable[..., None]) -> None:
     """Health checks for ``ccctl status``: call ``report(check, ok, detail, **figures)`` once per check

@@ -104,6 +104,28 @@ def require_archived(tenant: Tenant) -> None:
                          f"{tenant.slug}), export it (ccctl tenant export {tenant.slug}), then delete it")
 
 
+def delete_blockers(ctx) -> list[str]:
+    """What the tenant (``ctx.tenant``) still holds outside this machine that a plugin must delete before
+    the tenant can go, from ``ccctl_list_tenant_delete_blockers``: one line per item, the plugin named."""
+    from ccctl.plugins import call_hook
+
+    found = []
+    for plugin, answer in call_hook(ctx, "ccctl_list_tenant_delete_blockers"):
+        for line in answer or []:
+            if not isinstance(line, str) or not line.strip():
+                raise CcctlError(f"plugin '{plugin}' answered ccctl_list_tenant_delete_blockers for tenant "
+                                 f"{ctx.tenant.slug} with {line!r}, not a sentence")
+            found.append(f"{plugin}: {line.strip()}")
+    return found
+
+
+def refuse_blocked(slug: str, blockers: list[str]) -> None:
+    """Raise (exit 1) naming the tenant and each blocker with its command, when there is any."""
+    if blockers:
+        raise CcctlError(f"tenant {slug} still has data outside this machine that must be deleted first, so "
+                         f"nothing was deleted; run the command named, then delete again: " + "; ".join(blockers))
+
+
 def delete_tenant(conn: Connection, tenant: Tenant) -> dict[str, int]:
     """Delete every row of ``tenant`` in every table, then the tenant; returns rows per table.
     The caller holds the transaction (all or nothing) and must have archived the tenant."""

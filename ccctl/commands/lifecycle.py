@@ -106,6 +106,10 @@ def delete_cmd(slug, dry_run, yes, actor, fmt) -> None:
     kept (listed as shared). Files go first: if one cannot be removed, no row is deleted
     (exit 1, the files named); fix it and run the command again.
 
+    Data a plugin keeps outside this machine (call recordings at Twilio) must be deleted first:
+    while any is left, the command (and --dry-run, under `blockers`) names it with the command
+    that deletes it, deletes nothing and exits 1.
+
     \b
     Examples:
       ccctl tenant delete assurance-horizon --dry-run
@@ -120,11 +124,13 @@ def delete_cmd(slug, dry_run, yes, actor, fmt) -> None:
     with app_session(commit=not dry_run) as (app, session):
         tenant = app.tenant(session, slug)
         files = tenant_files(app, session, tenant)
+        blockers = lifecycle.delete_blockers(app.context(session, tenant))
         if dry_run:
             rows = lifecycle.counts(session.connection(), tenant)
             rows.pop("audit_log", None)
         else:
             lifecycle.require_archived(tenant)
+            lifecycle.refuse_blocked(slug, blockers)
             if not yes:
                 if not sys.stdin.isatty():
                     raise InputError("deleting a tenant asks for confirmation: pass --yes in scripts")
@@ -141,4 +147,5 @@ def delete_cmd(slug, dry_run, yes, actor, fmt) -> None:
         click.echo(f"kept {path}: also used by {', '.join(others)}", err=True)
     emit_object({"tenant": slug, "dry_run": dry_run, "rows": rows, "total": sum(rows.values()),
                  "files": [str(p) for p in files.owned],
-                 "shared_files": [str(p) for p in files.shared]}, fmt)
+                 "shared_files": [str(p) for p in files.shared], "blockers": blockers}, fmt)
+    lifecycle.refuse_blocked(slug, blockers)  # a dry run shows what would go, and exits 1 as the deletion would

@@ -167,3 +167,32 @@ def test_a_file_that_cannot_be_removed_leaves_every_row(person, ccctl_with, db_u
     plugin.answer = [42]
     assert "plugin 'unremovable' declared a file of tenant voyages-lumiere that is not a path: 42" in cli(
         "tenant", "delete", TENANT, "--dry-run", code=1).stderr
+
+
+class _Remote:
+    """A plugin keeping the tenant's data at a provider until its own command deletes it."""
+
+    answer: list = ["3 faxes at the provider: run ccctl fax purge -t voyages-lumiere"]
+
+    @hookimpl
+    def ccctl_list_tenant_delete_blockers(self, ctx):
+        return self.answer if ctx.tenant.slug == TENANT else None
+
+
+def test_remote_data_a_plugin_names_blocks_the_deletion_until_it_is_gone(person, ccctl_with, db_url):
+    from reports.report_helpers import runner_with
+
+    plugin = _Remote()
+    cli = runner_with(ccctl_with, plugin, "remote")
+    cli("tenant", "archive", TENANT)
+    dry = cli("tenant", "delete", TENANT, "--dry-run", "--format", "json", code=1)
+    assert json.loads(dry.stdout)["blockers"] == ["remote: 3 faxes at the provider: run ccctl fax purge -t " + TENANT]
+    refused = cli("tenant", "delete", TENANT, "--yes", code=1).stderr
+    assert f"tenant {TENANT} still has data outside this machine" in refused and "ccctl fax purge" in refused
+    assert [n for n in NEEDLES if n in database_text(db_url, vacuum=False)]  # nothing deleted
+    plugin.answer = [""]
+    assert "plugin 'remote' answered ccctl_list_tenant_delete_blockers for tenant voyages-lumiere with ''" in cli(
+        "tenant", "delete", TENANT, "--dry-run", code=1).stderr
+    plugin.answer = []
+    assert cli.json("tenant", "delete", TENANT, "--yes")["blockers"] == []
+    assert TENANT not in [t["tenant"] for t in cli.json("tenant", "list")]

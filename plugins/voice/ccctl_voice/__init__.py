@@ -98,3 +98,16 @@ def ccctl_apply_retention(policy, now, dry_run, ctx):
     from ccctl_voice.privacy import apply_retention
 
     return apply_retention(policy, now, dry_run, ctx)
+
+
+@hookimpl
+def ccctl_list_tenant_delete_blockers(ctx):
+    """The tenant's recordings still at Twilio: `tenant delete` waits until they are deleted there."""
+    from ccctl_voice.purge import recordings_left
+
+    left = recordings_left(ctx.session, ctx.tenant.id)
+    if not left:
+        return None
+    off = "" if "voice" in ctx.tenant.enabled_plugins() else " (switch plugins.voice back on, with its Twilio account)"
+    return [f"{left} call recording(s) still at Twilio: run ccctl voice purge-recordings -t {ctx.tenant.slug} "
+            f"--all-calls{off}"]

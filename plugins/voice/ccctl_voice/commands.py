@@ -135,30 +135,45 @@ def pop_cmd(agent_name, follow, count, sse_base, tenant_slug, fmt) -> None:
 
 @voice.command("purge-recordings")
 @click.option("--all-tenants", is_flag=True, help="Every tenant with the voice plugin (the usual cron form).")
+@click.option("--all-calls", is_flag=True,
+              help="Every recording of the tenant (-t, archived), not only erased customers': before `tenant delete`.")
 @tenant_option
 @output_options
-def purge_cmd(all_tenants, tenant_slug, fmt) -> None:
-    """Delete at Twilio the recordings of erased customers (queued by `customer erase`).
+def purge_cmd(all_tenants, all_calls, tenant_slug, fmt) -> None:
+    """Delete at Twilio the recordings of erased customers and of calls past retention (queued by
+    `customer erase` and `retention apply`).
 
     Each tenant on its own: one client's failure is named on stderr and the others go on;
     exit 1 when any recording is left to delete (the next run retries it).
+
+    With --all-calls, every recording of an archived tenant's calls is queued first, then
+    deleted: `tenant delete` refuses while the tenant has recordings at Twilio.
 
     \b
     Examples:
       */15 * * * *  ccctl voice purge-recordings --all-tenants --format json
       ccctl voice purge-recordings -t voyages-lumiere
+      ccctl voice purge-recordings -t voyages-lumiere --all-calls   # archived, before tenant delete
     """
-    from ccctl.errors import CcctlError
+    from ccctl.errors import CcctlError, InputError
     from ccctl.queue.cli import current_app
     from ccctl.tenant_lookup import list_tenants
-    from ccctl_voice.purge import purge_tenant
+    from ccctl_voice.purge import purge_tenant, queue_all_calls
 
+    if all_calls and (all_tenants or not tenant_slug):
+        raise InputError("--all-calls deletes every recording of one tenant: name it with -t SLUG "
+                         "(not --all-tenants)")
     app = current_app()
     with app.session() as session:
         tenants = list_tenants(session, plugin="voice") if all_tenants else [app.tenant(session, tenant_slug)]
+    if all_calls and tenants[0].archived_at is None:
+        raise InputError(f"tenant {tenants[0].slug} is not archived: --all-calls deletes every recording of its "
+                         f"calls, for a client whose contract ended (ccctl tenant archive {tenants[0].slug} first)")
     rows, failed = [], []
     for tenant in tenants:
         try:
+            if all_calls:
+                queue_all_calls(app, tenant)
             deleted, errors = purge_tenant(app, tenant)
         except (DomainError, click.ClickException) as exc:
             deleted, errors = 0, [exc.format_message()]

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from ccctl.context import TenantContext
-from ccctl_voice.models import VoiceCall, VoiceRecordingPurge
+from ccctl_voice.models import VoiceCall
+from ccctl_voice.purge import queue_recordings
 
 EXPORTED = ("call_sid", "from_number", "to_number", "state", "outcome", "queue", "agent", "item_id", "case_item_id",
             "partner_code", "wait_seconds", "talk_seconds", "duration_seconds", "recording_sid", "recording_url",
@@ -49,12 +50,7 @@ def apply_retention(policy, now, dry_run: bool, ctx: TenantContext) -> dict[str,
 
 
 def _forget(ctx: TenantContext, calls: list[VoiceCall]) -> None:
-    for call in calls:
-        if call.recording_sid:
-            exists = ctx.session.scalar(select(VoiceRecordingPurge.id).where(
-                VoiceRecordingPurge.tenant_id == ctx.tenant.id, VoiceRecordingPurge.recording_sid == call.recording_sid))
-            if exists is None:
-                ctx.session.add(VoiceRecordingPurge(tenant_id=ctx.tenant.id, recording_sid=call.recording_sid))
+    queue_recordings(ctx.session, ctx.tenant.id, (call.recording_sid for call in calls))
     if calls:
         ctx.session.execute(delete(VoiceCall).where(VoiceCall.tenant_id == ctx.tenant.id,
                                                     VoiceCall.id.in_([c.id for c in calls])))
