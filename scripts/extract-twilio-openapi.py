@@ -3,8 +3,8 @@
 
     python scripts/extract-twilio-openapi.py /work/shared/twilio/twilio_api_v2010.json
 
-writes ``ccctl/testing/twilio_openapi/twilio_api_v2010_subset.json`` (the Messages, Calls, Queues and
-Queue Members paths, and every component they reference) and copies the MIT ``LICENSE`` found
+writes ``ccctl/testing/twilio_openapi/twilio_api_v2010_subset.json`` (the Messages, Calls, Queues,
+Queue Members and Recording paths, and every component they reference) and copies the MIT ``LICENSE`` found
 beside the source file. Descriptions and examples are dropped (the shapes are what is checked);
 re-run it when the source is updated and commit both files.
 """
@@ -25,6 +25,7 @@ PATHS = [
     "Calls.json", "Calls/{Sid}.json",
     "Queues.json", "Queues/{Sid}.json",
     "Queues/{QueueSid}/Members.json", "Queues/{QueueSid}/Members/{CallSid}.json",
+    "Recordings/{Sid}.json",
 ]
 DROPPED = {"description", "examples", "example", "summary", "x-twilio", "servers", "tags"}
 

@@ -87,13 +87,19 @@ def _resolve(node: Any, depth: int = 0) -> Any:
     return out
 
 
+def _match(method: str, path: str) -> tuple[str, dict, dict[str, str]] | None:
+    for template, item in spec()["paths"].items():
+        pattern = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$"
+        found = re.match(pattern, path)
+        if found and method.lower() in item:
+            return template, item[method.lower()], found.groupdict()
+    return None
+
+
 def operation(method: str, path: str) -> tuple[str, dict] | None:
     """(template, operation) of the described path that ``path`` matches, or None."""
-    for template, item in spec()["paths"].items():
-        pattern = "^" + re.sub(r"\\\{\w+\\\}", r"[^/]+", re.escape(template)) + "$"
-        if re.match(pattern, path) and method.lower() in item:
-            return template, item[method.lower()]
-    return None
+    found = _match(method, path)
+    return found[:2] if found else None
 
 
 def _coerce(value: Any, schema: dict) -> Any:
@@ -116,31 +122,36 @@ def _coerce(value: Any, schema: dict) -> Any:
     return value
 
 
-def _errors(instance: Any, schema: dict) -> list[str]:
+def _errors(instance: Any, schema: dict, where: str = "(body)") -> list[str]:
     validator = OAS30Validator(schema, format_checker=checker)
-    return [f"{'/'.join(map(str, e.absolute_path)) or '(body)'}: {e.message}" for e in validator.iter_errors(instance)]
+    return [f"{'/'.join(map(str, e.absolute_path)) or where}: {e.message}" for e in validator.iter_errors(instance)]
 
 
 def check_request(method: str, path: str, params: dict[str, Any]) -> list[str]:
     """Problems with one request (path, form body or query) by the description; [] when it conforms."""
-    found = operation(method, path)
+    found = _match(method, path)
     if found is None:
         return [f"{method} {path}: no such operation in Twilio's description"]
-    template, op = found
+    template, op, in_path = found
+    problems = []
+    for parameter in op.get("parameters", []):  # a SID of the wrong kind or length is Twilio's 404
+        if parameter.get("in") == "path" and parameter["name"] in in_path:
+            problems += [f"{method} {template}: {e}" for e in _errors(in_path[parameter["name"]],
+                                                                    _resolve(parameter.get("schema", {})),
+                                                                    where=parameter["name"])]
     if method.upper() == "POST":
         body = op.get("requestBody", {}).get("content", {}).get("application/x-www-form-urlencoded")
         schema = _resolve(body["schema"]) if body else {"type": "object", "properties": {},
                                                          "additionalProperties": False}
         props = schema.get("properties", {})
         form = {k: _coerce(v, props.get(k, {})) for k, v in params.items()}
-        return [f"{method} {template}: {e}" for e in _errors(form, schema)]
+        return problems + [f"{method} {template}: {e}" for e in _errors(form, schema)]
     declared = {p["name"]: _resolve(p.get("schema", {})) for p in op.get("parameters", []) if p.get("in") == "query"}
-    problems = []
     for name, value in params.items():
         if name not in declared:
             problems.append(f"{method} {template}: query parameter {name!r} is not described")
             continue
-        problems += [f"{method} {template}: {name}: {e}" for e in _errors(_coerce(value, declared[name]), declared[name])]
+        problems += [f"{method} {template}: {e}" for e in _errors(_coerce(value, declared[name]), declared[name], name)]
     return problems
 
 
@@ -159,6 +170,8 @@ def check_response(method: str, path: str, status: int, body: Any) -> list[str]:
     answer = op.get("responses", {}).get(str(status))
     if answer is None:
         return [f"{method} {template}: status {status} is not a described answer ({', '.join(op['responses'])})"]
+    if "content" not in answer:  # e.g. a DELETE's 204: nothing to say
+        return [f"{method} {template} -> {status}: an answer with a body, described without one"] if body else []
     schema = _resolve(answer["content"]["application/json"]["schema"])
     return [f"{method} {template} -> {status}: {e}" for e in _errors(body, schema)]
 

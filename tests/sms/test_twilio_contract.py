@@ -22,7 +22,8 @@ def test_the_vendored_subset_ships_with_its_licence_and_has_what_tests_use():
     assert "MIT License" in licence and "Twilio" in licence
     paths = json.loads(SPEC.read_text())["paths"]
     for tail in ("Messages.json", "Messages/{Sid}.json", "Calls.json", "Calls/{Sid}.json", "Queues.json",
-                 "Queues/{Sid}.json", "Queues/{QueueSid}/Members.json", "Queues/{QueueSid}/Members/{CallSid}.json"):
+                 "Queues/{Sid}.json", "Queues/{QueueSid}/Members.json", "Queues/{QueueSid}/Members/{CallSid}.json",
+                 "Recordings/{Sid}.json"):
         assert "/2010-04-01/Accounts/{AccountSid}/" + tail in paths
 
 
@@ -34,7 +35,7 @@ def test_the_subset_is_what_the_script_extracts(tmp_path):
     before = SPEC.read_bytes()
     done = subprocess.run([sys.executable, str(ROOT / "scripts" / "extract-twilio-openapi.py"), str(source)],
                           capture_output=True, text=True, check=True)
-    assert "8 paths" in done.stdout
+    assert "9 paths" in done.stdout
     assert SPEC.read_bytes() == before, "re-run scripts/extract-twilio-openapi.py and commit the result"
 
 

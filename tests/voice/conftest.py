@@ -53,4 +53,4 @@ def phone(db_url, app, ccctl, tmp_path, monkeypatch):
             world.apply("lumiere", LUMIERE)
             world.apply("horizon", HORIZON)
             yield world
-        assert sim.contract_problems == []
+        assert sim.contract_problems() == []   # ccctl.testing.twilio_contract: every request and answer
