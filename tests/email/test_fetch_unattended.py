@@ -157,3 +157,36 @@ def test_two_runs_at_once_neither_fail_nor_ingest_twice(db_url, apply_tenant, do
                 == expected
         assert session.scalar(select(func.count()).select_from(QuarantinedMail)) == 0
         assert session.scalar(select(func.count()).select_from(OutboundMail)) == 0
+
+
+def test_a_lease_given_back_between_two_statements_is_taken_not_a_crash(app, apply_tenant):
+    """PostgreSQL reads committed data per statement: the holder may give the lease back between
+    the UPDATE that found it held and the SELECT that names the holder. The run then takes the
+    lease (it was a TypeError formatting the released lease's empty end: CI, two cron runs)."""
+    from sqlalchemy import event
+
+    from ccctl_email import lease as leases
+
+    if app.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's BEGIN IMMEDIATE makes the two statements one write turn")
+    apply_tenant()
+    with app.session() as session:
+        tenant = app.tenant(session, "voyages-lumiere")
+        held = leases.acquire(session, tenant.id, "inbox", "other-host:1:abcd")
+
+    def give_back_first(conn, cursor, statement, params, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "lease_holder" in statement and not released:
+            released.append(True)
+            with app.session() as other:  # the holder ends its run: committed before our SELECT reads
+                leases.release(other, held)
+
+    released: list[bool] = []
+    event.listen(app.engine, "before_cursor_execute", give_back_first)
+    try:
+        with app.session() as session:
+            mine = leases.acquire(session, tenant.id, "inbox", "this-run")
+    finally:
+        event.remove(app.engine, "before_cursor_execute", give_back_first)
+    assert released == [True] and mine.holder == "this-run"
+    with app.session() as session:
+        assert session.scalar(select(ImapState.lease_holder)) == "this-run"

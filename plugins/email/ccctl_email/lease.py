@@ -59,15 +59,23 @@ def acquire(session, tenant_id: int, account: str, holder: str, now: datetime | 
         insert_or_skip(session, ImapState, dict(tenant_id=tenant_id, account=account, uidvalidity=0, last_uid=0),
                        conflict=("tenant_id", "account"), returning=ImapState.id)
         mine = ImapState.tenant_id == tenant_id, ImapState.account == account
-        taken = session.execute(update(ImapState).where(
-            *mine, or_(ImapState.lease_holder.is_(None), ImapState.lease_until < now, ImapState.lease_holder == holder))
-            .values(lease_holder=holder, lease_until=now + LEASE)
-            .returning(ImapState.id, ImapState.uidvalidity, ImapState.last_uid)).first()
-        if taken is None:
+        for _attempt in range(3):
+            taken = session.execute(update(ImapState).where(
+                *mine, or_(ImapState.lease_holder.is_(None), ImapState.lease_until < now,
+                           ImapState.lease_holder == holder))
+                .values(lease_holder=holder, lease_until=now + LEASE)
+                .returning(ImapState.id, ImapState.uidvalidity, ImapState.last_uid)).first()
+            if taken is not None:
+                break
             other, until = session.execute(select(ImapState.lease_holder, ImapState.lease_until).where(*mine)).one()
+            if other is not None and until is not None:
+                session.rollback()
+                raise MailboxBusy(f"another email fetch run ({other}) is reading this mailbox "
+                                  f"(its lease runs until {until:%Y-%m-%d %H:%M:%S} UTC)")
+            # PostgreSQL (read committed): the holder gave the lease back between the two statements
+        else:
             session.rollback()
-            raise MailboxBusy(f"another email fetch run ({other}) is reading this mailbox "
-                              f"(its lease runs until {until:%Y-%m-%d %H:%M:%S} UTC)")
+            raise MailboxBusy("other email fetch runs keep taking this mailbox's lease")
         session.commit()
     except BaseException:
         session.rollback()
