@@ -11,6 +11,7 @@ import sys
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from ccctl.db.models import Interaction, utcnow
@@ -41,6 +42,7 @@ def _send_process(db_url: str, command: str = "send") -> subprocess.Popen:
                             env={**os.environ, "CCCTL_TENANT": ""})
 
 
+@pytest.mark.slow  # real processes
 def test_two_runs_sending_at_once_send_each_mail_exactly_once(ccctl, db_url, apply_tenant, make_mail, smtp,
                                                                start_smtp, tmp_path, app):
     port = smtp.port
