@@ -156,7 +156,7 @@ def test_ack_to_utf8_address_fails_cleanly_without_smtputf8(ccctl, apply_tenant,
     # The IDN domain with an ASCII local part goes out in punycode; nothing blocks the outbox.
     assert sorted(r for m in smtp.messages for r in m["to"]) == ["ana@example.fr", "joerg@xn--bcher-kva.example"]
     assert ccctl.json("email", "send", "-t", "voyages-lumiere") == {
-        "tenant": "voyages-lumiere", "sent": 0, "failed": 0, "deferred": 0}
+        "tenant": "voyages-lumiere", "sent": 0, "failed": 0, "deferred": 0, "recovered": 0}
     later = ingest(ccctl, input=make_mail(4, sender="later@example.fr").decode())
     assert later["acks_sent"] == 1
 

@@ -303,7 +303,7 @@ def quarantine_show(quarantine_id, tenant_slug) -> None:
 
 
 @email.command("outbox")
-@click.option("--status", type=click.Choice(["queued", "sent", "failed"]), help="Only this status.")
+@click.option("--status", type=click.Choice(["queued", "sending", "sent", "failed"]), help="Only this status.")
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100000))
 @tenant_option
 @output_options

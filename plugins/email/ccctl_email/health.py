@@ -9,7 +9,9 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from ccctl.db.models import utcnow
+from ccctl_email.lease import LEASE
 from ccctl_email.models import OutboundMail, QuarantinedMail
+from ccctl_email.outbox_claim import SENDING
 
 LATE_AFTER = timedelta(minutes=30)
 PROBE_TIMEOUT = 10.0  # seconds per network step of a probe (or the tenant's own timeout, if shorter)
@@ -22,12 +24,18 @@ def tenant_status(app, tenant, report) -> None:
             OutboundMail.tenant_id == tenant.id, OutboundMail.status == "queued")).one()
         failed = session.scalar(select(func.count(OutboundMail.id)).where(
             OutboundMail.tenant_id == tenant.id, OutboundMail.status == "failed")) or 0
+        stuck = session.scalar(select(func.count(OutboundMail.id)).where(
+            OutboundMail.tenant_id == tenant.id, OutboundMail.status == SENDING,
+            OutboundMail.claimed_at < now - LEASE)) or 0
         quarantined = session.scalar(select(func.count(QuarantinedMail.id)).where(
             QuarantinedMail.tenant_id == tenant.id)) or 0
     late = oldest is not None and now - oldest > LATE_AFTER
     report("mail outbox", not late and not failed,
            f"{queued} queued, {failed} failed" + (f"; oldest queued since {oldest:%Y-%m-%d %H:%M} UTC" if late else ""),
            queued=queued, failed=failed)
+    report("mail stuck", not stuck, f"{stuck} mail(s) 'sending' for over {int(LEASE.total_seconds() // 60)} min "
+           "(a run stopped mid-send; the next `ccctl email send` queues them again: maybe sent twice)" if stuck
+           else "none", stuck=stuck)
     report("mail quarantine", True, f"{quarantined} message(s) quarantined (ccctl email quarantine list)",
            quarantined=quarantined)
     probe_servers(tenant, report)  # the session above is closed: no transaction while we connect

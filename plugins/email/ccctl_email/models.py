@@ -113,11 +113,14 @@ class OutboundMail(Base):
     # For an ack or answer: the Message-ID answered (one of each kind per incoming message at most).
     answers: Mapped[str | None] = mapped_column(String(500))
     raw: Mapped[bytes] = mapped_column(LargeBinary)
-    status: Mapped[str] = mapped_column(String(8), default="queued")  # queued | sent | failed
+    status: Mapped[str] = mapped_column(String(8), default="queued")  # queued | sending | sent | failed
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
+    # While ``sending``: the run sending it (``host:pid:random``) and since when (ccctl_email.outbox_claim).
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_at: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "message_id"),

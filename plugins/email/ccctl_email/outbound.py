@@ -2,7 +2,8 @@
 
 A row is written before any byte goes out and is marked ``sent`` right after the SMTP
 server accepts it, so re-running ``ccctl email send`` never sends a mail twice (except
-if the process dies in the instant between the server's OK and the commit).
+if the process dies in the instant between the server's OK and the commit). Two runs sending
+at once claim their mails first (:mod:`ccctl_email.outbox_claim`): each mail goes with one run.
 """
 
 from __future__ import annotations
@@ -103,33 +104,65 @@ def queue_mail(ctx, config: EmailConfig, *, kind: str, item: WorkItem, to: str, 
 def send_queued(ctx, config: EmailConfig, only: list[int] | None = None, commit=None) -> dict[str, int]:
     """Send the tenant's queued mails over one SMTP connection.
 
-    ``commit`` (the session's) ends the transaction that read the outbox before the server is
-    contacted, and stores each mail's outcome right after the server answered: no transaction is
-    open while SMTP talks (without ``commit``, the caller's stays open: tests only).
+    The mails are first claimed (status ``sending``, :mod:`ccctl_email.outbox_claim`) so that a
+    second run sending at the same moment never sends one of them too. ``commit`` (the session's)
+    ends the transaction that claimed them before the server is contacted, and stores each mail's
+    outcome right after the server answered: no transaction is open while SMTP talks (without
+    ``commit``, the caller's stays open: tests only).
     """
-    from ccctl.customers import record_interaction
+    from ccctl_email.lease import new_holder
+    from ccctl_email.outbox_claim import claim, release
     from ccctl_email.txn import write_transaction
 
     session, tenant = ctx.session, ctx.tenant
-    query = select(OutboundMail).where(OutboundMail.tenant_id == tenant.id, OutboundMail.status == "queued")
-    if only is not None:
-        query = query.where(OutboundMail.id.in_(only))
-    rows = list(session.scalars(query.order_by(OutboundMail.id)))
-    counts = {"sent": 0, "failed": 0, "deferred": 0}
-    if not rows:
-        return counts
-    sender = email.utils.parseaddr(config.smtp.sender)[1]
-    mailbox = None
-    if config.smtp.backend == "smtp" and config.smtp.auth == "oauth2":
-        from ccctl_email.oauth import mailbox_for
-
-        mailbox = mailbox_for(tenant.slug, config, "smtp")
+    counts = {"sent": 0, "failed": 0, "deferred": 0, "recovered": 0}
+    holder = new_holder()
+    if commit is not None:
+        commit()  # the caller's work (a reply just queued) first, then the claim in its own write transaction
+        write_transaction(session)
+    rows, counts["recovered"] = claim(session, tenant.id, holder, only)
     if commit is not None:
         commit()
+    if not rows:
+        return counts
+    pending = list(rows)
+    try:
+        mailbox = None
+        if config.smtp.backend == "smtp" and config.smtp.auth == "oauth2":
+            from ccctl_email.oauth import mailbox_for
+
+            mailbox = mailbox_for(tenant.slug, config, "smtp")
+        _send_claimed(ctx, config, mailbox, holder, pending, counts, commit)
+    finally:
+        if pending:  # the connection broke or the run stops: unsent claims go back to the queue now
+            if commit is not None:
+                write_transaction(session)
+            release(session, pending, holder)
+            if commit is not None:
+                commit()
+    return counts
+
+
+def _send_claimed(ctx, config: EmailConfig, mailbox, holder: str, pending: list[OutboundMail],
+                  counts: dict[str, int], commit) -> None:
+    """Send the claimed ``pending`` rows (removed from it as their outcome is stored)."""
+    from ccctl.customers import record_interaction
+    from ccctl_email.outbox_claim import RECOVERED, finish
+    from ccctl_email.txn import write_transaction
+
+    session, tenant = ctx.session, ctx.tenant
+    sender = email.utils.parseaddr(config.smtp.sender)[1]
     where = f"SMTP {config.smtp.host}" if config.smtp.backend == "smtp" else f"the {config.smtp.backend} backend"
+
+    def store(row, **values) -> bool:
+        if commit is not None:
+            write_transaction(session)
+        done = finish(session, row, holder, **values)
+        pending.remove(row)
+        return done
+
     with transport(config.smtp, mailbox) as conn:
-        for row in rows:
-            row.attempts += 1  # (in memory: stored with the outcome, after the server answered)
+        for row in list(pending):
             recipient, needs_utf8 = envelope_address(row.to_addr)
             try:
                 if needs_utf8:
@@ -140,37 +173,35 @@ def send_queued(ctx, config: EmailConfig, only: list[int] | None = None, commit=
                               mail_options=["SMTPUTF8", "BODY=8BITMIME"] if needs_utf8 else ())
             except (Unsendable, UnicodeError, ValueError) as exc:
                 # This mail can never go out as it is: fail it, and the tenant's other mail goes on.
-                row.status, row.error = "failed", (str(exc) if isinstance(exc, Unsendable) else
-                                                   f"cannot be sent: {type(exc).__name__}")[:2000]
+                store(row, status="failed", error=(str(exc) if isinstance(exc, Unsendable) else
+                                                   f"cannot be sent: {type(exc).__name__}")[:2000])
                 counts["failed"] += 1
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
-                row.error = str(exc)[:2000]
                 if _smtp_code(exc) >= 500:
-                    row.status = "failed"
+                    store(row, status="failed", error=str(exc)[:2000])
                     counts["failed"] += 1
-                else:  # 4xx: the server asks us to try later; the mail stays queued
+                else:  # 4xx: the server asks us to try later; the mail goes back to the queue
+                    store(row, status="queued", error=str(exc)[:2000])
                     counts["deferred"] += 1
             except (smtplib.SMTPException, OSError) as exc:
-                # The connection broke: this mail and the rest stay queued for `ccctl email send`.
+                # The connection broke: this mail and the rest go back to the queue for `ccctl email send`.
                 from ccctl.errors import CcctlError
 
-                row.error = str(exc)[:2000]
+                store(row, status="queued", error=str(exc)[:2000])
                 if commit is not None:
-                    write_transaction(session)
                     commit()
                 raise CcctlError(f"{where}: connection lost after {counts['sent']} sent: {exc}") from None
             else:
-                row.status, row.sent_at, row.error = "sent", utcnow(), None
-                write_transaction(session)
-                record_interaction(session, tenant, "email", customer_id=row.customer_id, direction="out",
-                                   item_id=row.item_id, external_id=row.message_id, actor=ctx.actor or "ccctl",
-                                   summary=HISTORY_LABELS.get(row.kind, "Reply: ") + row.subject,
-                                   payload={"to": row.to_addr, "kind": row.kind})
+                # A recovered mail keeps its note: it may have reached the customer twice.
+                note = row.error if row.error and row.error.startswith(RECOVERED) else None
+                if store(row, status="sent", sent_at=utcnow(), error=note):
+                    record_interaction(session, tenant, "email", customer_id=row.customer_id, direction="out",
+                                       item_id=row.item_id, external_id=row.message_id, actor=ctx.actor or "ccctl",
+                                       summary=HISTORY_LABELS.get(row.kind, "Reply: ") + row.subject,
+                                       payload={"to": row.to_addr, "kind": row.kind})
                 counts["sent"] += 1
             if commit is not None:
-                write_transaction(session)
                 commit()
-    return counts
 
 
 def transport(settings, mailbox=None):
