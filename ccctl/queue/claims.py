@@ -157,7 +157,7 @@ class Claimer:
     name: str
     tenants: list[int]
     skill_sets: list[int]
-    plugins: frozenset[str] = frozenset()  # what the agent's tenants enable (who hears the claim)
+    plugins: frozenset[str]  # what the agent's tenants enable (who hears the claim)
 
 
 _AGENT = select(Agent.id, Agent.name, Agent.available, Agent.skills).where(Agent.name == bindparam("agent_name"))
@@ -199,8 +199,9 @@ def claim_next(bind: Engine | Connection, who: str | Claimer, *, tenant: Tenant 
         who = claimer(conn, who, tenant)
         conn.commit()  # ends the read: the claim below runs on its own
     params = claim_params(who, queues, now or utcnow())
+    announcing = app if assignment_listened(app, who) else None
     for attempt in range(2):
-        claimed = _claim(conn, params, bool(queues), app if assignment_listened(app, who) else None)
+        claimed = _claim(conn, params, bool(queues), announcing)
         if claimed is not None:
             return Claim(*claimed)
         with step_connection(conn):
