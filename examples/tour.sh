@@ -30,10 +30,11 @@ run() {
   "$@"
 }
 # The first JSON line's FIELDs, space-separated: ... --format jsonl | first FIELD...
+# (Reads all of stdin: a reader that stops early breaks ccctl's pipe, and pipefail ends the tour.)
 first() {
   python3 -c 'import json, sys
-line = sys.stdin.readline()
-print(" ".join(str(json.loads(line)[f]) for f in sys.argv[1:]) if line.strip() else "")' "$@"
+lines = sys.stdin.read().splitlines()
+print(" ".join(str(json.loads(lines[0])[f]) for f in sys.argv[1:]) if lines and lines[0].strip() else "")' "$@"
 }
 
 say "The tour runs in its own database: $TOUR_DB" \
@@ -77,7 +78,8 @@ run ccctl callback request "${T[@]}" --phone "06 98 76 54 32" --name "Jean-Luc M
     --context '{"page": "https://voyages-lumiere.example/lisbonne"}' --format table
 run ccctl sms dispatch "${T[@]}" --format table
 callback=$(ccctl queue list "${T[@]}" --format jsonl | python3 -c 'import json, sys
-print(next((r["id"] for r in map(json.loads, sys.stdin) if r["channel"] == "callback"), ""))')
+rows = [json.loads(line) for line in sys.stdin.read().splitlines()]
+print(next((r["id"] for r in rows if r["channel"] == "callback"), ""))')
 say "5. Before calling back, the agent's screen pop: who, why, the page they came from, the whole history."
 run ccctl callback show "$callback" "${T[@]}" --format table
 
