@@ -17,8 +17,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def steady(text: str) -> str:
     """The output without what the clock changes: times of day, measured durations."""
     text = re.sub(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2})?", "<time>", text)
-    # Occupancy and adherence rows: hours and shares of the seconds the tour took (80.0 prints as 80).
-    text = re.sub(r"^(?:marie|\(total\)) .*$", lambda m: re.sub(r"\d+(\.\d+)?", "#", m.group(0)), text, flags=re.M)
+    # Occupancy and adherence rows: hours and shares of the seconds the tour took (80.0 prints as 80),
+    # right-aligned, so their padding moves with the figure's width too.
+    text = re.sub(r"^(?:marie|\(total\)) .*$", lambda m: re.sub(r" +", " ", re.sub(r"\d+(\.\d+)?", "#", m.group(0))),
+                  text, flags=re.M)
     return re.sub(r"\b\d+\.\d+\b|\b\d+[mh]\b", "#", text)
 
 
